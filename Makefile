@@ -1,0 +1,44 @@
+# Studio CRM. `make run` serves the demo studio; `make test` runs every check CI runs.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: install run serve test lint bench lock clean
+
+install: $(VENV)/.installed
+
+# uv installs the locked set in a couple of seconds; pip is the fallback where uv is missing.
+$(VENV)/.installed: requirements.lock package.json package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	if command -v uv >/dev/null 2>&1; then uv pip install --quiet --python $(BIN)/python -r requirements.lock; \
+	else $(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock; fi
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MAKE) --no-print-directory serve
+
+serve:
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+# Re-pin requirements.lock after changing pyproject.toml.
+lock:
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules var staticfiles

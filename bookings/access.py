@@ -1,0 +1,64 @@
+"""Who may see and act on which spaces and bookings.
+
+Owners and admins work on every space. A manager works on the spaces they are assigned through
+django-guardian's object permission ``bookings.manage_space_bookings``. Everything a view shows
+comes through these functions, so a manager guessing another space's booking id gets a 404.
+"""
+
+from django.http import Http404
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from employees.access import log_denial
+
+from .models import Booking, Client, Space
+
+SPACE_PERMISSION = "bookings.manage_space_bookings"
+
+
+def visible_spaces(user):
+    if user.is_admin_or_owner:
+        return Space.objects.all()
+    return get_objects_for_user(user, SPACE_PERMISSION, klass=Space, accept_global_perms=False)
+
+
+def visible_bookings(user):
+    bookings = Booking.objects.all()
+    if user.is_admin_or_owner:
+        return bookings
+    return bookings.filter(space__in=visible_spaces(user))
+
+
+def visible_clients(user):
+    if user.is_admin_or_owner:
+        return Client.objects.all()
+    return Client.objects.filter(bookings__space__in=visible_spaces(user)).distinct()
+
+
+def get_booking_for(request, pk) -> Booking:
+    """The booking ``pk`` if the signed-in employee may work on it; 404 (and a logged denial) if not."""
+    booking = Booking.objects.select_related("space", "client", "promo_code").filter(pk=pk).first()
+    if booking is None:
+        raise Http404("No such booking.")
+    if not request.user.is_admin_or_owner and not request.user.has_perm(SPACE_PERMISSION, booking.space):
+        log_denial(request, f"booking {pk} of space {booking.space_id}")
+        raise Http404("No such booking.")
+    return booking
+
+
+def get_client_for(request, pk) -> Client:
+    client = visible_clients(request.user).filter(pk=pk).first()
+    if client is None:
+        if Client.objects.filter(pk=pk).exists():
+            log_denial(request, f"client {pk}")
+        raise Http404("No such client.")
+    return client
+
+
+def assign_spaces(employee, spaces) -> None:
+    """Make ``spaces`` exactly the spaces a manager works on."""
+    wanted = {space.pk for space in spaces}
+    for space in Space.objects.all():
+        if space.pk in wanted:
+            assign_perm(SPACE_PERMISSION, employee, space)
+        else:
+            remove_perm(SPACE_PERMISSION, employee, space)

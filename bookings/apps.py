@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class BookingsConfig(AppConfig):
+    name = "bookings"
+    verbose_name = "Bookings"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        personal = ["client_phone", "client_email"]
+        auditlog.register(models.Space)
+        auditlog.register(models.SpaceRate)
+        auditlog.register(models.Equipment)
+        auditlog.register(models.PromoCode, exclude_fields=["times_used"])
+        auditlog.register(models.CalendarBlock)
+        auditlog.register(models.Client, mask_fields=["phone", "email"], exclude_fields=["phone_index"])
+        auditlog.register(
+            models.Booking,
+            mask_fields=personal,
+            exclude_fields=["client_phone_index", "occupied_until", "version", "updated_at"],
+            m2m_fields={"equipment"},
+        )

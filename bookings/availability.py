@@ -1,0 +1,156 @@
+"""Which whole hours of a space are free, and the rules a booking's time must follow."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.utils import timezone
+
+from .errors import BookingConflict, local_range
+from .models import ACTIVE_STATES, Booking, BookingEquipment, CalendarBlock, Space
+
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+
+    @property
+    def label(self) -> str:
+        return f"{timezone.localtime(self.start):%H:%M}"
+
+
+def opening_hours(day: date) -> tuple[datetime, datetime]:
+    """The studio's opening and closing time on ``day``, aware, in the studio's zone."""
+    zone = timezone.get_current_timezone()
+    opens = datetime.combine(day, time(settings.STUDIO_OPENS_AT), tzinfo=zone)
+    if settings.STUDIO_CLOSES_AT >= 24:
+        closes = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    else:
+        closes = datetime.combine(day, time(settings.STUDIO_CLOSES_AT), tzinfo=zone)
+    return opens, closes
+
+
+def validate_booking_time(start: datetime, end: datetime, *, now: datetime | None = None) -> None:
+    """Raise a ValidationError (keyed by field) unless start–end is a bookable time."""
+    now = now or timezone.now()
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise ValueError("Booking times must be timezone-aware.")
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+    if (local_start.minute, local_start.second, local_start.microsecond) != (0, 0, 0):
+        raise ValidationError({"start": "Bookings start on the hour, e.g. 10:00 (not 10:30)."}, code="whole_hours")
+    if (local_end.minute, local_end.second, local_end.microsecond) != (0, 0, 0):
+        raise ValidationError({"end": "Bookings end on the hour, e.g. 12:00 (not 12:30)."}, code="whole_hours")
+    if end <= start:
+        raise ValidationError({"end": "The end must be after the start."}, code="order")
+    hours = (end - start) / HOUR
+    if not settings.BOOKING_MIN_HOURS <= hours <= settings.BOOKING_MAX_HOURS:
+        raise ValidationError(
+            {"end": f"A booking lasts {settings.BOOKING_MIN_HOURS} to {settings.BOOKING_MAX_HOURS} hours."},
+            code="length",
+        )
+    opens, closes = opening_hours(local_start.date())
+    if start < opens or end > closes:
+        raise ValidationError(
+            {"start": f"The studio is open {opens:%H:%M}–{timezone.localtime(closes):%H:%M}; "
+                      "the booking must fit inside opening hours."},
+            code="closed",
+        )
+    if start < now:
+        raise ValidationError({"start": "That time has already passed."}, code="past")
+    if start > now + timedelta(days=settings.BOOKING_HORIZON_DAYS):
+        raise ValidationError(
+            {"start": f"Bookings open {settings.BOOKING_HORIZON_DAYS} days ahead; choose an earlier date."},
+            code="horizon",
+        )
+
+
+def holding_bookings(space: Space, start: datetime, occupied_until: datetime, *, states=ACTIVE_STATES):
+    """Bookings of ``space`` in ``states`` whose occupied time overlaps [start, occupied_until)."""
+    return Booking.objects.filter(
+        space=space, state__in=states, start__lt=occupied_until, occupied_until__gt=start
+    ).order_by("start")
+
+
+def find_conflict(space: Space, start: datetime, end: datetime, *, exclude=None, states=ACTIVE_STATES):
+    """Raise BookingConflict if start–end (plus the space's cleanup time) overlaps a booking or block."""
+    occupied_until = end + space.cleanup
+    clash = holding_bookings(space, start, occupied_until, states=states)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    booking = clash.first()
+    if booking is not None:
+        raise BookingConflict(
+            f"{space.name} is already booked {local_range(booking.start, booking.end)}.",
+            start=booking.start,
+            end=booking.end,
+        )
+    block = CalendarBlock.objects.filter(space=space, start__lt=occupied_until, end__gt=start).first()
+    if block is not None:
+        raise BookingConflict(
+            f"{space.name} is closed {local_range(block.start, block.end)} ({block.get_kind_display().lower()}).",
+            start=block.start,
+            end=block.end,
+        )
+
+
+def check_equipment_stock(equipment: dict, start: datetime, end: datetime, *, exclude=None) -> None:
+    """Raise BookingConflict if any requested equipment would be out beyond its stock in start–end."""
+    if not equipment:
+        return
+    lines = BookingEquipment.objects.filter(
+        equipment__in=list(equipment),
+        booking__state__in=ACTIVE_STATES,
+        booking__start__lt=end,
+        booking__end__gt=start,
+    )
+    if exclude is not None:
+        lines = lines.exclude(booking=exclude)
+    in_use = dict(lines.values_list("equipment").annotate(total=Sum("quantity")).values_list("equipment", "total"))
+    for item, quantity in equipment.items():
+        free = item.stock - in_use.get(item.pk, 0)
+        if quantity > free:
+            raise BookingConflict(
+                f"Only {max(free, 0)} × {item.name} free {local_range(start, end)}.", start=start, end=end
+            )
+
+
+def free_slots(space: Space, day: date, *, now: datetime | None = None) -> list[Slot]:
+    """The whole hours of ``day`` a new one-hour booking of ``space`` could start at."""
+    now = now or timezone.now()
+    opens, closes = opening_hours(day)
+    taken = list(
+        Booking.objects.filter(
+            space=space, state__in=ACTIVE_STATES, start__lt=closes, occupied_until__gt=opens
+        ).values_list("start", "occupied_until")
+    )
+    taken += list(CalendarBlock.objects.filter(space=space, start__lt=closes, end__gt=opens).values_list("start", "end"))
+    slots = []
+    start = opens
+    while start + HOUR <= closes:
+        end = start + HOUR
+        occupied_until = end + space.cleanup
+        if start >= now and not any(s < occupied_until and e > start for s, e in taken):
+            slots.append(Slot(start, end))
+        start = end
+    return slots
+
+
+def longest_stay(start: datetime, slots: list[Slot]) -> int:
+    """How many consecutive free hours follow ``start`` in ``slots`` (capped by the booking limit)."""
+    starts = {slot.start for slot in slots}
+    hours = 0
+    while start + hours * HOUR in starts and hours < settings.BOOKING_MAX_HOURS:
+        hours += 1
+    return hours
+
+
+def nearest_free_slots(space: Space, start: datetime, *, count: int = 3) -> list[Slot]:
+    """Free one-hour slots on the same day, nearest to ``start`` first: what to offer after a conflict."""
+    slots = free_slots(space, timezone.localtime(start).date())
+    return sorted(slots, key=lambda slot: abs(slot.start - start))[:count]
+

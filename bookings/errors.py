@@ -1,0 +1,34 @@
+from django.utils import timezone
+from django.utils.formats import date_format
+
+
+def local_range(start, end) -> str:
+    """'Fri 27 Nov, 10:00–12:00' in the studio's time zone."""
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    return f"{date_format(start, 'D j M')}, {start:%H:%M}–{end:%H:%M}"
+
+
+class BookingError(Exception):
+    """A booking operation refused for a reason the person can act on. ``str()`` is that reason."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BookingConflict(BookingError):
+    """The time is taken: by another booking, a block, or equipment already out on loan."""
+
+    def __init__(self, message: str, *, start=None, end=None, alternatives=()):
+        super().__init__(message)
+        self.start = start
+        self.end = end
+        self.alternatives = list(alternatives)
+
+
+class StaleBooking(BookingError):
+    """Someone changed the booking since it was loaded; the change was not applied."""
+
+
+class TransitionRefused(BookingError):
+    """The state machine does not allow this change now."""

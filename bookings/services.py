@@ -1,0 +1,410 @@
+"""Operations on bookings. Views, the API, the admin, commands and jobs all go through these.
+
+Every write that can clash with another booking takes a lock on the space row first, so two
+people booking or confirming the same hall are serialised (on SQLite, the IMMEDIATE transaction
+serialises all writers). On PostgreSQL an exclusion constraint backs the check up.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from .availability import check_equipment_stock, find_conflict, nearest_free_slots, validate_booking_time
+from .errors import BookingConflict, StaleBooking, TransitionRefused, local_range
+from .models import (
+    FIRM_STATES,
+    ActorKind,
+    Booking,
+    BookingEquipment,
+    BookingSource,
+    BookingState,
+    BookingTransition,
+    Client,
+    Equipment,
+    PaymentStatus,
+    PromoCode,
+    Space,
+)
+from .phones import normalise_phone
+from .pii import blind_index
+from .pricing import quote
+from .references import new_reference
+from .signals import booking_created, booking_state_changed, booking_updated
+
+# Transition method on Booking for each target state.
+TRANSITION_METHODS = {
+    BookingState.PENDING: "submit",
+    BookingState.CONFIRMED: "confirm",
+    BookingState.CANCELLED: "cancel",
+    BookingState.IN_PROGRESS: "start_session",
+    BookingState.NO_SHOW: "mark_no_show",
+    BookingState.COMPLETED: "complete",
+}
+REASON_REQUIRED = (BookingState.CANCELLED, BookingState.NO_SHOW)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A guest's consent to the processing of personal data, as given on the booking form or API."""
+
+    policy_version: str
+    at: datetime
+    ip: str | None
+
+
+def phone_index(raw_phone: str) -> str:
+    """The blind index of a phone number as typed (raises ValidationError if it is not one)."""
+    return blind_index(normalise_phone(raw_phone))
+
+
+def _actor_kind(by) -> str:
+    return ActorKind.EMPLOYEE if by is not None else ActorKind.GUEST
+
+
+def _send_on_commit(signal, **kwargs):
+    transaction.on_commit(lambda: signal.send(sender=Booking, **kwargs), robust=True)
+
+
+def _lock_space(space: Space) -> Space:
+    return Space.objects.select_for_update().get(pk=space.pk)
+
+
+def _clean_equipment(equipment) -> dict[Equipment, int]:
+    cleaned = {}
+    for item, quantity in (equipment or {}).items():
+        if quantity is None or quantity <= 0:
+            continue
+        if not item.is_active:
+            raise ValidationError({"equipment": f"{item.name} is not available for booking."})
+        cleaned[item] = cleaned.get(item, 0) + int(quantity)
+    return cleaned
+
+
+def _lock_equipment(equipment: dict[Equipment, int]) -> dict[Equipment, int]:
+    """Lock the equipment rows in a fixed order (no deadlocks) and return them fresh from the database."""
+    if not equipment:
+        return {}
+    wanted = {item.pk: quantity for item, quantity in equipment.items()}
+    locked = Equipment.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+    return {item: wanted[item.pk] for item in locked}
+
+
+def promo_for(code: str, *, at: datetime | None = None) -> PromoCode | None:
+    """The usable promo code for ``code``, or a ValidationError saying why it cannot be used."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    promo = PromoCode.objects.filter(code=code).first()
+    if promo is None:
+        raise ValidationError({"promo_code": "There is no such promo code."})
+    reason = promo.unusable_reason(at)
+    if reason:
+        raise ValidationError({"promo_code": reason})
+    return promo
+
+
+def _redeem_promo(promo: PromoCode) -> None:
+    locked = PromoCode.objects.select_for_update().get(pk=promo.pk)
+    reason = locked.unusable_reason()
+    if reason:
+        raise ValidationError({"promo_code": reason})
+    PromoCode.objects.filter(pk=promo.pk).update(times_used=F("times_used") + 1)
+
+
+def client_for_phone(*, phone: str, name: str, email: str = "") -> Client:
+    """The client with this (normalised) phone, created on their first booking."""
+    client, created = Client.objects.get_or_create(
+        phone_index=blind_index(phone), defaults={"phone": phone, "name": name, "email": email}
+    )
+    if not created and email and not client.email:
+        client.email = email
+        client.save(update_fields=["email", "updated_at"])
+    return client
+
+
+def _conflict_with_alternatives(error: BookingConflict, space: Space, start: datetime) -> BookingConflict:
+    error.alternatives = nearest_free_slots(space, start)
+    return error
+
+
+def _save_guarded(booking: Booking, **save_kwargs) -> None:
+    """Save; an overlap caught by the database constraint becomes the same BookingConflict as the check."""
+    try:
+        with transaction.atomic():
+            booking.save(**save_kwargs)
+    except IntegrityError as error:
+        if "booking_no_overlap_per_space" not in str(error):
+            raise
+        raise BookingConflict(
+            f"{booking.space.name} is already booked at {local_range(booking.start, booking.end)}.",
+            start=booking.start,
+            end=booking.end,
+        ) from error
+
+
+def booking_create(
+    *,
+    space: Space,
+    start: datetime,
+    end: datetime,
+    client_name: str,
+    client_phone: str,
+    client_email: str = "",
+    equipment: dict | None = None,
+    promo_code: str = "",
+    special_requirements: str = "",
+    notes: str = "",
+    internal_notes: str = "",
+    source: str = BookingSource.PHONE,
+    consent: Consent | None = None,
+    by=None,
+) -> Booking:
+    """Book ``space`` from ``start`` to ``end`` as a pending request.
+
+    Raises ValidationError (by field) for a time, phone or promo code that breaks the rules, and
+    BookingConflict when the time or the equipment is taken. Nothing is written in either case.
+    """
+    if not space.is_active:
+        raise ValidationError({"space": f"{space.name} is not taking bookings."})
+    validate_booking_time(start, end)
+    client_name = (client_name or "").strip()
+    if not client_name:
+        raise ValidationError({"client_name": "Enter the client's name."})
+    try:
+        phone = normalise_phone(client_phone)
+    except ValidationError as error:
+        raise ValidationError({"client_phone": error.messages}) from error
+    promo = promo_for(promo_code)
+    equipment = _clean_equipment(equipment)
+
+    with transaction.atomic():
+        space = _lock_space(space)
+        try:
+            find_conflict(space, start, end)
+        except BookingConflict as error:
+            raise _conflict_with_alternatives(error, space, start) from None
+        equipment = _lock_equipment(equipment)
+        check_equipment_stock(equipment, start, end)
+        if promo is not None:
+            _redeem_promo(promo)
+        client = client_for_phone(phone=phone, name=client_name, email=client_email)
+        price = quote(space=space, start=start, end=end, equipment=equipment, promo=promo)
+        booking = Booking(
+            space=space,
+            client=client,
+            start=start,
+            end=end,
+            occupied_until=end + space.cleanup,
+            state=BookingState.PENDING,
+            client_name=client_name,
+            client_phone=phone,
+            client_phone_index=client.phone_index,
+            client_email=client_email,
+            special_requirements=special_requirements,
+            notes=notes,
+            internal_notes=internal_notes,
+            base_price=price.base_price,
+            equipment_price=price.equipment_price,
+            discount=price.discount,
+            total_price=price.total_price,
+            promo_code=promo,
+            source=source,
+            created_by=by,
+            updated_by=by,
+        )
+        if consent is not None:
+            booking.consent_policy_version = consent.policy_version
+            booking.consent_at = consent.at
+            booking.consent_ip = consent.ip
+        _insert_with_reference(booking)
+        BookingEquipment.objects.bulk_create(
+            BookingEquipment(booking=booking, equipment=item, quantity=quantity, price=price.lines[item])
+            for item, quantity in equipment.items()
+        )
+        BookingTransition.objects.create(
+            booking=booking,
+            from_state=BookingState.DRAFT,
+            to_state=BookingState.PENDING,
+            actor=by,
+            actor_kind=_actor_kind(by),
+        )
+        _send_on_commit(booking_created, booking=booking, by=by)
+    return booking
+
+
+def _insert_with_reference(booking: Booking, attempts: int = 5) -> None:
+    for attempt in range(attempts):
+        booking.reference = new_reference(booking.start)
+        try:
+            with transaction.atomic():
+                booking.save(force_insert=True)
+            return
+        except IntegrityError as error:
+            if "reference" not in str(error) or attempt == attempts - 1:
+                raise
+
+
+def _lock_current(booking: Booking, version: int | None) -> Booking:
+    """The booking re-read under a row lock; StaleBooking if it changed since ``version`` was read."""
+    current = Booking.objects.select_for_update().select_related("space").get(pk=booking.pk)
+    if version is not None and current.version != version:
+        raise StaleBooking(
+            f"{current.reference} was changed by someone else while you were editing. "
+            "Reload it to see the current details, then make your change again."
+        )
+    return current
+
+
+EDITABLE_FIELDS = {"client_name", "client_email", "special_requirements", "notes", "internal_notes"}
+
+
+def booking_update(
+    *,
+    booking: Booking,
+    version: int,
+    by,
+    space: Space | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    equipment: dict | None = None,
+    client_phone: str | None = None,
+    **details,
+) -> Booking:
+    """Reschedule a booking, change its equipment or the client's details.
+
+    ``version`` is the version the editor loaded; if the booking changed since, StaleBooking is
+    raised and nothing is written. Time and equipment follow the same rules as a new booking.
+    """
+    unknown = set(details) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"booking_update() cannot change {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        current = _lock_current(booking, version)
+        changed = {name for name, value in details.items() if getattr(current, name) != value}
+        for name in changed:
+            setattr(current, name, details[name])
+        if "client_name" in changed and not current.client_name.strip():
+            raise ValidationError({"client_name": "Enter the client's name."})
+
+        if client_phone is not None:
+            try:
+                phone = normalise_phone(client_phone)
+            except ValidationError as error:
+                raise ValidationError({"client_phone": error.messages}) from error
+            if phone != current.client_phone:
+                current.client = client_for_phone(phone=phone, name=current.client_name, email=current.client_email)
+                current.client_phone = phone
+                current.client_phone_index = current.client.phone_index
+                changed |= {"client_phone", "client"}
+
+        new_space = space or current.space
+        new_start, new_end = start or current.start, end or current.end
+        current_equipment = {line.equipment: line.quantity for line in current.equipment_lines.select_related("equipment")}
+        new_equipment = _clean_equipment(equipment) if equipment is not None else current_equipment
+        rescheduled = (new_space.pk, new_start, new_end) != (current.space_id, current.start, current.end)
+        equipment_changed = {i.pk: q for i, q in new_equipment.items()} != {i.pk: q for i, q in current_equipment.items()}
+
+        if rescheduled or equipment_changed:
+            if current.is_final:
+                raise TransitionRefused(f"{current.reference} is {current.get_state_display().lower()} and cannot be changed.")
+            if rescheduled:
+                validate_booking_time(new_start, new_end)
+                new_space = _lock_space(new_space)
+                try:
+                    find_conflict(new_space, new_start, new_end, exclude=current)
+                except BookingConflict as error:
+                    raise _conflict_with_alternatives(error, new_space, new_start) from None
+            new_equipment = _lock_equipment(new_equipment)
+            check_equipment_stock(new_equipment, new_start, new_end, exclude=current)
+            price = quote(space=new_space, start=new_start, end=new_end, equipment=new_equipment,
+                          promo=current.promo_code)
+            current.space, current.start, current.end = new_space, new_start, new_end
+            current.occupied_until = new_end + new_space.cleanup
+            current.base_price, current.equipment_price = price.base_price, price.equipment_price
+            current.discount, current.total_price = price.discount, price.total_price
+            if equipment_changed:
+                current.equipment_lines.all().delete()
+                BookingEquipment.objects.bulk_create(
+                    BookingEquipment(booking=current, equipment=item, quantity=quantity, price=price.lines[item])
+                    for item, quantity in new_equipment.items()
+                )
+            changed |= {"space", "start", "end", "total_price"} if rescheduled else {"equipment", "total_price"}
+
+        if not changed:
+            return current
+        current.version += 1
+        current.updated_by = by
+        _save_guarded(current)
+        _send_on_commit(booking_updated, booking=current, by=by, fields=changed)
+    return current
+
+
+def booking_set_payment(*, booking: Booking, status: str, by, version: int | None = None) -> Booking:
+    if status not in PaymentStatus.values:
+        raise ValidationError({"payment_status": "Unknown payment status."})
+    with transaction.atomic():
+        current = _lock_current(booking, version)
+        if current.payment_status == status:
+            return current
+        current.payment_status = status
+        current.version += 1
+        current.updated_by = by
+        current.save(update_fields=["payment_status", "version", "updated_by", "updated_at"])
+        _send_on_commit(booking_updated, booking=current, by=by, fields={"payment_status"})
+    return current
+
+
+def transition_refusal(booking: Booking, to: str) -> str:
+    """Why ``booking`` cannot move to ``to`` now, or an empty string if it can."""
+    method_name = TRANSITION_METHODS.get(to)
+    if method_name is None:
+        return f"A booking cannot be moved to {to}."
+    target_label = BookingState(to).label
+    method = getattr(booking, method_name)
+    if booking.state == to:
+        return f"{booking.reference} is already {target_label.lower()}."
+    if not can_proceed(method, check_conditions=False):
+        return f"A {booking.get_state_display().lower()} booking cannot become {target_label.lower()}."
+    if not can_proceed(method):
+        return f"{target_label} can only be set from the start time ({timezone.localtime(booking.start):%d %b %H:%M})."
+    return ""
+
+
+def allowed_transitions(booking: Booking) -> list[BookingState]:
+    """The states ``booking`` can move to now, in the state machine's order."""
+    return [state for state in TRANSITION_METHODS if not transition_refusal(booking, state)]
+
+
+def booking_transition(*, booking: Booking, to: str, by, reason: str = "", version: int | None = None) -> Booking:
+    """Move ``booking`` to state ``to``, recording who did it and why.
+
+    Raises TransitionRefused (row untouched) when the state machine does not allow it, ValidationError
+    when a cancel or no-show comes without a reason, BookingConflict when confirming into a taken slot.
+    """
+    reason = (reason or "").strip()
+    if to in REASON_REQUIRED and not reason:
+        raise ValidationError({"reason": f"Give a reason to mark the booking {BookingState(to).label.lower()}."})
+    with transaction.atomic():
+        if to == BookingState.CONFIRMED:
+            _lock_space(booking.space)
+        current = _lock_current(booking, version)
+        refusal = transition_refusal(current, to)
+        if refusal:
+            raise TransitionRefused(refusal)
+        if to == BookingState.CONFIRMED:
+            find_conflict(current.space, current.start, current.end, exclude=current, states=FIRM_STATES)
+        from_state = current.state
+        getattr(current, TRANSITION_METHODS[to])()
+        current.version += 1
+        current.updated_by = by
+        _save_guarded(current, update_fields=["state", "version", "updated_by", "updated_at"])
+        BookingTransition.objects.create(
+            booking=current, from_state=from_state, to_state=to, actor=by, actor_kind=_actor_kind(by), reason=reason
+        )
+        _send_on_commit(booking_state_changed, booking=current, from_state=from_state, to_state=to, by=by, reason=reason)
+    return current

@@ -1,0 +1,37 @@
+"""Role checks for staff views. Object-level checks live beside their models (bookings/access.py)."""
+
+import logging
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from .models import Role
+
+log = logging.getLogger("studio.security")
+
+
+def log_denial(request, what: str) -> None:
+    log.warning("denied employee=%s path=%s what=%s", getattr(request.user, "username", None), request.path, what)
+
+
+def role_required(*roles: Role):
+    """Allow only signed-in employees with one of ``roles``; others get 403 and the denial is logged."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.user.role not in roles:
+                log_denial(request, f"role {request.user.role} not in {[str(r) for r in roles]}")
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = role_required(Role.OWNER, Role.ADMIN, Role.MANAGER)
+admin_required = role_required(Role.OWNER, Role.ADMIN)
+owner_required = role_required(Role.OWNER)

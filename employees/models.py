@@ -1,0 +1,84 @@
+import uuid
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"
+
+
+class EmployeeStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    INVITED = "invited", "Invited"
+    DEACTIVATED = "deactivated", "Deactivated"
+
+
+class EmployeeManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.OWNER)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class Employee(AbstractUser):
+    """A member of the studio's staff. Guests never have an account."""
+
+    employee_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # AbstractUser's first/last name are unused: the studio writes names as people give them.
+    first_name = None
+    last_name = None
+    full_name = models.CharField(max_length=150)
+    email = models.EmailField(unique=True)
+    phone = models.CharField(max_length=32, blank=True)
+    department = models.CharField(max_length=100, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MANAGER)
+    status = models.CharField(max_length=16, choices=EmployeeStatus.choices, default=EmployeeStatus.ACTIVE)
+    last_activity = models.DateTimeField(null=True, blank=True)
+
+    objects = EmployeeManager()
+
+    REQUIRED_FIELDS = ["email", "full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.username
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+    @property
+    def is_admin_or_owner(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def mfa_required(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+    def save(self, *args, **kwargs):
+        # Owners use the Django admin; nobody else is staff there.
+        self.is_staff = self.role in (Role.OWNER, Role.ADMIN)
+        self.is_superuser = self.role == Role.OWNER
+        self.is_active = self.status != EmployeeStatus.DEACTIVATED
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "is_staff", "is_superuser", "is_active"}
+        super().save(*args, **kwargs)
+
+    def touch(self):
+        self.last_activity = timezone.now()
+        Employee.objects.filter(pk=self.pk).update(last_activity=self.last_activity)

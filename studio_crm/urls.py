@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import include, path
+from django.views.static import serve
+
+from . import health
+
+
+def home(request):
+    """Staff go to their dashboard, everyone else to the public booking page."""
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return redirect("book")
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
+    path("admin/", admin.site.urls),
+    path("", include("employees.urls")),
+    path("", include("bookings.urls")),
+    path("", include("bookings.public_urls")),
+    path("calendar/", include("calendar_app.urls")),
+    path("kanban/", include("kanban.urls")),
+    path("compliance/", include("compliance.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+
+handler403 = "studio_crm.errors.permission_denied"
+handler404 = "studio_crm.errors.page_not_found"
+handler500 = "studio_crm.errors.server_error"

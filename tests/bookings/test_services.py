@@ -1,0 +1,177 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from bookings.errors import BookingConflict, StaleBooking, TransitionRefused
+from bookings.models import Booking, BookingState, BookingTransition, PaymentStatus
+from bookings.services import booking_create, booking_set_payment, booking_transition, booking_update
+from tests.factories import BookingFactory, CalendarBlockFactory, EquipmentFactory, studio_time
+
+pytestmark = pytest.mark.django_db
+
+GUEST = {"client_name": "Irina Petrova", "client_phone": "+7 916 123-45-67"}
+
+
+def book(space, start, hours=2, **extra):
+    return booking_create(space=space, start=start, end=start + timedelta(hours=hours), **{**GUEST, **extra})
+
+
+class TestBookingTimeRules:
+    def test_a_booking_on_whole_hours_is_pending_with_a_reference(self, space):
+        booking = book(space, studio_time(2, 10))
+        assert booking.state == BookingState.PENDING
+        assert booking.reference.startswith(f"REF-{studio_time(2, 10):%Y%m%d}-")
+        assert booking.duration_hours == 2
+        assert booking.client_phone == "+79161234567"
+
+    def test_half_past_start_is_refused(self, space):
+        with pytest.raises(ValidationError) as error:
+            book(space, studio_time(2, 10) + timedelta(minutes=30))
+        assert "on the hour" in str(error.value)
+        assert not Booking.objects.exists()
+
+    @pytest.mark.parametrize("hour, hours", [(7, 2), (21, 2), (8, 1)])
+    def test_outside_opening_hours_is_refused(self, space, hour, hours):
+        with pytest.raises(ValidationError, match="opening hours"):
+            book(space, studio_time(2, hour), hours=hours)
+
+    def test_longer_than_the_limit_is_refused(self, space, settings):
+        settings.BOOKING_MAX_HOURS = 4
+        with pytest.raises(ValidationError, match="1 to 4 hours"):
+            book(space, studio_time(2, 10), hours=5)
+
+    def test_the_past_is_refused(self, space):
+        with pytest.raises(ValidationError, match="already passed"):
+            book(space, studio_time(-1, 10))
+
+
+class TestOverlaps:
+    def test_back_to_back_bookings_are_allowed(self, space):
+        book(space, studio_time(2, 10))
+        book(space, studio_time(2, 12))
+        assert Booking.objects.count() == 2
+
+    def test_overlap_is_refused_naming_the_taken_time(self, space):
+        book(space, studio_time(2, 10))
+        with pytest.raises(BookingConflict) as error:
+            book(space, studio_time(2, 11))
+        assert "10:00–12:00" in error.value.message
+        assert error.value.alternatives, "free slots nearby are offered"
+        assert Booking.objects.count() == 1
+
+    def test_another_space_at_the_same_time_is_fine(self, studio):
+        book(studio["white"], studio_time(2, 10))
+        book(studio["loft"], studio_time(2, 10))
+        assert Booking.objects.count() == 2
+
+    @pytest.mark.parametrize("freeing_state", [BookingState.CANCELLED, BookingState.NO_SHOW])
+    def test_cancelled_and_no_show_free_the_slot(self, space, freeing_state):
+        BookingFactory(space=space, start=studio_time(2, 10), state=freeing_state)
+        book(space, studio_time(2, 10))
+        assert Booking.objects.filter(state=BookingState.PENDING).count() == 1
+
+    def test_cleanup_buffer_keeps_the_next_hour_free(self, space):
+        space.cleanup_minutes = 30
+        space.save()
+        book(space, studio_time(2, 10))
+        with pytest.raises(BookingConflict):
+            book(space, studio_time(2, 12))
+        book(space, studio_time(2, 13))
+
+    def test_a_block_closes_the_space(self, space):
+        CalendarBlockFactory(space=space, start=studio_time(2, 12), end=studio_time(2, 15))
+        with pytest.raises(BookingConflict, match="closed"):
+            book(space, studio_time(2, 11))
+
+
+class TestEquipment:
+    def test_equipment_cannot_be_booked_beyond_stock_in_overlapping_time(self, studio):
+        softbox = EquipmentFactory(name="Softbox", stock=2)
+        book(studio["white"], studio_time(2, 10), equipment={softbox: 2})
+        with pytest.raises(BookingConflict, match="Only 0 × Softbox"):
+            book(studio["loft"], studio_time(2, 11), equipment={softbox: 1})
+        book(studio["loft"], studio_time(2, 12), equipment={softbox: 2})
+
+
+class TestPricing:
+    def test_hours_times_rate_plus_equipment_minus_promo(self, space):
+        flash = EquipmentFactory(name="Flash", price=Decimal("300.00"))
+        from tests.factories import PromoCodeFactory
+
+        PromoCodeFactory(code="SPRING", value=Decimal("10"))
+        booking = book(space, studio_time(2, 10), hours=3, equipment={flash: 2}, promo_code="spring")
+        assert booking.base_price == Decimal("7500.00")
+        assert booking.equipment_price == Decimal("1800.00")
+        assert booking.discount == Decimal("930.00")
+        assert booking.total_price == Decimal("8370.00")
+
+    def test_a_fixed_discount_never_makes_the_price_negative(self, space):
+        from tests.factories import PromoCodeFactory
+
+        PromoCodeFactory(code="HUGE", kind="fixed", value=Decimal("99999"))
+        booking = book(space, studio_time(2, 10), hours=1, promo_code="HUGE")
+        assert booking.total_price == Decimal("0.00")
+
+
+class TestTransitions:
+    def test_confirm_records_who_and_when(self, space, admin):
+        booking = book(space, studio_time(2, 10))
+        booking_transition(booking=booking, to=BookingState.CONFIRMED, by=admin)
+        booking.refresh_from_db()
+        assert booking.state == BookingState.CONFIRMED
+        last = BookingTransition.objects.filter(booking=booking).last()
+        assert (last.from_state, last.to_state, last.actor) == ("pending", "confirmed", admin)
+
+    def test_cancel_needs_a_reason(self, space, admin):
+        booking = book(space, studio_time(2, 10))
+        with pytest.raises(ValidationError, match="reason"):
+            booking_transition(booking=booking, to=BookingState.CANCELLED, by=admin)
+        booking.refresh_from_db()
+        assert booking.state == BookingState.PENDING
+
+    def test_completed_cannot_go_back_to_pending(self, space, admin):
+        booking = BookingFactory(space=space, state=BookingState.COMPLETED)
+        with pytest.raises(TransitionRefused, match="completed booking cannot become pending"):
+            booking_transition(booking=booking, to=BookingState.PENDING, by=admin)
+
+    def test_no_show_only_from_the_start_time(self, space, admin):
+        booking = BookingFactory(space=space, state=BookingState.CONFIRMED, start=studio_time(1, 10))
+        with pytest.raises(TransitionRefused, match="from the start time"):
+            booking_transition(booking=booking, to=BookingState.NO_SHOW, by=admin, reason="Did not come")
+        with time_machine.travel(booking.start + timedelta(minutes=20)):
+            booking_transition(booking=booking, to=BookingState.NO_SHOW, by=admin, reason="Did not come")
+        booking.refresh_from_db()
+        assert booking.state == BookingState.NO_SHOW
+
+    def test_confirming_into_a_confirmed_slot_is_a_conflict(self, space, admin):
+        BookingFactory(space=space, state=BookingState.CONFIRMED, start=studio_time(2, 10))
+        overlapping = BookingFactory(space=space, state=BookingState.PENDING, start=studio_time(2, 11))
+        with pytest.raises(BookingConflict):
+            booking_transition(booking=overlapping, to=BookingState.CONFIRMED, by=admin)
+        overlapping.refresh_from_db()
+        assert overlapping.state == BookingState.PENDING
+
+
+class TestUpdates:
+    def test_a_stale_edit_is_refused(self, space, admin):
+        booking = book(space, studio_time(2, 10))
+        loaded_version = booking.version
+        booking_set_payment(booking=booking, status=PaymentStatus.PAID, by=admin)
+        with pytest.raises(StaleBooking):
+            booking_update(booking=booking, version=loaded_version, by=admin, notes="Bring a ladder")
+        booking.refresh_from_db()
+        assert booking.notes == ""
+
+    def test_reschedule_reprices_and_checks_conflicts(self, space, admin):
+        other = book(space, studio_time(2, 14))
+        booking = book(space, studio_time(2, 10))
+        with pytest.raises(BookingConflict):
+            booking_update(booking=booking, version=booking.version, by=admin, start=studio_time(2, 13),
+                           end=studio_time(2, 15))
+        moved = booking_update(booking=booking, version=booking.version, by=admin, start=studio_time(2, 16),
+                               end=studio_time(2, 19))
+        assert moved.total_price == Decimal("7500.00")
+        assert other.pk != moved.pk
