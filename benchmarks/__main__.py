@@ -1,0 +1,39 @@
+"""`make bench`: run every benchmark module in this package and print its figures.
+
+Each module exposes ``run() -> list[tuple[str, str]]`` (a label and a formatted figure). Benchmarks run
+against a throw-away SQLite database (or DATABASE_URL's server, in a database of their own).
+"""
+
+import importlib
+import os
+import pkgutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio_crm.settings")
+
+
+def main() -> None:
+    import django
+    from django.test.utils import get_runner, setup_test_environment
+
+    django.setup()
+    setup_test_environment()
+    from django.conf import settings
+
+    runner = get_runner(settings)(verbosity=0, interactive=False)
+    old_config = runner.setup_databases()
+    try:
+        package = Path(__file__).resolve().parent
+        for module_info in sorted(pkgutil.iter_modules([str(package)]), key=lambda m: m.name):
+            module = importlib.import_module(f"benchmarks.{module_info.name}")
+            print(f"\n== {module_info.name} ==")
+            for label, figure in module.run():
+                print(f"{label:<60} {figure}")
+    finally:
+        runner.teardown_databases(old_config)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Browser tests: Playwright drives Debian's Chromium against Django's live server.
+
+Playwright cannot download a browser here; it uses /usr/bin/chromium. Without Chromium the browser
+tests are skipped locally, but CI installs it (.ci/run), so there they always run.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Chromium (/usr/bin/chromium) for the browser tests.")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open a fresh page: ``new_page(viewport=PHONE, user=owner)``. A user is signed in by session cookie."""
+    contexts = []
+
+    def open_page(*, viewport=DESKTOP, user=None):
+        context = browser.new_context(viewport=viewport, base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        if user is not None:
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_for(user),
+                                  "url": live_server.url}])
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def session_for(user) -> str:
+    """A signed-in (and, for staff with two factors, verified) session key for ``user``."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    device = user.staticdevice_set.first() if hasattr(user, "staticdevice_set") else None
+    if device is not None:
+        session["otp_device_id"] = device.persistent_id
+    session.create()
+    return session.session_key
+
+
+def screenshot(page, name: str) -> None:
+    """Save a full-page screenshot under screenshots/ (git-ignored) for a person to look at."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
