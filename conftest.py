@@ -2,13 +2,29 @@ import os
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from bookings.access import assign_spaces
 from employees.models import Role
 from tests.factories import EmployeeFactory, SpaceFactory
+from tests.signing_in import mark_verified
 
 # Playwright drives the browser from a thread with an event loop; Django's live server is sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def force_login_includes_second_factor(monkeypatch):
+    """``client.force_login(user)`` gives a session verified with a TOTP device, as after a real sign-in."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        mark_verified(session, user)
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

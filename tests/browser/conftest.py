@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 
+from tests.signing_in import mark_verified
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -77,9 +79,7 @@ def session_for(user) -> str:
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    device = user.staticdevice_set.first() if hasattr(user, "staticdevice_set") else None
-    if device is not None:
-        session["otp_device_id"] = device.persistent_id
+    mark_verified(session, user)
     session.create()
     return session.session_key
 
