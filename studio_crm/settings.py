@@ -312,3 +312,16 @@ LOGGING = {
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+# --- Public booking page and API (bookings/public_views.py, bookings/api.py) ---------------------
+# Abuse limits, "count/period" as django-ratelimit reads them; counted in the default cache (Redis
+# when REDIS_URL is set). "_ip" is per client address, "_phone" per phone number.
+PUBLIC_RATE_LIMITS = {
+    "booking_ip": env_str("RATE_LIMIT_BOOKING_IP", "20/h"),
+    "booking_phone": env_str("RATE_LIMIT_BOOKING_PHONE", "5/h"),
+    "lookup_ip": env_str("RATE_LIMIT_LOOKUP_IP", "30/h"),
+    "lookup_phone": env_str("RATE_LIMIT_LOOKUP_PHONE", "10/h"),
+    "availability_ip": env_str("RATE_LIMIT_AVAILABILITY_IP", "600/h"),
+}
+# How long the answer to a POST with an Idempotency-Key is kept for retries.
+IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60

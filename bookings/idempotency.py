@@ -1,0 +1,88 @@
+"""Idempotent POSTs: a request retried with the same ``Idempotency-Key`` gets the first answer again.
+
+The first response to a key is kept in the cache for ``settings.IDEMPOTENCY_TTL_SECONDS`` together
+with a hash of the request body. A retry with the same body is answered from the cache (same status,
+same body, header ``Idempotent-Replayed: true``); the same key with a different body is refused with
+422 ``idempotency_key_reused``. While the first request is still running, duplicates wait for its
+answer: ``cache.add`` is the lock, so two duplicates arriving together never both run.
+Answers that a retry should not repeat (429, 5xx) are not kept.
+"""
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+
+KEY_MAX_LENGTH = 255
+LOCK_SECONDS = 30
+WAIT_SECONDS = 10
+POLL_SECONDS = 0.05
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict
+    headers: dict = field(default_factory=dict)
+    replayed: bool = False
+
+
+class IdempotencyError(Exception):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+def valid_key(key: str) -> bool:
+    return 0 < len(key) <= KEY_MAX_LENGTH and key.isprintable() and key.isascii()
+
+
+def _storage_key(key: str) -> str:
+    return "idempotency:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _replay(stored: dict, fingerprint: str) -> Answer:
+    if stored["fingerprint"] != fingerprint:
+        raise IdempotencyError(
+            422, "idempotency_key_reused",
+            "This Idempotency-Key was already used with a different request body. Use a new key for a new request.",
+        )
+    return Answer(stored["status"], stored["body"], stored.get("headers", {}), replayed=True)
+
+
+def run_once(key: str, body: bytes, run: Callable[[], Answer]) -> Answer:
+    """``run()`` at most once per key (within the keeping time); later calls get its answer."""
+    if not valid_key(key):
+        raise IdempotencyError(400, "invalid_idempotency_key",
+                               f"Idempotency-Key must be 1 to {KEY_MAX_LENGTH} printable ASCII characters.")
+    fingerprint = hashlib.sha256(body).hexdigest()
+    storage_key = _storage_key(key)
+    lock_key = storage_key + ":lock"
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        stored = cache.get(storage_key)
+        if stored is not None:
+            return _replay(stored, fingerprint)
+        if cache.add(lock_key, fingerprint, LOCK_SECONDS):
+            break
+        if time.monotonic() >= deadline:
+            raise IdempotencyError(409, "idempotency_in_progress",
+                                   "A request with this Idempotency-Key is still being processed.", retry_after=1)
+        time.sleep(POLL_SECONDS)
+    try:
+        stored = cache.get(storage_key)  # finished between our read and taking the lock
+        if stored is not None:
+            return _replay(stored, fingerprint)
+        answer = run()
+        if answer.status != 429 and answer.status < 500:
+            cache.set(
+                storage_key,
+                {"fingerprint": fingerprint, "status": answer.status, "body": answer.body, "headers": answer.headers},
+                settings.IDEMPOTENCY_TTL_SECONDS,
+            )
+        return answer
+    finally:
+        cache.delete(lock_key)
