@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from bookings.errors import BookingConflict, StaleBooking, TransitionRefused
@@ -175,3 +176,45 @@ class TestUpdates:
                                end=studio_time(2, 19))
         assert moved.total_price == Decimal("7500.00")
         assert other.pk != moved.pk
+
+
+class TestDatabaseBackstop:
+    @pytest.mark.skipif(not settings.IS_POSTGRES, reason="the exclusion constraint exists on PostgreSQL only")
+    def test_the_exclusion_constraint_refuses_overlap_even_when_the_check_is_skipped(self, space, admin, monkeypatch):
+        BookingFactory(space=space, state=BookingState.CONFIRMED, start=studio_time(2, 10))
+        overlapping = BookingFactory(space=space, state=BookingState.PENDING, start=studio_time(2, 11))
+        monkeypatch.setattr("bookings.services.find_conflict", lambda *args, **kwargs: None)
+        with pytest.raises(BookingConflict, match="already booked"):
+            booking_transition(booking=overlapping, to=BookingState.CONFIRMED, by=admin)
+        overlapping.refresh_from_db()
+        assert overlapping.state == BookingState.PENDING
+
+
+class TestEvents:
+    def test_events_are_sent_after_commit_only(self, space, admin, django_capture_on_commit_callbacks):
+        from bookings.signals import booking_created, booking_state_changed
+
+        received = []
+
+        def listener(signal_name):
+            return lambda sender, booking, **kwargs: received.append((signal_name, booking.reference))
+
+        created, changed = listener("created"), listener("state_changed")
+        booking_created.connect(created)
+        booking_state_changed.connect(changed)
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                booking = book(space, studio_time(2, 10))
+                assert received == [], "nothing is announced before the transaction commits"
+            with django_capture_on_commit_callbacks(execute=True):
+                booking_transition(booking=booking, to=BookingState.CONFIRMED, by=admin)
+        finally:
+            booking_created.disconnect(created)
+            booking_state_changed.disconnect(changed)
+        assert received == [("created", booking.reference), ("state_changed", booking.reference)]
+
+    def test_a_refused_booking_announces_nothing(self, space, django_capture_on_commit_callbacks):
+        book(space, studio_time(2, 10))
+        with django_capture_on_commit_callbacks() as callbacks, pytest.raises(BookingConflict):
+            book(space, studio_time(2, 11))
+        assert callbacks == []
