@@ -1,1 +1,7 @@
-websocket_urlpatterns = []
+from django.urls import path
+
+from .consumers import CalendarConsumer
+
+websocket_urlpatterns = [
+    path("ws/calendar/", CalendarConsumer.as_asgi()),
+]

@@ -1,0 +1,374 @@
+"""The calendar's view models: which lanes, rows, bookings and blocks a day, week or month shows.
+
+All arithmetic on instants happens in UTC; local (studio) time is only used to name days and
+hours. A day's rows start at its own opening time, so a day on which the clocks change has the
+right number of hours, each labelled with its real local time.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.utils import timezone
+
+from bookings.availability import opening_hours
+from bookings.models import ACTIVE_STATES, BookingState, CalendarBlock, Space
+
+HOUR = timedelta(hours=1)
+COLOUR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
+VIEWS = ("day", "week", "month")
+BOOKING_FIELDS = ("id", "reference", "space_id", "start", "end", "state", "client_name", "version")
+MOVABLE_STATES = (BookingState.PENDING, BookingState.CONFIRMED)
+
+
+def safe_colour(value: str) -> str:
+    """The space's colour if it is a plain hex colour, else a neutral one (it lands in a style attribute)."""
+    return value if COLOUR.fullmatch(value or "") else "#6b7280"
+
+
+def parse_day(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def day_window(day: date) -> tuple[datetime, datetime]:
+    """The day's opening hours as UTC instants."""
+    opens, closes = opening_hours(day)
+    return opens.astimezone(UTC), closes.astimezone(UTC)
+
+
+def whole_day(day: date) -> tuple[datetime, datetime]:
+    """Local midnight to local midnight, as UTC instants (23 or 25 hours on a clock-change day)."""
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def calendar_url(**params) -> str:
+    return "/calendar/?" + urlencode({key: value for key, value in params.items() if value})
+
+
+def new_booking_url(space: Space, start: datetime) -> str:
+    return "/bookings/new/?" + urlencode({"space": space.slug, "start": timezone.localtime(start).isoformat()})
+
+
+@dataclass
+class Cell:
+    row: int
+    start: datetime
+    status: str  # free, past, closed, taken
+    book_url: str = ""
+    line: int = 0  # the CSS grid row line
+
+    @property
+    def local_start(self) -> datetime:
+        return timezone.localtime(self.start)
+
+
+@dataclass
+class Lane:
+    """One column of the grid: one space on one day."""
+
+    day: date
+    space: Space
+    column: int
+    window: tuple[datetime, datetime]
+    is_today: bool
+    first_of_day: bool = True
+    cells: list[Cell] = field(default_factory=list)
+    placed: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    """A booking or a block drawn on a lane, spanning ``span`` hour rows from ``row``."""
+
+    kind: str
+    obj: object
+    space: Space
+    column: int
+    row: int
+    span: int
+    stack: int
+    cut_before: bool
+    cut_after: bool
+    line: int = 0
+
+    @property
+    def is_active(self) -> bool:
+        return self.kind == "booking" and self.obj.state in ACTIVE_STATES
+
+    @property
+    def is_movable(self) -> bool:
+        return self.kind == "booking" and self.obj.state in MOVABLE_STATES
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.obj.start)
+
+    @property
+    def local_end(self):
+        return timezone.localtime(self.obj.end)
+
+
+@dataclass
+class Header:
+    label: str
+    sublabel: str
+    column: int
+    span: int
+    is_today: bool
+    day: date | None = None
+    space: Space | None = None
+    first_of_day: bool = False
+
+
+@dataclass
+class Grid:
+    view: str
+    day: date
+    days: list[date]
+    spaces: list[Space]
+    space: Space | None
+    lanes: list[Lane]
+    row_labels: list[str]
+    headers: list[Header]
+    subheaders: list[Header]
+    items: list[Item]
+    now_line: dict | None
+    title: str
+    prev_day: date
+    next_day: date
+
+    @property
+    def header_rows(self) -> int:
+        return 2 if self.subheaders else 1
+
+    @property
+    def first_row(self) -> int:
+        return self.header_rows + 1
+
+    @property
+    def row_count(self) -> int:
+        return len(self.row_labels)
+
+    @property
+    def lane_count(self) -> int:
+        return len(self.lanes)
+
+
+def load_bookings(bookings, start: datetime, end: datetime, *, show_cancelled: bool = True):
+    """The bookings drawn between ``start`` and ``end``: one query, only the columns the grid shows."""
+    queryset = bookings.filter(start__lt=end, end__gt=start).exclude(state=BookingState.DRAFT)
+    if not show_cancelled:
+        queryset = queryset.filter(state__in=ACTIVE_STATES)
+    return list(queryset.only(*BOOKING_FIELDS).order_by("start", "pk"))
+
+
+def load_blocks(spaces: list[Space], start: datetime, end: datetime):
+    return list(
+        CalendarBlock.objects.filter(space__in=[s.pk for s in spaces], start__lt=end, end__gt=start).order_by("start")
+    )
+
+
+def build_time_grid(
+    *, view: str, day: date, spaces: list[Space], space: Space | None, bookings, show_cancelled: bool = True
+) -> Grid:
+    """The day view (spaces across) or the week view (days across, each day one lane per space)."""
+    now = timezone.now()
+    today = timezone.localdate()
+    if view == "day":
+        days = [day]
+        prev_day, next_day = day - timedelta(days=1), day + timedelta(days=1)
+    else:
+        first = week_start(day)
+        days = [first + timedelta(days=i) for i in range(7)]
+        prev_day, next_day = first - timedelta(days=7), first + timedelta(days=7)
+    shown = [space] if space is not None else spaces
+
+    windows = {d: day_window(d) for d in days}
+    row_count = max((int((c - o) / HOUR) for o, c in windows.values()), default=0)
+    labels = [f"{timezone.localtime(windows[days[0]][0] + i * HOUR):%H:%M}" for i in range(row_count)]
+
+    lanes: list[Lane] = []
+    headers: list[Header] = []
+    subheaders: list[Header] = []
+    column = 2
+    for d in days:
+        first_column = column
+        for s in shown:
+            lanes.append(Lane(day=d, space=s, column=column, window=windows[d], is_today=d == today,
+                              first_of_day=column == first_column))
+            if view == "day":
+                headers.append(Header(s.name, "", column, 1, d == today, day=d, space=s))
+            elif len(shown) > 1:
+                subheaders.append(Header(s.name, s.name[:1], column, 1, d == today, day=d, space=s,
+                                         first_of_day=column == first_column))
+            column += 1
+        if view == "week":
+            headers.append(Header(f"{d:%a}", f"{d.day} {d:%b}", first_column, len(shown), d == today, day=d))
+
+    lane_by_key = {(lane.day, lane.space.pk): lane for lane in lanes}
+    items: list[Item] = []
+    blocks = load_blocks(shown, windows[days[0]][0], windows[days[-1]][1])
+    booking_rows = load_bookings(bookings, windows[days[0]][0], windows[days[-1]][1], show_cancelled=show_cancelled)
+    # Blocks and active bookings are laid first, so a cancelled booking is the one pushed aside.
+    booking_rows.sort(key=lambda b: b.state not in ACTIVE_STATES)
+    space_by_pk = {s.pk: s for s in shown}
+    for kind, rows in (("block", blocks), ("booking", booking_rows)):
+        for obj in rows:
+            for d in days:
+                lane = lane_by_key.get((d, obj.space_id))
+                if lane is not None:
+                    item = _place(kind, obj, lane, space_by_pk[obj.space_id], row_count)
+                    if item is not None:
+                        items.append(item)
+
+    first_row = 3 if subheaders else 2
+    for item in items:
+        item.line = first_row + item.row
+    taken = {(item.column, r) for item in items if item.kind == "block" or item.is_active
+             for r in range(item.row, item.row + item.span)}
+    for lane in lanes:
+        opens, closes = lane.window
+        for i in range(row_count):
+            start = opens + i * HOUR
+            if start + HOUR > closes:
+                status = "closed"
+            elif (lane.column, i) in taken:
+                status = "taken"
+            elif start < now:
+                status = "past"
+            else:
+                status = "free"
+            url = new_booking_url(lane.space, start) if status == "free" else ""
+            lane.cells.append(Cell(row=i, start=start, status=status, book_url=url, line=first_row + i))
+
+    return Grid(
+        view=view, day=day, days=days, spaces=spaces, space=space, lanes=lanes,
+        row_labels=[{"label": label, "line": first_row + i} for i, label in enumerate(labels)],
+        headers=headers, subheaders=subheaders, items=items, now_line=_now_line(lanes, now, row_count),
+        title=_title(view, days), prev_day=prev_day, next_day=next_day,
+    )
+
+
+def _place(kind: str, obj, lane: Lane, space: Space, row_count: int) -> Item | None:
+    opens, closes = lane.window
+    start, end = max(obj.start, opens), min(obj.end, closes)
+    if start >= end:
+        return None
+    row = int((start - opens) / HOUR)
+    last = -(-(end - opens) // HOUR)  # ceiling: a part hour still fills its row
+    span = max(1, min(last, row_count) - row)
+    stack = sum(1 for s, e in lane.placed if s < end and e > start)
+    lane.placed.append((start, end))
+    return Item(kind=kind, obj=obj, space=space, column=lane.column, row=row, span=span, stack=stack,
+                cut_before=obj.start < opens, cut_after=obj.end > closes)
+
+
+def _now_line(lanes: list[Lane], now: datetime, row_count: int) -> dict | None:
+    today_lanes = [lane for lane in lanes if lane.is_today]
+    if not today_lanes or not row_count:
+        return None
+    opens, closes = today_lanes[0].window
+    if not opens <= now < closes:
+        return None
+    return {
+        "column": today_lanes[0].column,
+        "span": len(today_lanes),
+        "percent": round((now - opens) / (row_count * HOUR) * 100, 2),
+        "label": f"{timezone.localtime(now):%H:%M}",
+    }
+
+
+def _title(view: str, days: list[date]) -> str:
+    if view == "day":
+        return f"{days[0]:%A} {days[0].day} {days[0]:%B %Y}"
+    first, last = days[0], days[-1]
+    if first.month == last.month:
+        return f"{first.day}–{last.day} {last:%B %Y}"
+    if first.year == last.year:
+        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+
+
+@dataclass
+class MonthDay:
+    day: date
+    in_month: bool
+    is_today: bool
+    bookings: int = 0
+    hours: float = 0.0
+    capacity_hours: float = 0.0
+    blocked: bool = False
+
+    @property
+    def utilisation(self) -> int:
+        return round(self.hours / self.capacity_hours * 100) if self.capacity_hours else 0
+
+
+@dataclass
+class Month:
+    view: str
+    day: date
+    weeks: list[list[MonthDay]]
+    spaces: list[Space]
+    space: Space | None
+    title: str
+    prev_day: date
+    next_day: date
+    weekdays: tuple = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+    @property
+    def total_bookings(self) -> int:
+        return sum(d.bookings for week in self.weeks for d in week if d.in_month)
+
+
+def build_month(*, day: date, spaces: list[Space], space: Space | None, bookings) -> Month:
+    """Per day of the month: active bookings, booked hours and their share of the open hours."""
+    today = timezone.localdate()
+    first = day.replace(day=1)
+    next_month = (first + timedelta(days=32)).replace(day=1)
+    start = week_start(first)
+    days = []
+    d = start
+    while d < next_month or d.weekday() != 0:
+        days.append(d)
+        d += timedelta(days=1)
+    shown = [space] if space is not None else spaces
+    windows = {d: day_window(d) for d in days}
+    month_days = {
+        d: MonthDay(day=d, in_month=d.month == first.month, is_today=d == today,
+                    capacity_hours=len(shown) * (windows[d][1] - windows[d][0]) / HOUR)
+        for d in days
+    }
+    range_start, range_end = windows[days[0]][0], windows[days[-1]][1]
+    active = bookings.filter(state__in=ACTIVE_STATES, start__lt=range_end, end__gt=range_start)
+    if space is not None:
+        active = active.filter(space=space)
+    for booking_start, booking_end in active.values_list("start", "end"):
+        local_day = timezone.localdate(booking_start)
+        month_day = month_days.get(local_day)
+        if month_day is None:
+            continue
+        opens, closes = windows[local_day]
+        month_day.bookings += 1
+        month_day.hours += max((min(booking_end, closes) - max(booking_start, opens)) / HOUR, 0)
+    for block in load_blocks(shown, range_start, range_end):
+        for d in days:
+            opens, closes = windows[d]
+            if block.start < closes and block.end > opens:
+                month_days[d].blocked = True
+    prev_day = (first - timedelta(days=1)).replace(day=1)
+    return Month(
+        view="month", day=day, weeks=[[month_days[d] for d in days[i:i + 7]] for i in range(0, len(days), 7)],
+        spaces=spaces, space=space, title=f"{first:%B %Y}", prev_day=prev_day, next_day=next_month,
+    )

@@ -1,0 +1,257 @@
+import json
+from datetime import UTC
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from bookings.access import get_booking_for, visible_bookings, visible_spaces
+from bookings.errors import BookingError, local_range
+from bookings.models import BookingState, CalendarBlock
+from bookings.services import REASON_REQUIRED, allowed_transitions, booking_transition, booking_update
+from employees.access import admin_required, staff_required
+
+from .feeds import feed_calendar, feed_spaces
+from .forms import BlockForm, MoveForm, TransitionForm
+from .grid import HOUR, VIEWS, build_month, build_time_grid, calendar_url, parse_day, safe_colour
+from .models import CalendarFeed
+from .services import block_create, block_delete, feed_regenerate
+
+ACTION_LABELS = {
+    BookingState.PENDING: "Submit",
+    BookingState.CONFIRMED: "Confirm",
+    BookingState.IN_PROGRESS: "Start session",
+    BookingState.COMPLETED: "Complete",
+    BookingState.CANCELLED: "Cancel booking",
+    BookingState.NO_SHOW: "Mark no-show",
+}
+
+
+def _calendar_context(request) -> dict:
+    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "week"
+    day = parse_day(request.GET.get("date"))
+    if not 2000 <= day.year <= 2100:
+        day = timezone.localdate()
+    spaces = list(visible_spaces(request.user).filter(is_active=True).order_by("name"))
+    for space in spaces:
+        space.css_colour = safe_colour(space.colour)
+    slug = request.GET.get("space", "")
+    space = next((s for s in spaces if s.slug == slug), None)
+    show_cancelled = request.GET.get("cancelled") != "hide"
+    bookings = visible_bookings(request.user)
+    if view == "month":
+        grid = build_month(day=day, spaces=spaces, space=space, bookings=bookings)
+    else:
+        grid = build_time_grid(
+            view=view, day=day, spaces=spaces, space=space, bookings=bookings, show_cancelled=show_cancelled
+        )
+    keep = {"space": space.slug if space else "", "cancelled": "" if show_cancelled else "hide"}
+
+    def url(**changes):
+        return calendar_url(**{"view": view, "date": day.isoformat(), **keep, **changes})
+
+    return {
+        "grid": grid,
+        "view": view,
+        "day": day,
+        "spaces": spaces,
+        "space": space,
+        "show_cancelled": show_cancelled,
+        "current_url": url(),
+        "prev_url": url(date=grid.prev_day.isoformat()),
+        "next_url": url(date=grid.next_day.isoformat()),
+        "today_url": url(date=timezone.localdate().isoformat()),
+        "view_urls": [(name, url(view=name)) for name in VIEWS],
+        "all_spaces_url": url(space=""),
+        "space_urls": [(s, url(space=s.slug)) for s in spaces],
+        "cancelled_url": url(cancelled="" if not show_cancelled else "hide"),
+        "time_zone": timezone.get_current_timezone_name(),
+    }
+
+
+def _render_calendar(request, *, block_form=None, status=200):
+    context = _calendar_context(request)
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "calendar_app/calendar.html#grid", context, status=status)
+    if request.user.is_admin_or_owner:
+        context["block_form"] = block_form or BlockForm(
+            spaces=visible_spaces(request.user).filter(is_active=True),
+            initial={"space": context["space"].slug if context["space"] else None},
+        )
+    context["feeds"] = [
+        {"feed": feed, "url": request.build_absolute_uri(f"/calendar/ical/{feed.token}.ics")}
+        for feed in CalendarFeed.objects.filter(employee=request.user).select_related("space")
+    ]
+    return render(request, "calendar_app/calendar.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def calendar(request):
+    return _render_calendar(request)
+
+
+def _back(request, fallback: str):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _day_url(booking) -> str:
+    return calendar_url(view="day", date=timezone.localdate(booking.start).isoformat())
+
+
+def _summary_response(request, booking, *, move_form=None, error="", status=200, toast=None):
+    spaces = visible_spaces(request.user).filter(is_active=True)
+    if move_form is None:
+        move_form = MoveForm(
+            spaces=spaces, auto_id=f"move{booking.pk}_%s",
+            initial={"version": booking.version, "space": booking.space.slug,
+                     "start": timezone.localtime(booking.start), "hours": booking.duration_hours},
+        )
+    context = {
+        "booking": booking,
+        "space_colour": safe_colour(booking.space.colour),
+        "move_form": move_form,
+        "error": error,
+        "day_url": _day_url(booking),
+        "transitions": [
+            {"to": state.value, "label": ACTION_LABELS[state], "needs_reason": state in REASON_REQUIRED}
+            for state in allowed_transitions(booking)
+        ],
+        "can_move": booking.state in (BookingState.PENDING, BookingState.CONFIRMED),
+    }
+    if request.htmx:
+        response = render(request, "calendar_app/summary.html#summary", context, status=status)
+        if toast:
+            response["HX-Trigger"] = json.dumps(toast)
+        return response
+    return render(request, "calendar_app/summary.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def booking_summary(request, pk):
+    return _summary_response(request, get_booking_for(request, pk))
+
+
+def _error_toast(message: str) -> dict:
+    return {"toast": {"message": message, "level": "error"}}
+
+
+@require_POST
+@staff_required
+def booking_move(request, pk):
+    booking = get_booking_for(request, pk)
+    form = MoveForm(request.POST, spaces=visible_spaces(request.user).filter(is_active=True),
+                    auto_id=f"move{booking.pk}_%s")
+    if not form.is_valid():
+        return _summary_response(request, booking, move_form=form, status=400,
+                                 toast=_error_toast("Check the new time and space."))
+    start = form.cleaned_data["start"].astimezone(UTC)
+    hours = form.cleaned_data["hours"] or booking.duration_hours
+    try:
+        moved = booking_update(booking=booking, version=form.cleaned_data["version"], by=request.user,
+                               space=form.cleaned_data["space"], start=start, end=start + hours * HOUR)
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        form.add_error(None, message)
+        return _summary_response(request, booking, move_form=form, status=400, toast=_error_toast(message))
+    except BookingError as error:
+        form.add_error(None, error.message)
+        return _summary_response(request, booking, move_form=form, status=409, toast=_error_toast(error.message))
+    message = f"{moved.reference} moved to {moved.space.name}, {local_range(moved.start, moved.end)}."
+    if request.htmx:
+        return _summary_response(request, moved, toast={
+            "calendarChanged": {"booking": moved.pk}, "toast": {"message": message, "level": "success"}})
+    messages.success(request, message)
+    return redirect(_day_url(moved))
+
+
+@require_POST
+@staff_required
+def booking_transition_view(request, pk):
+    booking = get_booking_for(request, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _summary_response(request, booking, error="Choose what to do with the booking.", status=400)
+    to = form.cleaned_data["to"]
+    try:
+        changed = booking_transition(booking=booking, to=to, by=request.user, reason=form.cleaned_data["reason"],
+                                     version=form.cleaned_data["version"])
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        return _summary_response(request, booking, error=message, status=400, toast=_error_toast(message))
+    except BookingError as error:
+        return _summary_response(request, booking, error=error.message, status=409,
+                                 toast=_error_toast(error.message))
+    message = f"{changed.reference} is now {changed.get_state_display().lower()}."
+    if request.htmx:
+        return _summary_response(request, changed, toast={
+            "calendarChanged": {"booking": changed.pk}, "toast": {"message": message, "level": "success"}})
+    messages.success(request, message)
+    return redirect(_day_url(changed))
+
+
+@require_POST
+@admin_required
+def block_new(request):
+    form = BlockForm(request.POST, spaces=visible_spaces(request.user).filter(is_active=True))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            block = block_create(space=data["space"], start=data["start"], end=data["end"], kind=data["kind"],
+                                 note=data["note"], by=request.user)
+        except ValidationError as error:
+            form.add_error(None, " ".join(error.messages))
+        except PermissionDenied:
+            raise
+        else:
+            messages.success(request, f"{block.space.name} is closed {local_range(block.start, block.end)}.")
+            return redirect(calendar_url(view=request.GET.get("view", "week"),
+                                         date=timezone.localdate(block.start).isoformat(),
+                                         space=request.GET.get("space", "")))
+    return _render_calendar(request, block_form=form, status=400)
+
+
+@require_POST
+@admin_required
+def block_remove(request, pk):
+    block = CalendarBlock.objects.filter(pk=pk, space__in=visible_spaces(request.user)).select_related("space").first()
+    if block is None:
+        raise Http404("No such block.")
+    block_delete(block=block, by=request.user)
+    messages.success(request, f"{block.space.name} is open again {local_range(block.start, block.end)}.")
+    return _back(request, calendar_url(view="day", date=timezone.localdate(block.start).isoformat()))
+
+
+@require_POST
+@staff_required
+def feed_new(request):
+    slug = request.POST.get("space", "")
+    space = None
+    if slug:
+        space = visible_spaces(request.user).filter(slug=slug).first()
+        if space is None:
+            raise Http404("No such space.")
+    feed_regenerate(employee=request.user, space=space)
+    messages.success(request, f"New calendar link for {space or 'all your spaces'}. Any older link no longer works.")
+    return _back(request, "/calendar/")
+
+
+@require_GET
+def ical(request, token):
+    feed = CalendarFeed.objects.select_related("employee", "space").filter(token=token).first()
+    spaces = feed_spaces(feed) if feed is not None else None
+    if spaces is None:
+        raise Http404("No such calendar.")
+    response = HttpResponse(feed_calendar(feed, spaces), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="studio.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+

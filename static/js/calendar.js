@@ -1,0 +1,148 @@
+// The calendar page: booking summary in a dialog, drag-to-reschedule, and live redraws.
+// Everything here is comfort: without JavaScript every link and form still works as a page.
+(function () {
+  "use strict";
+
+  function calendar() { return document.getElementById("calendar"); }
+  function dialog() { return document.getElementById("cal-dialog"); }
+
+  function toast(message, level) {
+    document.dispatchEvent(new CustomEvent("toast", { detail: { message: message, level: level || "info" } }));
+  }
+
+  // Redraw the grid the page shows now (same view, date and filters), keeping the scroll position.
+  var refreshing = false;
+  var again = false;
+  function refresh() {
+    var section = calendar();
+    if (!section || !window.htmx) return;
+    if (refreshing) { again = true; return; }
+    refreshing = true;
+    var scroller = section.querySelector(".cal-scroll");
+    var scroll = scroller ? [scroller.scrollLeft, scroller.scrollTop] : null;
+    htmx.ajax("GET", section.dataset.gridUrl, { target: "#calendar", swap: "outerHTML" }).then(function () {
+      var fresh = calendar() && calendar().querySelector(".cal-scroll");
+      if (fresh && scroll) { fresh.scrollLeft = scroll[0]; fresh.scrollTop = scroll[1]; }
+    }).finally(function () {
+      refreshing = false;
+      if (again) { again = false; refresh(); }
+    });
+  }
+
+  // --- Summary dialog --------------------------------------------------------------------------
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = dialog();
+    if (box && event.detail.target && event.detail.target.id === "cal-dialog-body" && !box.open) box.showModal();
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-close-dialog]")) {
+      var box = dialog();
+      if (box && box.open) { event.preventDefault(); box.close(); }
+    } else if (event.target === dialog()) {
+      dialog().close(); // a click on the backdrop
+    }
+  });
+  // Refusals (400 conflict of input, 409 taken slot or stale booking) carry the form to show again.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if ((status === 400 || status === 409) && event.detail.target && event.detail.target.closest("#cal-dialog")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  document.addEventListener("calendarChanged", refresh);
+
+  // --- Drag a booking to a free hour -----------------------------------------------------------
+
+  var dragged = null;
+  document.addEventListener("dragstart", function (event) {
+    var item = event.target.closest && event.target.closest(".cal-booking[draggable=true]");
+    if (!item) return;
+    dragged = item;
+    item.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", item.dataset.booking);
+  });
+  document.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("dragging");
+    document.querySelectorAll(".drop-target").forEach(function (cell) { cell.classList.remove("drop-target"); });
+  });
+  // The hour under the pointer, also when it is covered by another booking (the server then refuses).
+  function dropCell(event) {
+    if (!dragged) return null;
+    var under = document.elementsFromPoint(event.clientX, event.clientY);
+    for (var i = 0; i < under.length; i++) {
+      if (under[i].classList.contains("cal-cell") && under[i].dataset.start) return under[i];
+    }
+    return null;
+  }
+  document.addEventListener("dragover", function (event) {
+    var cell = dropCell(event);
+    if (!cell || !cell.dataset.start) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    document.querySelectorAll(".drop-target").forEach(function (c) { if (c !== cell) c.classList.remove("drop-target"); });
+    cell.classList.add("drop-target");
+  });
+  document.addEventListener("drop", function (event) {
+    var cell = dropCell(event);
+    if (!cell || !cell.dataset.start) return;
+    event.preventDefault();
+    cell.classList.remove("drop-target");
+    move(dragged, cell.dataset.space, cell.dataset.start);
+  });
+
+  function move(item, space, start) {
+    var body = new FormData();
+    body.append("version", item.dataset.version);
+    body.append("space", space);
+    body.append("start", start);
+    item.classList.add("moving");
+    var token = document.querySelector("[name=csrfmiddlewaretoken]");
+    var headers = { "HX-Request": "true" };
+    var hxHeaders = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    headers["X-CSRFToken"] = hxHeaders["X-CSRFToken"] || (token && token.value) || "";
+    fetch(item.dataset.moveUrl, { method: "POST", body: body, headers: headers, credentials: "same-origin" })
+      .then(function (response) {
+        var trigger = {};
+        try { trigger = JSON.parse(response.headers.get("HX-Trigger") || "{}"); } catch (e) { trigger = {}; }
+        if (trigger.toast) toast(trigger.toast.message, trigger.toast.level);
+        else if (!response.ok) toast("The booking could not be moved.", "error");
+      })
+      .catch(function () { toast("The booking could not be moved: no connection.", "error"); })
+      .finally(function () { item.classList.remove("moving"); refresh(); });
+  }
+
+  // --- Live updates ----------------------------------------------------------------------------
+
+  var socket = null;
+  var retry = 1000;
+  var pending = null;
+  function connect() {
+    var section = calendar();
+    if (!section || !("WebSocket" in window)) return;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + section.dataset.wsPath);
+    socket.onopen = function () { retry = 1000; };
+    socket.onmessage = function (message) {
+      var data = {};
+      try { data = JSON.parse(message.data); } catch (e) { return; }
+      if (data.type !== "changed") return;
+      // Several changes in a burst (a batch action) become one redraw.
+      clearTimeout(pending);
+      pending = setTimeout(function () { if (!dragged || !dragged.isConnected) refresh(); }, 250);
+    };
+    socket.onclose = function (event) {
+      if (event.code === 4403) return; // not admitted: no point in retrying
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
+    };
+  }
+
+  // Keep the now line honest on a page left open.
+  setInterval(function () { if (!document.hidden && !(dialog() && dialog().open)) refresh(); }, 5 * 60 * 1000);
+
+  document.addEventListener("DOMContentLoaded", connect);
+  window.studioCalendar = { refresh: refresh };
+})();
