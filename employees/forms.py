@@ -69,6 +69,12 @@ class ProfileForm(forms.ModelForm):
 class AccountPasswordForm(PasswordChangeForm):
     """Django's password change: the current password is required and checked."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Current password"
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
+        self.fields["new_password2"].label = "New password again"
+
 
 def role_choices_for(actor):
     return [(value, label) for value, label in Role.choices if actor.is_owner or value != Role.OWNER]
