@@ -1,8 +1,8 @@
 """Public pages for guests and the JSON API for the studio's website (included at the root)."""
 
-from django.urls import path
+from django.urls import include, path
 
-from . import public_views
+from . import api, public_views
 
 urlpatterns = [
     path("book/", public_views.book, name="book"),
@@ -12,4 +12,7 @@ urlpatterns = [
     path("book/lookup/", public_views.book_lookup, name="book_lookup"),
     path("book/lookup/<str:reference>/", public_views.book_lookup_detail, name="book_lookup_detail"),
     path("book/lookup/<str:reference>/cancel/", public_views.book_cancel, name="book_cancel"),
+    path("api/v1/", include((api.urlpatterns(), "ninja"), namespace="api_v1")),
+    # Anything else under the API answers in the API's JSON error shape, not with an HTML page.
+    path("api/v1/<path:rest>", api.not_found),
 ]

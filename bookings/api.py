@@ -1,0 +1,417 @@
+"""The public JSON API for the studio's website, mounted at /api/v1/.
+
+Every error has one shape: ``{"error": {"code": ..., "message": ..., "fields"?: {camelCaseField: [messages]},
+"conflict"?: {start, end}, "alternatives"?: [slots]}}``, and an unexpected failure is a 500 in that shape
+without details (the exception is logged). Bookings go through ``services.booking_create`` like every
+other booking; POST /bookings honours ``Idempotency-Key`` (see bookings/idempotency.py).
+"""
+
+import json
+import logging
+import re
+from contextlib import suppress
+from datetime import date as Date
+from datetime import datetime
+from functools import wraps
+from typing import Annotated
+
+import pydantic
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from ninja import NinjaAPI, Query
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import DocsBase
+from ninja.openapi.schema import REF_TEMPLATE
+from pydantic.alias_generators import to_camel
+
+from .api_schemas import BookingIn, BookingOut, ErrorOut
+from .availability import free_slots, longest_stay
+from .errors import BookingConflict
+from .idempotency import Answer, IdempotencyError, run_once
+from .models import Booking, BookingSource, Equipment, Space
+from .phones import normalise_phone
+from .public_forms import NOT_FOUND, guest_booking, latest_bookable_day
+from .ratelimits import RateLimited, check_rate, client_ip
+from .services import Consent, booking_create, phone_index
+
+logger = logging.getLogger("studio.api")
+
+SLUG = r"^[-a-zA-Z0-9_]{1,60}$"
+REFERENCE = re.compile(r"^REF-\d{8}-[A-Z0-9]{4}$", re.IGNORECASE)
+JSON_TYPES = ("application/json",)
+STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+                415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited"}
+# Field names of the services' ValidationErrors -> the API's camelCase names.
+SERVICE_FIELDS = {"start": "startTime", "end": "endTime"}
+
+
+class ApiError(Exception):
+    """An answer in the error shape: raise it anywhere below a view."""
+
+    def __init__(self, status: int, code: str, message: str, *, headers=None, **extra):
+        super().__init__(message)
+        self.answer = Answer(status, {"error": {"code": code, "message": message, **extra}}, headers or {})
+
+
+def respond(answer: Answer) -> HttpResponse:
+    response = HttpResponse(json.dumps(answer.body), status=answer.status, content_type="application/json")
+    for name, value in answer.headers.items():
+        response[name] = value
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def error_response(status: int, code: str, message: str, **extra) -> HttpResponse:
+    return respond(ApiError(status, code, message, **extra).answer)
+
+
+class DocsPage(DocsBase):
+    """A docs page in the studio's own design: no script or style from a CDN."""
+
+    def render_page(self, request, api, **kwargs):
+        schema = BookingIn.model_json_schema(by_alias=True)
+        required = set(schema.get("required", []))
+        fields = [
+            {"name": name, "required": name in required, "type": _type_label(spec, schema), "limit": _limit(spec),
+             "description": spec.get("description", "")}
+            for name, spec in schema["properties"].items()
+        ]
+        context = {"api": api, "fields": fields, "openapi_url": self.get_openapi_url(api, kwargs),
+                   "max_body": settings.API_MAX_BODY_BYTES, "rates": settings.PUBLIC_RATE_LIMITS,
+                   "horizon": settings.BOOKING_HORIZON_DAYS, "cancel_hours": settings.GUEST_CANCELLATION_HOURS}
+        return render(request, "public/api_docs.html", context)
+
+
+def _type_label(spec: dict, schema: dict) -> str:
+    if "$ref" in spec or spec.get("type") == "array":
+        return "list of {id or name, quantity}" if spec.get("type") == "array" else "object"
+    kind = spec.get("type") or "/".join(option.get("type", "") for option in spec.get("anyOf", []))
+    return {"string": "string", "boolean": "boolean", "integer": "integer"}.get(kind, kind) + (
+        f" ({spec['format']})" if spec.get("format") else "")
+
+
+def _limit(spec: dict) -> str:
+    if "maxLength" in spec:
+        return f"≤ {spec['maxLength']} chars"
+    if "maxItems" in spec:
+        return f"≤ {spec['maxItems']} items"
+    return ""
+
+
+class StudioAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        # The booking body is read by hand (for 413/415 and idempotency), so describe it here.
+        body = BookingIn.model_json_schema(by_alias=True, ref_template=REF_TEMPLATE)
+        schema["components"]["schemas"].update(body.pop("$defs", {}))
+        schema["components"]["schemas"]["BookingIn"] = body
+        return schema
+
+
+api = StudioAPI(
+    title=f"{settings.STUDIO_NAME} booking API",
+    version="1",
+    description="Free slots and guest bookings for the studio's website. Errors: "
+                '{"error": {"code", "message", "fields"?, "conflict"?, "alternatives"?}}.',
+    urls_namespace="api_v1",
+    docs=DocsPage(),
+    docs_url="/docs",
+)
+
+
+# --- Errors ----------------------------------------------------------------------------------------
+
+
+def _pydantic_fields(errors, skip=("body", "query", "path", "header")) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        loc = list(error["loc"])
+        if loc and loc[0] in skip:
+            loc = loc[1:]
+        key = ".".join(str(part) for part in loc) or "body"
+        fields.setdefault(key, []).append(str(error["msg"]).removeprefix("Value error, "))
+    return fields
+
+
+def validation_error(fields: dict[str, list[str]], message: str = "Some fields are not valid.") -> ApiError:
+    return ApiError(400, "validation_error", message, fields=fields)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc):
+    return respond(validation_error(_pydantic_fields(exc.errors)).answer)
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request, exc):
+    return respond(exc.answer)
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request, exc):
+    return respond(_rate_limited(exc).answer)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error_response(404, "not_found", "Not found.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return error_response(exc.status_code, STATUS_CODES.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    logger.exception("Unexpected error in %s %s", request.method, request.path)
+    return error_response(500, "server_error", "Something went wrong on our side. Please try again later.")
+
+
+def _rate_limited(error: RateLimited) -> ApiError:
+    return ApiError(429, "rate_limited", error.message, headers={"Retry-After": str(error.retry_after)},
+                    retryAfter=error.retry_after)
+
+
+# --- Availability -----------------------------------------------------------------------------------
+
+
+def _slot_json(slot, slots=None) -> dict:
+    start, end = timezone.localtime(slot.start), timezone.localtime(slot.end)
+    body = {"startTime": f"{start:%H:%M}", "endTime": f"{end:%H:%M}", "start": start.isoformat(), "end": end.isoformat()}
+    if slots is not None:
+        body["maxHours"] = longest_stay(slot.start, slots)
+    return body
+
+
+def _check_day(day: Date) -> None:
+    if day < timezone.localdate():
+        raise validation_error({"date": ["That day has passed; choose today or a later date."]})
+    if day > latest_bookable_day():
+        raise validation_error({"date": [f"Bookings open {settings.BOOKING_HORIZON_DAYS} days ahead; choose an earlier date."]})
+
+
+@api.get("/availability", response={200: dict, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+         summary="Free whole-hour start times of a hall on one day", tags=["availability"])
+def availability(request, space: Annotated[str, Query(pattern=SLUG, description="The hall's slug")],
+                 date: Annotated[Date, Query(description="YYYY-MM-DD, studio time")]):
+    """Each slot is a free one-hour start; ``maxHours`` says how long a booking starting there can last."""
+    check_rate(request, "availability_ip")
+    hall = Space.objects.filter(slug=space, is_active=True).first()
+    if hall is None:
+        raise ApiError(404, "not_found", "There is no hall with that slug.")
+    _check_day(date)
+    slots = free_slots(hall, date)
+    return respond(Answer(200, {
+        "space": {"slug": hall.slug, "name": hall.name},
+        "date": date.isoformat(),
+        "timeZone": settings.TIME_ZONE,
+        "hourlyRate": str(hall.hourly_rate),
+        "slots": [_slot_json(slot, slots) for slot in slots],
+    }))
+
+
+# --- Bookings ---------------------------------------------------------------------------------------
+
+
+def booking_json(booking: Booking) -> dict:
+    start, end = timezone.localtime(booking.start), timezone.localtime(booking.end)
+    return {
+        "bookingReference": booking.reference,
+        "state": booking.state,
+        "space": {"slug": booking.space.slug, "name": booking.space.name},
+        "date": start.date().isoformat(),
+        "startTime": f"{start:%H:%M}",
+        "endTime": f"{end:%H:%M}",
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "durationHours": booking.duration_hours,
+        "clientName": booking.client_name,
+        "equipment": [
+            {"id": line.equipment_id, "name": line.equipment.name, "quantity": line.quantity, "price": str(line.price)}
+            for line in booking.equipment_lines.all()
+        ],
+        "basePrice": str(booking.base_price),
+        "equipmentPrice": str(booking.equipment_price),
+        "discount": str(booking.discount),
+        "totalPrice": str(booking.total_price),
+        "paymentStatus": booking.payment_status,
+        "canCancel": booking.can_guest_cancel(),
+    }
+
+
+def _json_body(request) -> bytes:
+    content_type = request.content_type or ""
+    if content_type.lower() not in JSON_TYPES:
+        raise ApiError(415, "unsupported_media_type", "Send the booking as JSON (Content-Type: application/json).")
+    limit = settings.API_MAX_BODY_BYTES
+    too_large = ApiError(413, "payload_too_large", f"The request body must be at most {limit} bytes.")
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise too_large
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise too_large from None
+    if len(body) > limit:
+        raise too_large
+    return body
+
+
+def _equipment(lines) -> dict:
+    """The request's equipment lines as {Equipment: quantity}; unknown items and quantities beyond stock are 400."""
+    if not lines:
+        return {}
+    items = list(Equipment.objects.filter(is_active=True))
+    by_id = {item.pk: item for item in items}
+    by_name = {item.name.casefold(): item for item in items}
+    wanted, fields = {}, {}
+    for position, line in enumerate(lines):
+        item = by_id.get(line.id) if line.id is not None else by_name.get(line.name.strip().casefold())
+        if item is None:
+            fields[f"equipment.{position}"] = ["There is no such equipment to book."]
+            continue
+        wanted[item] = wanted.get(item, 0) + line.quantity
+        if wanted[item] > item.stock:
+            fields[f"equipment.{position}.quantity"] = [f"The studio has {item.stock} × {item.name}."]
+    if fields:
+        raise validation_error(fields)
+    return wanted
+
+
+def _service_fields(error: ValidationError) -> dict[str, list[str]]:
+    if not hasattr(error, "error_dict"):
+        return {"body": error.messages}
+    return {SERVICE_FIELDS.get(name, to_camel(name)): messages for name, messages in error.message_dict.items()}
+
+
+def _create(request, body: bytes) -> Answer:
+    try:
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise validation_error({"body": ["Send one JSON object."]})
+        try:
+            payload = BookingIn.model_validate(data)
+        except pydantic.ValidationError as error:
+            raise validation_error(_pydantic_fields(error.errors(include_url=False))) from None
+        check_rate(request, "booking_ip")
+        space = Space.objects.filter(slug=payload.space, is_active=True).first()
+        if space is None:
+            raise validation_error({"space": ["There is no hall with that slug."]})
+        _check_day(payload.date)
+        zone = timezone.get_current_timezone()
+        start = datetime.combine(payload.date, payload.start_time.replace(tzinfo=None), tzinfo=zone)
+        end = datetime.combine(payload.date, payload.end_time.replace(tzinfo=None), tzinfo=zone)
+        equipment = _equipment(payload.equipment)
+        try:
+            phone = normalise_phone(payload.client_phone)
+        except ValidationError as error:
+            raise validation_error({"clientPhone": error.messages}) from None
+        check_rate(request, "booking_phone", value=phone_index(phone))
+        booking = booking_create(
+            space=space, start=start, end=end,
+            client_name=payload.client_name, client_phone=phone, client_email=payload.client_email,
+            equipment=equipment, promo_code=payload.promo_code, special_requirements=payload.special_requirements,
+            source=BookingSource.WEBSITE,
+            consent=Consent(settings.CONSENT_POLICY_VERSION, timezone.now(), client_ip(request)),
+            by=None,
+        )
+    except ApiError as error:
+        return error.answer
+    except RateLimited as error:
+        return _rate_limited(error).answer
+    except ValidationError as error:
+        return validation_error(_service_fields(error)).answer
+    except BookingConflict as error:
+        conflict = None
+        if error.start and error.end:
+            conflict = {"start": timezone.localtime(error.start).isoformat(), "end": timezone.localtime(error.end).isoformat()}
+        return ApiError(409, "conflict", error.message, conflict=conflict,
+                        alternatives=[_slot_json(slot) for slot in error.alternatives]).answer
+    return Answer(201, booking_json(booking), {"Location": f"/api/v1/bookings/{booking.reference}"})
+
+
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255},
+    "description": "Any unique string (a UUID). A retry with the same key and body returns the first answer; "
+                   "the same key with another body is refused with 422 idempotency_key_reused. Kept 24 hours.",
+}
+
+
+@api.post(
+    "/bookings",
+    response={201: BookingOut, 400: ErrorOut, 409: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Request a booking as a guest",
+    tags=["bookings"],
+    openapi_extra={
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="BookingIn")}}}},
+        "parameters": [IDEMPOTENCY_HEADER],
+    },
+)
+def create_booking(request):
+    """Creates a pending booking (the studio confirms it). Prices are computed by the studio; any sent are ignored."""
+    body = _json_body(request)
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return respond(_create(request, body))
+    try:
+        return respond(run_once(key, body, lambda: _create(request, body)))
+    except IdempotencyError as error:
+        headers = {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+        return respond(ApiError(error.status, error.code, error.message, headers=headers).answer)
+
+
+@api.get("/bookings/{reference}", response={200: BookingOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+         summary="A guest's view of one booking", tags=["bookings"])
+def get_booking(request, reference: str,
+                phone: Annotated[str, Query(max_length=32, description="The phone the booking was made with")]):
+    """Found only when the reference and the phone belong together; otherwise one neutral 404."""
+    check_rate(request, "lookup_ip")
+    with suppress(ValidationError):  # not a phone number: nothing to count, and the neutral answer below
+        check_rate(request, "lookup_phone", value=phone_index(phone))
+    booking = guest_booking(reference, phone) if REFERENCE.match(reference) else None
+    if booking is None:
+        raise ApiError(404, "not_found", NOT_FOUND)
+    return respond(Answer(200, booking_json(booking)))
+
+
+# --- URLs -------------------------------------------------------------------------------------------
+
+
+def _json_method_errors(view):
+    """Ninja answers a wrong method in plain text; give it the API's error shape."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            allowed = response.get("Allow", "")
+            response = error_response(405, "method_not_allowed", f"Use {allowed or 'another method'} here.")
+            response["Allow"] = allowed
+        return response
+
+    return wrapped
+
+
+def not_found(request, rest=""):
+    return error_response(404, "not_found", "There is no such API endpoint. See /api/v1/docs.")
+
+
+def urlpatterns() -> list:
+    patterns, _app, _namespace = api.urls
+    for pattern in patterns:
+        pattern.callback = _json_method_errors(pattern.callback)
+    return patterns

@@ -1,0 +1,143 @@
+"""Request and response bodies of the public JSON API (camelCase on the wire, snake_case in Python).
+
+Every string has a length limit; unknown fields are ignored (a price sent by a client is never read).
+"""
+
+from datetime import date as Date
+from datetime import time as Time
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Schema
+from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+
+class CamelSchema(Schema):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+    @field_validator("*")
+    @classmethod
+    def no_control_characters(cls, value):
+        # A NUL byte cannot be stored in a PostgreSQL text column; no other control character belongs in a name.
+        if isinstance(value, str) and any(ord(char) < 32 and char not in "\n\r\t" for char in value):
+            raise ValueError("Must not contain control characters.")
+        return value
+
+
+class EquipmentLineIn(CamelSchema):
+    """One piece of equipment: give its ``id`` or its exact ``name`` (case-insensitive), and a quantity."""
+
+    id: int | None = Field(None, ge=1, le=2_147_483_647, description="Equipment id, as listed by the studio")
+    name: str | None = Field(None, min_length=1, max_length=100, description="Equipment name, if no id is given")
+    quantity: int = Field(1, ge=1, le=100, description="Units wanted, at most the studio's stock")
+
+    @model_validator(mode="after")
+    def id_or_name(self):
+        if (self.id is None) == (self.name is None):
+            raise ValueError("Give either the equipment's id or its name.")
+        return self
+
+
+class BookingIn(CamelSchema):
+    """A guest's booking request. Times are studio-local whole hours ("10:00"); the booking ends the same day."""
+
+    date: Date = Field(description="Day of the booking, YYYY-MM-DD")
+    start_time: Time = Field(description='Start, studio time, a whole hour: "10:00"')
+    end_time: Time = Field(description='End, studio time, a whole hour: "12:00"')
+    space: str = Field(min_length=1, max_length=60, description="The hall's slug, e.g. white")
+    client_name: str = Field(min_length=1, max_length=150)
+    client_phone: str = Field(min_length=1, max_length=32, description="Any common format; stored as E.164")
+    client_email: str = Field("", max_length=254)
+    equipment: list[EquipmentLineIn] = Field(default_factory=list, max_length=20)
+    promo_code: str = Field("", max_length=32)
+    special_requirements: str = Field("", max_length=2000)
+    consent: StrictBool = Field(description="The guest agrees to the processing of personal data (must be true)")
+
+    @field_validator("client_name")
+    @classmethod
+    def name_not_blank(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("Enter your name.")
+        return value
+
+    @field_validator("client_email")
+    @classmethod
+    def email_valid(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                validate_email(value)
+            except DjangoValidationError as error:
+                raise ValueError("Enter a valid email address.") from error
+        return value
+
+    @field_validator("consent")
+    @classmethod
+    def consent_given(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("Consent to the processing of personal data is required to book.")
+        return value
+
+
+class SpaceOut(Schema):
+    slug: str
+    name: str
+
+
+class SlotOut(Schema):
+    start_time: str = Field(alias="startTime", description='"10:00", studio time')
+    end_time: str = Field(alias="endTime")
+    start: str = Field(description="ISO 8601 with the studio's offset")
+    end: str
+    max_hours: int = Field(alias="maxHours", description="Longest booking that can start here")
+
+
+class AvailabilityOut(Schema):
+    space: SpaceOut
+    date: str
+    time_zone: str = Field(alias="timeZone")
+    hourly_rate: str = Field(alias="hourlyRate")
+    slots: list[SlotOut]
+
+
+class EquipmentLineOut(Schema):
+    id: int
+    name: str
+    quantity: int
+    price: str
+
+
+class BookingOut(Schema):
+    booking_reference: str = Field(alias="bookingReference")
+    state: str
+    space: SpaceOut
+    date: str
+    start_time: str = Field(alias="startTime")
+    end_time: str = Field(alias="endTime")
+    start: str
+    end: str
+    duration_hours: int = Field(alias="durationHours")
+    client_name: str = Field(alias="clientName")
+    equipment: list[EquipmentLineOut]
+    base_price: str = Field(alias="basePrice")
+    equipment_price: str = Field(alias="equipmentPrice")
+    discount: str
+    total_price: str = Field(alias="totalPrice")
+    payment_status: str = Field(alias="paymentStatus")
+    can_cancel: bool = Field(alias="canCancel", description="Whether the guest may still cancel online")
+
+
+class ErrorBody(Schema):
+    code: str = Field(description="validation_error, invalid_json, not_found, conflict, rate_limited, "
+                                  "payload_too_large, unsupported_media_type, idempotency_key_reused, "
+                                  "idempotency_in_progress, invalid_idempotency_key, method_not_allowed, server_error")
+    message: str
+    fields: dict[str, list[str]] | None = Field(None, description="Field errors by camelCase field name (400)")
+    conflict: dict | None = Field(None, description="The taken time, {start, end} (409)")
+    alternatives: list[SlotOut] | None = Field(None, description="Nearest free one-hour slots that day (409)")
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
