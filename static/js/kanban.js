@@ -188,6 +188,10 @@
       Sortable.create(list, {
         group: "board",
         animation: 150,
+        // Pointer events rather than HTML5 drag and drop: the same behaviour for mouse, pen and touch.
+        forceFallback: true,
+        fallbackOnBody: true,
+        fallbackTolerance: 4,
         draggable: ".kanban-card",
         filter: "a, select, input, button, summary, textarea",
         preventOnFilter: false,

@@ -1,0 +1,206 @@
+"""The board's websocket, reached as a browser reaches it: through the ASGI application with a session cookie."""
+
+from unittest import mock
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from bookings.models import Booking, BookingState
+from bookings.services import booking_create, booking_transition
+from employees.models import EmployeeStatus
+from tests.factories import BookingFactory, EmployeeFactory, studio_time
+
+from .conftest import board_socket, messages_until_quiet, next_message, signed_in_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(scenario):
+    async_to_sync(scenario)()
+
+
+async def open_board(user, **cookie_options):
+    socket = board_socket(await sync_to_async(signed_in_cookie)(user, **cookie_options))
+    connected, _ = await socket.connect()
+    assert connected
+    return socket
+
+
+class TestWhoMayListen:
+    def test_anonymous_is_closed_with_4401(self, db):
+        async def scenario():
+            socket = board_socket()
+            await socket.connect()
+            assert (await socket.receive_output())["code"] == 4401
+            await socket.disconnect()
+
+        run(scenario)
+
+    def test_a_deactivated_employee_is_turned_away(self, owner):
+        cookie = signed_in_cookie(owner)
+        owner.status = EmployeeStatus.DEACTIVATED
+        owner.save()
+
+        async def scenario():
+            socket = board_socket(cookie)
+            await socket.connect()
+            # Deactivation ends the session: the socket sees an anonymous visitor.
+            assert (await socket.receive_output())["code"] in (4401, 4403)
+            await socket.disconnect()
+
+        run(scenario)
+
+    def test_an_owner_who_has_not_entered_their_code_is_refused(self, owner):
+        async def scenario():
+            socket = await open_board(owner, verified=False)
+            assert (await socket.receive_output())["code"] == 4403
+            await socket.disconnect()
+
+        run(scenario)
+
+
+class TestBroadcast:
+    def test_a_move_through_http_reaches_every_board_once_after_commit(self, owner, admin, manager, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+        http = Client()
+        http.force_login(owner)
+
+        async def scenario():
+            sockets = [await open_board(user) for user in (owner, admin, manager)]
+            for socket in sockets:
+                await messages_until_quiet(socket)
+            response = await sync_to_async(http.post)(
+                reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed", "version": 1},
+                HTTP_ACCEPT="application/json",
+            )
+            assert response.status_code == 200
+            for socket in sockets:
+                received = await messages_until_quiet(socket)
+                cards = [m for m in received if m["type"] == "card"]
+                assert len(cards) == 1
+                assert cards[0]["id"] == booking.pk and cards[0]["state"] == "confirmed"
+                assert 'data-version="2"' in cards[0]["html"]
+                assert "Confirmed" not in cards[0]["html"].split("<select")[1].split("</select>")[0]
+                await socket.disconnect()
+
+        run(scenario)
+
+    def test_a_manager_hears_only_about_their_spaces(self, owner, manager, studio):
+        white = BookingFactory(space=studio["white"], start=studio_time(1, 10), client_name="White client")
+        loft = BookingFactory(space=studio["loft"], start=studio_time(1, 10), client_name="Loft client")
+
+        async def scenario():
+            boss, maria = await open_board(owner), await open_board(manager)
+            await messages_until_quiet(boss)
+            await messages_until_quiet(maria)
+            for booking in (white, loft):
+                await sync_to_async(booking_transition)(booking=booking, to=BookingState.CONFIRMED, by=owner)
+            boss_cards = {m["id"] for m in await messages_until_quiet(boss) if m["type"] == "card"}
+            maria_sees = await messages_until_quiet(maria)
+            assert boss_cards == {white.pk, loft.pk}
+            assert [m["id"] for m in maria_sees if m["type"] == "card"] == [white.pk]
+            assert not any("Loft client" in m.get("html", "") for m in maria_sees)
+            for socket in (boss, maria):
+                await socket.disconnect()
+
+        run(scenario)
+
+    def test_a_rolled_back_change_reaches_nobody(self, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+
+        def confirm_then_fail():
+            with transaction.atomic():
+                booking_transition(booking=booking, to=BookingState.CONFIRMED, by=owner)
+                raise RuntimeError("something later in the request failed")
+
+        async def scenario():
+            socket = await open_board(owner)
+            await messages_until_quiet(socket)
+            with pytest.raises(RuntimeError):
+                await sync_to_async(confirm_then_fail)()
+            assert await messages_until_quiet(socket, quiet=0.5) == []
+            await socket.disconnect()
+
+        run(scenario)
+        assert Booking.objects.get(pk=booking.pk).state == BookingState.PENDING
+
+    def test_a_guest_booking_appears_on_open_boards(self, owner, space):
+        async def scenario():
+            socket = await open_board(owner)
+            await messages_until_quiet(socket)
+            booking = await sync_to_async(booking_create)(
+                space=space, start=studio_time(2, 12), end=studio_time(2, 14), client_name="Guest Person",
+                client_phone="+7 916 555-00-11", source="website",
+            )
+            card = await next_message(socket, "card")
+            assert card["id"] == booking.pk and card["state"] == "pending"
+            assert "Guest Person" in card["html"]
+            await socket.disconnect()
+
+        run(scenario)
+
+    def test_the_order_of_a_column_reaches_other_boards(self, owner, admin, space):
+        first, second = (BookingFactory(space=space, start=studio_time(1, hour)) for hour in (10, 14))
+        http = Client()
+        http.force_login(owner)
+
+        async def scenario():
+            socket = await open_board(admin)
+            await messages_until_quiet(socket)
+            await sync_to_async(http.post)(reverse("kanban_move"), {
+                "booking": second.pk, "to": "pending", "order": f"{second.pk},{first.pk}"})
+            order = await next_message(socket, "order")
+            assert order == {"type": "order", "state": "pending", "ids": [second.pk, first.pk]}
+            await socket.disconnect()
+
+        run(scenario)
+
+    def test_the_booking_is_saved_when_the_channel_layer_is_down(self, client, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+        client.force_login(owner)
+        with mock.patch("kanban.services.get_channel_layer", side_effect=ConnectionError("redis is down")):
+            response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed"},
+                                   HTTP_ACCEPT="application/json")
+        assert response.status_code == 200
+        assert Booking.objects.get(pk=booking.pk).state == BookingState.CONFIRMED
+
+
+class TestPresence:
+    def test_boards_see_who_else_is_looking_and_who_left(self, owner, admin):
+        second_owner_tab = owner
+
+        async def scenario():
+            olga = await open_board(owner)
+            assert (await next_message(olga, "presence"))["names"] == []
+            anton = await open_board(admin)
+            assert (await next_message(olga, "presence"))["names"] == ["Anton Admin"]
+            # The newcomer learns who was already there.
+            names = (await next_message(anton, "presence"))["names"]
+            while names != ["Olga Owner"]:
+                names = (await next_message(anton, "presence"))["names"]
+            # One person with two tabs is listed once.
+            olga_again = await open_board(second_owner_tab)
+            await messages_until_quiet(anton, kinds=("presence",))
+            assert (await messages_until_quiet(olga, kinds=("presence",)))[-1]["names"] == ["Anton Admin"]
+            await anton.disconnect()
+            assert (await next_message(olga, "presence"))["names"] == []
+            await olga.disconnect()
+            await olga_again.disconnect()
+
+        run(scenario)
+
+    def test_presence_names_come_once_per_employee(self, owner, admin):
+        manager_two = EmployeeFactory(username="m2", full_name="Boris Manager")
+
+        async def scenario():
+            watcher = await open_board(owner)
+            others = [await open_board(admin), await open_board(admin), await open_board(manager_two)]
+            updates = await messages_until_quiet(watcher, kinds=("presence",))
+            assert updates[-1]["names"] == ["Anton Admin", "Boris Manager"]
+            for socket in [watcher, *others]:
+                await socket.disconnect()
+
+        run(scenario)
