@@ -1,0 +1,213 @@
+"""Forms of the public booking page. Guests are strangers: every text field has a length limit, the
+time and promo code are checked by the same rules as the services, and nothing here trusts a price.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .availability import validate_booking_time
+from .models import Booking, Equipment, Space
+from .phones import normalise_phone
+from .services import phone_index, promo_for
+
+NOT_FOUND = "We could not find a booking with that reference and phone number."
+
+# Fields of booking_create's errors -> fields of these forms.
+SERVICE_FIELDS = {
+    "start": "start",
+    "end": "hours",
+    "space": "space",
+    "client_name": "client_name",
+    "client_phone": "client_phone",
+    "client_email": "client_email",
+    "promo_code": "promo_code",
+    "special_requirements": "special_requirements",
+}
+
+
+def latest_bookable_day() -> date:
+    return timezone.localdate() + timedelta(days=settings.BOOKING_HORIZON_DAYS)
+
+
+def start_choices() -> list[tuple[str, str]]:
+    """Every whole hour a booking could start at while the studio is open."""
+    hours = range(settings.STUDIO_OPENS_AT, min(settings.STUDIO_CLOSES_AT, 24))
+    return [(f"{hour:02d}:00", f"{hour:02d}:00") for hour in hours]
+
+
+def hour_choices(longest: int | None = None) -> list[tuple[int, str]]:
+    top = min(longest or settings.BOOKING_MAX_HOURS, settings.BOOKING_MAX_HOURS)
+    return [(hours, f"{hours} hour{'s' if hours != 1 else ''}") for hours in range(settings.BOOKING_MIN_HOURS, top + 1)]
+
+
+def studio_datetime(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
+
+
+def add_service_errors(forms_by_field: dict, error: ValidationError, fallback) -> None:
+    """Put a service's ValidationError (keyed by model field) on the matching form field."""
+    if not hasattr(error, "error_dict"):
+        fallback.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        field = SERVICE_FIELDS.get(name)
+        form = forms_by_field.get(field)
+        if form is None:
+            fallback.add_error(None, messages)
+        else:
+            form.add_error(field, messages)
+
+
+class SlotQueryForm(forms.Form):
+    """Step one (a GET form): which space, which day."""
+
+    space = forms.ModelChoiceField(
+        queryset=Space.objects.filter(is_active=True),
+        to_field_name="slug",
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of our halls.", "required": "Choose a hall."},
+    )
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_date(self):
+        day = self.cleaned_data.get("date") or timezone.localdate()
+        if day < timezone.localdate():
+            raise ValidationError("That day has passed; choose today or a later date.")
+        if day > latest_bookable_day():
+            raise ValidationError(f"Bookings open {settings.BOOKING_HORIZON_DAYS} days ahead; choose an earlier date.")
+        return day
+
+
+class SlotChoiceForm(forms.Form):
+    """What is being booked: space, day, start, length, equipment, promo code. Enough for a price."""
+
+    space = forms.ModelChoiceField(
+        queryset=Space.objects.filter(is_active=True),
+        to_field_name="slug",
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Choose one of our halls.", "required": "Choose a hall."},
+    )
+    date = forms.DateField(widget=forms.HiddenInput)
+    start = forms.ChoiceField(label="Start time", error_messages={
+        "required": "Pick a start time.",
+        "invalid_choice": "Pick one of the free start times (bookings start on the hour).",
+    })
+    hours = forms.TypedChoiceField(label="Length", coerce=int)
+    promo_code = forms.CharField(label="Promo code", max_length=32, required=False,
+                                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+
+    def __init__(self, *args, equipment=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start"].choices = start_choices()
+        self.fields["hours"].choices = hour_choices()
+        self.equipment_items = list(equipment)
+        for item in self.equipment_items:
+            self.fields[f"equipment_{item.pk}"] = forms.IntegerField(
+                label=item.name, min_value=0, max_value=item.stock, required=False,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+
+    def equipment_fields(self):
+        return [(item, self[f"equipment_{item.pk}"]) for item in self.equipment_items]
+
+    def clean_date(self):
+        return SlotQueryForm.clean_date(self)
+
+    def clean(self):
+        data = super().clean()
+        if not {"space", "date", "start", "hours"} <= data.keys():
+            return data
+        start = studio_datetime(data["date"], time.fromisoformat(data["start"]))
+        end = start + timedelta(hours=data["hours"])
+        try:
+            validate_booking_time(start, end)
+        except ValidationError as error:
+            add_service_errors({"start": self, "hours": self}, error, self)
+        data["start_at"], data["end_at"] = start, end
+        data["equipment"] = {
+            item: data.get(f"equipment_{item.pk}") for item in self.equipment_items if data.get(f"equipment_{item.pk}")
+        }
+        try:
+            data["promo"] = promo_for(data.get("promo_code", ""))
+        except ValidationError as error:
+            add_service_errors({"promo_code": self}, error, self)
+        return data
+
+
+class GuestDetailsForm(forms.Form):
+    """Who is booking. ``website`` is a honeypot: people never see it, form-filling robots do."""
+
+    client_name = forms.CharField(label="Your name", max_length=150,
+                                  widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    client_phone = forms.CharField(label="Phone", max_length=32,
+                                   widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel",
+                                                                 "placeholder": "+7 916 123-45-67"}))
+    client_email = forms.EmailField(label="Email (optional)", max_length=254, required=False,
+                                    widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    special_requirements = forms.CharField(
+        label="Special requirements (optional)", max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Props, backdrops, number of people, anything we should prepare"}),
+    )
+    consent = forms.BooleanField(
+        label="I agree to the processing of my personal data for this booking",
+        error_messages={"required": "Please agree to the processing of your personal data, so that we can handle your booking."},
+    )
+    website = forms.CharField(required=False, max_length=200, label="Leave this field empty")
+
+    def clean_client_name(self):
+        name = " ".join(self.cleaned_data["client_name"].split())
+        if not name:
+            raise ValidationError("Enter your name.")
+        return name
+
+    def clean_client_phone(self):
+        return normalise_phone(self.cleaned_data["client_phone"])
+
+    @property
+    def is_robot(self) -> bool:
+        return bool((self.data.get("website") or "").strip())
+
+
+class LookupForm(forms.Form):
+    reference = forms.CharField(label="Booking reference", max_length=32,
+                                widget=forms.TextInput(attrs={"placeholder": "REF-20260315-AB7K", "autocapitalize": "characters",
+                                                              "spellcheck": "false"}))
+    phone = forms.CharField(label="Phone used for the booking", max_length=32,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
+
+    def clean_reference(self):
+        return self.cleaned_data["reference"].strip().upper()
+
+
+class GuestCancelForm(forms.Form):
+    reason = forms.CharField(label="Why are you cancelling?", max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "Tell us briefly why you are cancelling."})
+
+
+def guest_booking(reference: str, phone: str):
+    """The booking with this reference made with this phone, or None: the one way guests find a booking.
+
+    The phone is compared by its blind index, so a wrong phone and a wrong reference look the same.
+    """
+    reference = (reference or "").strip().upper()
+    try:
+        index = phone_index(phone)
+    except ValidationError:
+        return None
+    if not reference or len(reference) > 32:
+        return None
+    return (
+        Booking.objects.select_related("space")
+        .prefetch_related("equipment_lines__equipment")
+        .filter(reference=reference, client_phone_index=index)
+        .first()
+    )
+
+
+def active_equipment():
+    return list(Equipment.objects.filter(is_active=True))

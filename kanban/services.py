@@ -1,0 +1,163 @@
+"""The Kanban board: which cards an employee sees, moving them, and telling every open board.
+
+A column is a booking state. Moving a card between columns is a state transition through
+``bookings.services.booking_transition``; the order of cards inside a column is the board's own
+data (``CardPosition``). Every open board hears about a change after the transaction commits.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.access import visible_bookings
+from bookings.models import Booking, BookingState
+from bookings.services import allowed_transitions, booking_transition
+
+from .models import CardPosition
+
+log = logging.getLogger("studio.kanban")
+
+GROUP = "kanban"
+# The longest date range one board shows: keeps a careless filter from loading a year of bookings.
+MAX_RANGE_DAYS = 62
+DEFAULT_RANGE_DAYS = 7
+
+# (state, column label, folded by default). Drafts are never on the board.
+COLUMNS = [
+    (BookingState.PENDING, "New", False),
+    (BookingState.CONFIRMED, "Confirmed", False),
+    (BookingState.IN_PROGRESS, "In progress", False),
+    (BookingState.COMPLETED, "Completed", False),
+    (BookingState.CANCELLED, "Cancelled", False),
+    (BookingState.NO_SHOW, "No-show", True),
+]
+COLUMN_LABELS = {state: label for state, label, _ in COLUMNS}
+BOARD_STATES = [state for state, _, _ in COLUMNS]
+
+
+@dataclass
+class Column:
+    state: str
+    label: str
+    folded: bool
+    cards: list = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.cards)
+
+    @property
+    def revenue(self) -> Decimal:
+        return sum((card.total_price for card in self.cards), Decimal("0.00"))
+
+
+def default_range(today: date | None = None) -> tuple[date, date]:
+    """Today and the next seven days, studio time."""
+    today = today or timezone.localdate()
+    return today, today + timedelta(days=DEFAULT_RANGE_DAYS)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.get_current_timezone())
+
+
+def board_bookings(user, *, date_from: date, date_to: date, space=None):
+    """The bookings ``user`` may see that start between ``date_from`` and ``date_to`` (inclusive)."""
+    bookings = (
+        visible_bookings(user)
+        .filter(state__in=BOARD_STATES, start__gte=_day_start(date_from), start__lt=_day_start(date_to + timedelta(1)))
+        .select_related("space", "card_position")
+    )
+    if space is not None:
+        bookings = bookings.filter(space=space)
+    return bookings
+
+
+def card_sort_key(booking: Booking):
+    """Placed cards first, in the order staff left them; the rest by start time."""
+    position = getattr(booking, "card_position", None)
+    return (position is None, position.position if position else 0, booking.start, booking.pk)
+
+
+def card_moves(booking: Booking) -> list[tuple[str, str]]:
+    """The columns ``booking`` may move to now, as (state, label)."""
+    return [(state, COLUMN_LABELS[state]) for state in allowed_transitions(booking) if state in COLUMN_LABELS]
+
+
+def board_columns(user, *, date_from: date, date_to: date, space=None) -> list[Column]:
+    """The board's columns with their cards. Two queries at most, whatever the number of cards."""
+    columns = {state: Column(state, label, folded) for state, label, folded in COLUMNS}
+    for booking in board_bookings(user, date_from=date_from, date_to=date_to, space=space):
+        booking.moves = card_moves(booking)
+        columns[booking.state].cards.append(booking)
+    for column in columns.values():
+        column.cards.sort(key=card_sort_key)
+    return list(columns.values())
+
+
+def visible_card(user, booking_id: int) -> Booking | None:
+    """The booking behind one card, if ``user`` may see it and it belongs on a board."""
+    booking = (
+        visible_bookings(user)
+        .filter(pk=booking_id, state__in=BOARD_STATES)
+        .select_related("space", "card_position")
+        .first()
+    )
+    if booking is not None:
+        booking.moves = card_moves(booking)
+    return booking
+
+
+def card_move(
+    *, booking: Booking, to: str, by, version: int | None = None, reason: str = "", order: list[int] | None = None
+) -> Booking:
+    """Move ``booking``'s card to the column of state ``to`` and keep the column in ``order``.
+
+    A move to another column is a state transition (TransitionRefused, ValidationError,
+    BookingConflict or StaleBooking when refused; nothing is written then). ``order`` is the
+    column's booking ids top to bottom as the employee left them; ids of other columns are ignored.
+    """
+    with transaction.atomic():
+        if to != booking.state:
+            booking = booking_transition(booking=booking, to=to, by=by, reason=reason, version=version)
+        if order:
+            column_order_save(user=by, state=to, order=order)
+        elif booking.state == to:
+            # Moved without a place in mind (keyboard, menu): the card follows its column by time.
+            CardPosition.objects.filter(booking=booking).delete()
+    return booking
+
+
+def column_order_save(*, user, state: str, order: list[int]) -> list[int]:
+    """Save the order of the cards of one column; returns the ids that were placed."""
+    wanted = list(dict.fromkeys(order))
+    present = set(visible_bookings(user).filter(pk__in=wanted, state=state).values_list("pk", flat=True))
+    placed = [pk for pk in wanted if pk in present]
+    CardPosition.objects.bulk_create(
+        [CardPosition(booking_id=pk, position=index) for index, pk in enumerate(placed)],
+        update_conflicts=True,
+        unique_fields=["booking"],
+        update_fields=["position"],
+    )
+    transaction.on_commit(lambda: broadcast({"type": "board.order", "state": state, "ids": placed}), robust=True)
+    return placed
+
+
+def broadcast_booking(booking: Booking) -> None:
+    broadcast({"type": "booking.changed", "booking": booking.pk, "space": booking.space_id})
+
+
+def broadcast(message: dict) -> None:
+    """Tell every open board. Never raises: the change is already saved, the board is only a view of it."""
+    try:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(GROUP, message)
+    except Exception:
+        log.exception("kanban broadcast failed: %s", message.get("type"))

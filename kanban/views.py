@@ -1,0 +1,91 @@
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from bookings.access import get_booking_for, visible_spaces
+from bookings.errors import BookingConflict, StaleBooking, TransitionRefused
+from employees.access import staff_required
+
+from .forms import BoardFilterForm, MoveForm
+from .services import COLUMN_LABELS, MAX_RANGE_DAYS, board_columns, card_move, card_moves, default_range
+
+
+def render_card(booking, request=None) -> str:
+    """One card, as the board shows it and the websocket sends it."""
+    if not hasattr(booking, "moves"):
+        booking.moves = card_moves(booking)
+    return render_to_string("kanban/board.html#card", {"booking": booking}, request=request)
+
+
+@require_GET
+@staff_required
+def board(request):
+    date_from, date_to = default_range()
+    form = BoardFilterForm(
+        request.GET or None, spaces=visible_spaces(request.user), initial={"date_from": date_from, "date_to": date_to}
+    )
+    filters = form.filters()
+    columns = board_columns(request.user, **filters)
+    context = {
+        "form": form,
+        "columns": columns,
+        "filters": filters,
+        "max_range_days": MAX_RANGE_DAYS,
+        "board_url": request.get_full_path(),
+        "card_count": sum(column.count for column in columns if column.state not in ("cancelled", "no_show")),
+    }
+    template = "kanban/board.html#board" if request.htmx else "kanban/board.html"
+    return render(request, template, context)
+
+
+def _back_to_board(request, next_url: str):
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return redirect(next_url)
+    return redirect("kanban")
+
+
+def _answer(request, *, booking, ok: bool, message: str, status: int = 200, next_url: str = ""):
+    """The outcome of a move: JSON for the board's script, a message and a redirect for a plain form."""
+    level = "success" if ok else "error"
+    if "application/json" in request.headers.get("Accept", ""):
+        body = {"ok": ok, "message": message}
+        if booking is not None:
+            body.update(id=booking.pk, state=booking.state, card=render_card(booking, request))
+        response = JsonResponse(body, status=status)
+    elif request.htmx:
+        response = HttpResponse(render_card(booking, request) if booking else "", status=status)
+    else:
+        getattr(messages, level)(request, message)
+        return _back_to_board(request, next_url)
+    response["HX-Trigger"] = json.dumps({"toast": {"message": message, "level": level}})
+    return response
+
+
+@require_POST
+@staff_required
+def move(request):
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
+        return _answer(request, booking=None, ok=False, message=f"The move could not be read ({errors}).", status=400)
+    data = form.cleaned_data
+    booking = get_booking_for(request, data["booking"])
+    try:
+        moved = card_move(booking=booking, to=data["to"], by=request.user, version=data["version"],
+                          reason=data["reason"], order=data["order"])
+    except (TransitionRefused, BookingConflict, StaleBooking) as error:
+        current = get_booking_for(request, booking.pk)
+        return _answer(request, booking=current, ok=False, message=error.message, status=409, next_url=data["next"])
+    except ValidationError as error:
+        return _answer(request, booking=booking, ok=False, message=" ".join(error.messages), status=400,
+                       next_url=data["next"])
+    message = f"{moved.reference} ({moved.client_name}) is now in {COLUMN_LABELS[moved.state]}."
+    if moved.state == booking.state and data["order"]:
+        message = "Order saved."
+    return _answer(request, booking=moved, ok=True, message=message, next_url=data["next"])

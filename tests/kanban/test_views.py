@@ -1,0 +1,248 @@
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from bookings.models import Booking, BookingState, BookingTransition, PaymentStatus
+from kanban.models import CardPosition
+from tests.factories import BookingFactory, studio_time
+
+pytestmark = pytest.mark.django_db
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def column_of(html: str, booking) -> str:
+    """The state of the column whose list holds ``booking``'s card in the rendered board."""
+    card_at = html.index(f'id="card-{booking.pk}"')
+    list_at = html.rindex('class="kanban-cards" data-state="', 0, card_at)
+    return html[list_at:].split('data-state="')[1].split('"')[0]
+
+
+@pytest.fixture
+def week(studio):
+    """A booking in each state of the board, plus a draft and one outside the default week."""
+    white, loft = studio["white"], studio["loft"]
+    made = {
+        state: BookingFactory(space=white if i % 2 else loft, state=state, start=studio_time(1 + i, 10),
+                              client_name=f"Client {state}")
+        for i, state in enumerate(["pending", "confirmed", "in_progress", "completed", "cancelled", "no_show"])
+    }
+    made["draft"] = BookingFactory(space=white, state=BookingState.DRAFT, start=studio_time(2, 14),
+                                   client_name="Client draft")
+    made["later"] = BookingFactory(space=white, start=studio_time(20, 10), client_name="Client later")
+    return made
+
+
+class TestBoard:
+    def test_columns_show_this_weeks_cards_but_no_drafts(self, client, owner, week):
+        client.force_login(owner)
+        response = client.get(reverse("kanban"))
+        html = response.content.decode()
+        assert response.status_code == 200
+        for label in ["New", "Confirmed", "In progress", "Completed", "Cancelled", "No-show"]:
+            assert f'<span class="state-dot" aria-hidden="true"></span>{label}</span>' in html
+        for state in ["pending", "confirmed", "in_progress", "completed", "cancelled", "no_show"]:
+            assert column_of(html, week[state]) == state
+        assert "Client draft" not in html
+        assert "Client later" not in html
+        # No-show is folded away by default.
+        assert '<details class="kanban-column column-folded" data-column="no_show">' in html
+
+    def test_a_card_shows_what_staff_need(self, client, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10), client_name="Irina Petrova",
+                                 total_price=Decimal("12500.00"), payment_status=PaymentStatus.DEPOSIT_PAID,
+                                 special_requirements="Needs a white backdrop")
+        client.force_login(owner)
+        html = client.get(reverse("kanban")).content.decode()
+        card = html[html.index(f'id="card-{booking.pk}"'):]
+        card = card[: card.index("</article>")]
+        assert "Irina Petrova" in card
+        assert f'href="/bookings/{booking.pk}/"' in card
+        assert "White Hall" in card and "background: #4f7cac" in card
+        assert "10:00–12:00" in card and "2 h" in card
+        assert "12,500 ₽" in card
+        assert "Deposit paid" in card
+        assert "Has notes" in card
+        # The keyboard alternative to dragging: a pending booking can be confirmed or cancelled.
+        assert '<option value="confirmed">Confirmed</option>' in card
+        assert '<option value="cancelled">Cancelled</option>' in card
+
+    def test_column_counts_and_totals(self, client, owner, space):
+        for hour in (10, 13):
+            BookingFactory(space=space, start=studio_time(1, hour), total_price=Decimal("5000.00"))
+        client.force_login(owner)
+        html = client.get(reverse("kanban")).content.decode()
+        head = html[html.index('data-column="pending"'):]
+        assert 'aria-label="2 bookings">2</span>' in head[:600]
+        assert "10,000 ₽" in head[:800]
+
+    def test_a_manager_sees_only_their_spaces(self, client, manager, week):
+        client.force_login(manager)
+        html = client.get(reverse("kanban")).content.decode()
+        white_cards = [b for b in week.values() if b.space.slug == "white" and b.state != "draft"
+                       and b.client_name != "Client later"]
+        for booking in white_cards:
+            assert f'id="card-{booking.pk}"' in html
+        for booking in week.values():
+            if booking.space.slug == "loft":
+                assert f'id="card-{booking.pk}"' not in html
+
+    def test_filters_by_date_range_and_space(self, client, owner, week, studio):
+        client.force_login(owner)
+        later = week["later"]
+        day = later.start.date()
+        html = client.get(reverse("kanban"), {"date_from": day, "date_to": day, "space": studio["white"].pk}).content
+        assert f'id="card-{later.pk}"'.encode() in html
+        assert f'id="card-{week["pending"].pk}"'.encode() not in html
+
+    def test_an_impossible_range_falls_back_to_the_week_with_a_message(self, client, owner, week):
+        client.force_login(owner)
+        response = client.get(reverse("kanban"), {"date_from": "2026-03-10", "date_to": "2026-03-01"})
+        assert response.status_code == 200
+        assert "before its start" in response.content.decode()
+        assert f'id="card-{week["pending"].pk}"' in response.content.decode()
+
+    def test_htmx_gets_only_the_board(self, client, owner, week):
+        client.force_login(owner)
+        response = client.get(reverse("kanban"), HTTP_HX_REQUEST="true")
+        html = response.content.decode()
+        assert html.lstrip().startswith('<div id="board"')
+        assert "<html" not in html
+
+    def test_guests_are_sent_to_sign_in(self, client):
+        response = client.get(reverse("kanban"))
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
+
+    def test_fixed_query_count_whatever_the_number_of_cards(self, client, manager, space, django_assert_num_queries):
+        client.force_login(manager)
+        BookingFactory(space=space, start=studio_time(1, 10))
+        client.get(reverse("kanban"))  # warm caches (content types)
+        with django_assert_num_queries(0, exact=False) as small:
+            client.get(reverse("kanban"))
+        for day in range(1, 6):
+            for hour in (10, 12, 14, 16, 18):
+                BookingFactory(space=space, start=studio_time(day, hour), state=BookingState.CONFIRMED,
+                               notes="note")
+        with django_assert_num_queries(len(small.captured_queries)):
+            response = client.get(reverse("kanban"))
+        assert response.content.decode().count('class="kanban-card"') == 26
+
+
+class TestMove:
+    def test_an_allowed_move_persists_and_returns_the_settled_card(self, client, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+        client.force_login(owner)
+        response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed",
+                                                        "version": booking.version}, **JSON)
+        body = response.json()
+        assert response.status_code == 200
+        assert body["ok"] and body["state"] == "confirmed"
+        assert "is now in Confirmed" in body["message"]
+        assert 'data-state="confirmed"' in body["card"]
+        booking.refresh_from_db()
+        assert booking.state == BookingState.CONFIRMED and booking.version == 2
+        assert json.loads(response["HX-Trigger"])["toast"]["level"] == "success"
+
+    def test_completed_back_to_new_is_refused_and_untouched(self, client, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10), state=BookingState.COMPLETED)
+        client.force_login(owner)
+        response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "pending",
+                                                        "version": booking.version}, **JSON)
+        assert response.status_code == 409
+        assert "cannot become pending" in response.json()["message"]
+        assert response.json()["state"] == "completed"
+        booking.refresh_from_db()
+        assert booking.state == BookingState.COMPLETED
+
+    def test_no_show_before_the_start_is_refused(self, client, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10), state=BookingState.CONFIRMED)
+        client.force_login(owner)
+        response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "no_show", "reason": "Absent",
+                                                        "version": booking.version}, **JSON)
+        assert response.status_code == 409
+        assert "only be set from the start time" in response.json()["message"]
+        assert Booking.objects.get(pk=booking.pk).state == BookingState.CONFIRMED
+
+    def test_no_show_after_the_start_needs_and_records_a_reason(self, client, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10), state=BookingState.CONFIRMED)
+        client.force_login(owner)
+        with time_machine.travel(booking.start + timedelta(minutes=20)):
+            refused = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "no_show",
+                                                           "version": booking.version}, **JSON)
+            moved = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "no_show",
+                                                         "reason": "Did not come", "version": booking.version}, **JSON)
+        assert refused.status_code == 400 and "Give a reason" in refused.json()["message"]
+        assert moved.status_code == 200
+        assert BookingTransition.objects.get(booking=booking, to_state="no_show").reason == "Did not come"
+
+    def test_cancel_without_a_reason_is_refused(self, client, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+        client.force_login(owner)
+        response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "cancelled"}, **JSON)
+        assert response.status_code == 400
+        assert Booking.objects.get(pk=booking.pk).state == BookingState.PENDING
+
+    def test_a_stale_card_is_refused_and_shown_where_it_really_is(self, client, owner, admin, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+        client.force_login(admin)
+        client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed", "version": 1}, **JSON)
+        client.force_login(owner)
+        response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "cancelled",
+                                                        "reason": "Client called", "version": 1}, **JSON)
+        assert response.status_code == 409
+        assert "changed by someone else" in response.json()["message"]
+        assert response.json()["state"] == "confirmed"
+        assert 'data-version="2"' in response.json()["card"]
+        assert Booking.objects.get(pk=booking.pk).state == BookingState.CONFIRMED
+
+    def test_order_inside_a_column_is_kept(self, client, owner, space):
+        first, second, third = (BookingFactory(space=space, start=studio_time(1, hour)) for hour in (10, 13, 16))
+        client.force_login(owner)
+        order = f"{third.pk},{first.pk},{second.pk}"
+        response = client.post(reverse("kanban_move"), {"booking": third.pk, "to": "pending", "order": order}, **JSON)
+        assert response.status_code == 200
+        html = client.get(reverse("kanban")).content.decode()
+        positions = [html.index(f'id="card-{b.pk}"') for b in (third, first, second)]
+        assert positions == sorted(positions)
+        assert CardPosition.objects.count() == 3
+
+    def test_a_manager_cannot_move_another_spaces_booking(self, client, manager, studio):
+        booking = BookingFactory(space=studio["loft"], start=studio_time(1, 10))
+        client.force_login(manager)
+        response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed"}, **JSON)
+        assert response.status_code == 404
+        assert Booking.objects.get(pk=booking.pk).state == BookingState.PENDING
+
+    def test_a_manager_cannot_reorder_another_spaces_cards(self, client, manager, studio):
+        mine = BookingFactory(space=studio["white"], start=studio_time(1, 10))
+        theirs = BookingFactory(space=studio["loft"], start=studio_time(1, 10))
+        client.force_login(manager)
+        client.post(reverse("kanban_move"), {"booking": mine.pk, "to": "pending", "order": f"{theirs.pk},{mine.pk}"})
+        assert list(CardPosition.objects.values_list("booking_id", "position")) == [(mine.pk, 1)]
+
+    def test_without_javascript_the_form_redirects_back_with_a_message(self, client, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+        client.force_login(owner)
+        response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed",
+                                                        "next": "/kanban/?space=1"}, follow=True)
+        assert response.redirect_chain[-1][0] == "/kanban/?space=1"
+        assert "is now in Confirmed" in response.content.decode()
+        refused = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "pending",
+                                                       "next": "https://evil.example/"}, follow=True)
+        assert refused.redirect_chain[-1][0] == "/kanban/"
+        assert "cannot become pending" in refused.content.decode()
+
+    def test_garbage_is_a_400_not_a_500(self, client, owner, space):
+        client.force_login(owner)
+        response = client.post(reverse("kanban_move"), {"booking": "x", "to": "nowhere", "order": "1,;drop"}, **JSON)
+        assert response.status_code == 400
+        assert response.json()["ok"] is False
+
+    def test_get_is_not_allowed(self, client, owner):
+        client.force_login(owner)
+        assert client.get(reverse("kanban_move")).status_code == 405
