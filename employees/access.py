@@ -35,3 +35,27 @@ def role_required(*roles: Role):
 staff_required = role_required(Role.OWNER, Role.ADMIN, Role.MANAGER)
 admin_required = role_required(Role.OWNER, Role.ADMIN)
 owner_required = role_required(Role.OWNER)
+
+
+def can_manage_employee(actor, target) -> bool:
+    """Owners manage everyone; admins manage everyone but owners; managers manage nobody."""
+    if actor.is_owner:
+        return True
+    return actor.role == Role.ADMIN and target.role != Role.OWNER
+
+
+def get_employee_for(request, pk, write: bool = False):
+    """The employee ``pk`` for the employee pages (admins and owners), 404 if missing.
+
+    With ``write`` the signed-in employee must be allowed to change them: an admin acting on an owner
+    gets 403, and the denial is logged.
+    """
+    from django.shortcuts import get_object_or_404
+
+    from .models import Employee
+
+    employee = get_object_or_404(Employee, pk=pk)
+    if write and not can_manage_employee(request.user, employee):
+        log_denial(request, f"employee {pk} ({employee.role})")
+        raise PermissionDenied
+    return employee

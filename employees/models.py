@@ -82,3 +82,29 @@ class Employee(AbstractUser):
     def touch(self):
         self.last_activity = timezone.now()
         Employee.objects.filter(pk=self.pk).update(last_activity=self.last_activity)
+
+
+class StaffSession(models.Model):
+    """What an employee sees of one of their signed-in sessions: where from, and when last used.
+
+    The Django session itself lives in the session store under ``session_key``; revoking deletes both.
+    """
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="staff_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen"]
+
+    def __str__(self):
+        return f"{self.employee} · {self.device_label}"
+
+    @property
+    def device_label(self) -> str:
+        from .useragents import device_label
+
+        return device_label(self.user_agent)

@@ -1,0 +1,253 @@
+"""Forms of the staff booking pages. They check what a person typed; the services enforce the rules."""
+
+from contextlib import suppress
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import BookingSource, BookingState, Equipment, PaymentStatus
+from .phones import normalise_phone
+from .services import phone_index, promo_for
+
+# Service errors are keyed by model field; these are the form fields a person sees them on.
+SERVICE_FIELD = {"start": "start_time", "end": "hours", "client": "client_phone"}
+SORTS = {
+    "start": "start",
+    "created": "created_at",
+    "total": "total_price",
+    "client": "client_name",
+}
+PAGE_SIZES = (25, 50, 100)
+
+
+def hour_choices():
+    return [(hour, f"{hour:02d}:00") for hour in range(settings.STUDIO_OPENS_AT, min(settings.STUDIO_CLOSES_AT, 24))]
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the fields it names (or on the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        field = SERVICE_FIELD.get(name, name)
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class BookingForm(forms.Form):
+    space = forms.ModelChoiceField(queryset=None, to_field_name="slug", empty_label="Choose a space")
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TypedChoiceField(coerce=int, choices=(), label="Start time")
+    hours = forms.IntegerField(initial=2, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    client_name = forms.CharField(max_length=150, label="Client name")
+    client_phone = forms.CharField(
+        max_length=32, label="Phone", widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        help_text="Any format, e.g. +7 916 123-45-67 or 8 916 1234567.",
+    )
+    client_email = forms.EmailField(required=False, label="Email")
+    promo_code = forms.CharField(max_length=32, required=False, label="Promo code")
+    source = forms.ChoiceField(choices=BookingSource.choices, initial=BookingSource.PHONE)
+    special_requirements = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Special requirements"
+    )
+    notes = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Notes for the client"
+    )
+    internal_notes = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Internal notes",
+        help_text="Staff only; never shown to the guest.",
+    )
+
+    def __init__(self, *args, spaces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = spaces.filter(is_active=True)
+        self.fields["start_time"].choices = [("", "Choose a time"), *hour_choices()]
+        self.fields["hours"].widget.attrs.update(min=settings.BOOKING_MIN_HOURS, max=settings.BOOKING_MAX_HOURS)
+        self.equipment_items = list(Equipment.objects.filter(is_active=True))
+        for item in self.equipment_items:
+            self.fields[self.equipment_field(item)] = forms.IntegerField(
+                label=item.name, required=False, min_value=0, max_value=item.stock, initial=0,
+                widget=forms.NumberInput(attrs={"min": 0, "max": item.stock, "inputmode": "numeric"}),
+                help_text=f"{item.get_pricing_display().lower()}; {item.stock} in stock",
+            )
+
+    @staticmethod
+    def equipment_field(item: Equipment) -> str:
+        return f"equipment_{item.pk}"
+
+    def equipment_fields(self):
+        return [self[self.equipment_field(item)] for item in self.equipment_items]
+
+    def clean_hours(self):
+        hours = self.cleaned_data["hours"]
+        if not settings.BOOKING_MIN_HOURS <= hours <= settings.BOOKING_MAX_HOURS:
+            raise ValidationError(f"A booking lasts {settings.BOOKING_MIN_HOURS} to {settings.BOOKING_MAX_HOURS} hours.")
+        return hours
+
+    def clean_client_phone(self):
+        return normalise_phone(self.cleaned_data["client_phone"])
+
+    def clean_promo_code(self):
+        code = self.cleaned_data.get("promo_code", "").strip().upper()
+        if code:
+            try:
+                promo_for(code)
+            except ValidationError as error:
+                raise ValidationError(error.messages) from None
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("start_time") is not None and data.get("hours"):
+            zone = timezone.get_current_timezone()
+            data["start"] = datetime.combine(data["date"], time(data["start_time"]), tzinfo=zone)
+            data["end"] = data["start"] + timedelta(hours=data["hours"])
+        data["equipment"] = {
+            item: data.get(self.equipment_field(item)) or 0 for item in self.equipment_items
+        }
+        return data
+
+
+class BookingEditForm(BookingForm):
+    """Editing reschedules, changes equipment and the client's details; promo and source stay as booked."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["promo_code"]
+        del self.fields["source"]
+
+    @classmethod
+    def initial_for(cls, booking) -> dict:
+        start = timezone.localtime(booking.start)
+        initial = {
+            "space": booking.space.slug,
+            "date": start.date(),
+            "start_time": start.hour,
+            "hours": booking.duration_hours,
+            "client_name": booking.client_name,
+            "client_phone": booking.client_phone_display,
+            "client_email": booking.client_email,
+            "special_requirements": booking.special_requirements,
+            "notes": booking.notes,
+            "internal_notes": booking.internal_notes,
+            "version": booking.version,
+        }
+        for line in booking.equipment_lines.all():
+            initial[f"equipment_{line.equipment_id}"] = line.quantity
+        return initial
+
+
+class BookingFilterForm(forms.Form):
+    """The list's filters, search, sort and page; all optional, all in the URL."""
+
+    q = forms.CharField(required=False, label="Search", widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": "Reference, client name or phone"}))
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    space = forms.ModelChoiceField(queryset=None, required=False, to_field_name="slug", empty_label="All spaces")
+    state = forms.ChoiceField(required=False, choices=[("", "All states"), *BookingState.choices])
+    payment = forms.ChoiceField(required=False, choices=[("", "Any payment"), *PaymentStatus.choices])
+    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *BookingSource.choices])
+    sort = forms.ChoiceField(required=False, choices=[(key, key) for name in SORTS for key in (name, f"-{name}")])
+
+    def __init__(self, *args, spaces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = spaces
+
+    def filtered(self, bookings):
+        """``bookings`` narrowed by the valid filters; invalid ones are ignored (and shown as errors)."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        zone = timezone.get_current_timezone()
+        if data.get("date_from"):
+            bookings = bookings.filter(start__gte=datetime.combine(data["date_from"], time(0), tzinfo=zone))
+        if data.get("date_to"):
+            until = datetime.combine(data["date_to"] + timedelta(days=1), time(0), tzinfo=zone)
+            bookings = bookings.filter(start__lt=until)
+        if data.get("space"):
+            bookings = bookings.filter(space=data["space"])
+        if data.get("state"):
+            bookings = bookings.filter(state=data["state"])
+        if data.get("payment"):
+            bookings = bookings.filter(payment_status=data["payment"])
+        if data.get("source"):
+            bookings = bookings.filter(source=data["source"])
+        if data.get("q"):
+            bookings = bookings.filter(search_query(data["q"]))
+        return bookings
+
+    def ordering(self) -> list[str]:
+        sort = (self.cleaned_data.get("sort") if hasattr(self, "cleaned_data") else "") or "-start"
+        descending = sort.startswith("-")
+        field = SORTS[sort.lstrip("-")]
+        return [f"-{field}" if descending else field, "-pk" if descending else "pk"]
+
+    @property
+    def current_sort(self) -> str:
+        return (self.cleaned_data.get("sort") if hasattr(self, "cleaned_data") else "") or "-start"
+
+
+def search_query(text: str):
+    """Reference or client name containing ``text``, or the exact phone number in any format."""
+    text = text.strip()
+    query = Q(reference__icontains=text) | Q(client_name__icontains=text)
+    with suppress(ValidationError):
+        query |= Q(client_phone_index=phone_index(text))
+    return query
+
+
+class BatchForm(forms.Form):
+    ACTIONS = [("confirm", "Confirm"), ("cancel", "Cancel"), ("paid", "Mark paid")]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    selected = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
+        "required": "Select at least one booking."})
+    reason = forms.CharField(required=False, max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any id is accepted here; the view keeps only bookings the employee may see.
+        values = self.data.getlist("selected") if hasattr(self.data, "getlist") else []
+        self.fields["selected"].choices = [(value, value) for value in values]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "cancel" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Give a reason to cancel the bookings.")
+        return data
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=BookingState.choices)
+    reason = forms.CharField(required=False, max_length=1000)
+    version = forms.IntegerField(required=False)
+
+
+class PaymentForm(forms.Form):
+    payment_status = forms.ChoiceField(choices=PaymentStatus.choices, label="Payment")
+    version = forms.IntegerField(required=False)
+
+
+class InternalNotesForm(forms.Form):
+    internal_notes = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}), label="Internal notes"
+    )
+    version = forms.IntegerField()
+
+
+class ClientSearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": "Name or phone"}))
+    do_not_book = forms.BooleanField(required=False, label="Only “do not book”")
+
+
+class ClientForm(forms.Form):
+    notes = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    do_not_book = forms.BooleanField(
+        required=False, label="Do not book", help_text="Staff are warned when they book this client."
+    )

@@ -1,0 +1,224 @@
+"""The studio's figures: what the dashboard shows and what exports reuse.
+
+Every function takes the bookings (and spaces) the reader may see, e.g. ``visible_bookings(user)``,
+so a manager's figures cover their spaces only. Each runs a fixed number of queries.
+
+Definitions used everywhere:
+
+- *Revenue* is the total price of bookings the studio has committed to: confirmed, in progress and
+  completed (pending requests and cancelled or no-show bookings are not revenue).
+- *Booked hours* are the hours of active bookings (pending, confirmed, in progress, completed).
+- *Utilisation* is booked hours divided by the open hours of the active spaces in the period.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import groupby
+
+from django.conf import settings
+from django.db.models import Count, DecimalField, DurationField, ExpressionWrapper, F, Max, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from .models import ACTIVE_STATES, ZERO, BookingState, Client
+
+REVENUE_STATES = (BookingState.CONFIRMED, BookingState.IN_PROGRESS, BookingState.COMPLETED)
+VISIT_STATES = (BookingState.IN_PROGRESS, BookingState.COMPLETED)
+# What a client has spent: the same states as revenue.
+SPENT_STATES = REVENUE_STATES
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open range of whole studio days [start, end)."""
+
+    start: datetime
+    end: datetime
+    label: str
+
+    @property
+    def days(self) -> int:
+        return (timezone.localtime(self.end).date() - timezone.localtime(self.start).date()).days
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.get_current_timezone())
+
+
+def day_period(day: date) -> Period:
+    return Period(_midnight(day), _midnight(day + timedelta(days=1)), f"{day:%d %b}")
+
+
+def week_period(day: date) -> Period:
+    """The Monday-to-Sunday week holding ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return Period(_midnight(monday), _midnight(monday + timedelta(days=7)), f"Week of {monday:%d %b}")
+
+
+def month_period(day: date) -> Period:
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return Period(_midnight(first), _midnight(following), f"{first:%B %Y}")
+
+
+def previous_week(period: Period) -> Period:
+    return week_period(timezone.localtime(period.start).date() - timedelta(days=7))
+
+
+def previous_month(period: Period) -> Period:
+    return month_period(timezone.localtime(period.start).date() - timedelta(days=1))
+
+
+# --- Lists ------------------------------------------------------------------------------------------
+
+
+def bookings_on_day(bookings, day: date) -> list[tuple]:
+    """``[(space, [booking, ...]), ...]`` for the bookings starting on ``day``, cancelled ones left out."""
+    period = day_period(day)
+    rows = (
+        bookings.filter(start__gte=period.start, start__lt=period.end)
+        .exclude(state=BookingState.CANCELLED)
+        .select_related("space")
+        .order_by("space__name", "space_id", "start")
+    )
+    return [(space, list(items)) for space, items in groupby(rows, key=lambda booking: booking.space)]
+
+
+def pending_bookings(bookings, *, limit: int = 10) -> tuple[list, int]:
+    """The pending requests to confirm, soonest first, and how many there are in all."""
+    pending = bookings.filter(state=BookingState.PENDING).select_related("space").order_by("start")
+    rows = list(pending[: limit + 1])
+    if len(rows) <= limit:
+        return rows, len(rows)
+    return rows[:limit], pending.count()
+
+
+def upcoming_bookings(bookings, *, now: datetime | None = None, days: int = 7, limit: int = 15):
+    """Confirmed and pending bookings from tomorrow for ``days`` days, soonest first."""
+    now = now or timezone.now()
+    tomorrow = _midnight(timezone.localtime(now).date() + timedelta(days=1))
+    return list(
+        bookings.filter(
+            state__in=(BookingState.PENDING, BookingState.CONFIRMED),
+            start__gte=tomorrow,
+            start__lt=tomorrow + timedelta(days=days),
+        )
+        .select_related("space")
+        .order_by("start")[:limit]
+    )
+
+
+# --- Figures ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    period: Period
+    revenue: Decimal
+    bookings: int
+    booked_hours: Decimal
+    open_hours: int
+
+    @property
+    def utilisation(self) -> float | None:
+        """Booked share of open hours, 0–1 (may exceed 1 only if hours were booked outside opening)."""
+        if not self.open_hours:
+            return None
+        return float(self.booked_hours) / self.open_hours
+
+
+def open_hours_per_day() -> int:
+    return max(settings.STUDIO_CLOSES_AT - settings.STUDIO_OPENS_AT, 0)
+
+
+def period_figures(bookings, spaces, period: Period) -> PeriodFigures:
+    """Revenue, booking count, booked and open hours of ``period`` (two queries)."""
+    duration = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
+    totals = bookings.filter(start__gte=period.start, start__lt=period.end).aggregate(
+        revenue=Coalesce(
+            Sum("total_price", filter=Q(state__in=REVENUE_STATES)), Value(ZERO), output_field=DecimalField()
+        ),
+        bookings=Count("pk", filter=Q(state__in=ACTIVE_STATES)),
+        booked=Sum(duration, filter=Q(state__in=ACTIVE_STATES)),
+    )
+    booked = totals["booked"] or timedelta(0)
+    space_count = spaces.filter(is_active=True).count()
+    return PeriodFigures(
+        period=period,
+        revenue=totals["revenue"],
+        bookings=totals["bookings"],
+        booked_hours=Decimal(booked.total_seconds() / 3600).quantize(Decimal("0.1")),
+        open_hours=space_count * period.days * open_hours_per_day(),
+    )
+
+
+def revenue(bookings, period: Period) -> Decimal:
+    return bookings.filter(start__gte=period.start, start__lt=period.end, state__in=REVENUE_STATES).aggregate(
+        total=Coalesce(Sum("total_price"), Value(ZERO), output_field=DecimalField())
+    )["total"]
+
+
+def utilisation(bookings, spaces, period: Period) -> float | None:
+    return period_figures(bookings, spaces, period).utilisation
+
+
+@dataclass(frozen=True)
+class DayActivity:
+    day: date
+    bookings: int
+    revenue: Decimal
+
+
+def daily_activity(bookings, *, last_day: date, days: int = 30) -> list[DayActivity]:
+    """Active bookings and revenue per day for the ``days`` days ending with ``last_day`` (one query)."""
+    first_day = last_day - timedelta(days=days - 1)
+    zone = timezone.get_current_timezone()
+    rows = (
+        bookings.filter(start__gte=_midnight(first_day), start__lt=_midnight(last_day + timedelta(days=1)))
+        .annotate(day=TruncDate("start", tzinfo=zone))
+        .values("day")
+        .annotate(
+            count=Count("pk", filter=Q(state__in=ACTIVE_STATES)),
+            revenue=Coalesce(
+                Sum("total_price", filter=Q(state__in=REVENUE_STATES)), Value(ZERO), output_field=DecimalField()
+            ),
+        )
+        .order_by("day")
+    )
+    by_day = {row["day"]: row for row in rows}
+    series = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        row = by_day.get(day)
+        series.append(DayActivity(day, row["count"] if row else 0, row["revenue"] if row else ZERO))
+    return series
+
+
+# --- Clients ----------------------------------------------------------------------------------------
+
+
+def clients_with_figures(clients, spaces=None):
+    """``clients`` annotated with visits, total spent, no-shows, bookings and last visit.
+
+    With ``spaces``, only bookings of those spaces count (a manager sees their spaces' history only).
+    Visits are in-progress and completed bookings; total spent is the total price of confirmed,
+    in-progress and completed bookings.
+    """
+    scope = Q() if spaces is None else Q(bookings__space__in=spaces)
+    return clients.annotate(
+        booking_count=Count("bookings", filter=scope),
+        visits=Count("bookings", filter=scope & Q(bookings__state__in=VISIT_STATES)),
+        no_shows=Count("bookings", filter=scope & Q(bookings__state=BookingState.NO_SHOW)),
+        total_spent=Coalesce(
+            Sum("bookings__total_price", filter=scope & Q(bookings__state__in=SPENT_STATES)),
+            Value(ZERO),
+            output_field=DecimalField(),
+        ),
+        last_visit=Max("bookings__start", filter=scope & Q(bookings__state__in=VISIT_STATES)),
+    )
+
+
+def client_figures(client: Client, spaces=None):
+    """The figures of one client, as ``clients_with_figures`` defines them."""
+    return clients_with_figures(Client.objects.filter(pk=client.pk), spaces).get()

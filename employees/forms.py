@@ -1,0 +1,122 @@
+from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
+
+from bookings.models import Space
+
+from .models import Employee, Role
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(
+        label="Username or email", max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}),
+    )
+    password = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code", max_length=16,
+        help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
+        widget=forms.TextInput(attrs={
+            "autocomplete": "one-time-code", "inputmode": "text", "autofocus": True, "autocapitalize": "none",
+            "spellcheck": "false",
+        }),
+    )
+
+
+class ConfirmAuthenticatorForm(forms.Form):
+    code = forms.CharField(
+        label="Code from the app", max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}),
+    )
+
+
+class CurrentPasswordForm(forms.Form):
+    """Re-authentication before a sensitive change."""
+
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your current password.")
+        return password
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Employee
+        fields = ["full_name", "email", "phone", "department"]
+        labels = {"full_name": "Full name", "phone": "Phone", "department": "Department"}
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if Employee.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another employee already uses this email.")
+        return email
+
+
+class AccountPasswordForm(PasswordChangeForm):
+    """Django's password change: the current password is required and checked."""
+
+
+def role_choices_for(actor):
+    return [(value, label) for value, label in Role.choices if actor.is_owner or value != Role.OWNER]
+
+
+class SpacesField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+
+class EmployeeForm(forms.ModelForm):
+    """Create or edit an employee. Only owners may choose the owner role."""
+
+    spaces = SpacesField(
+        queryset=Space.objects.all(), required=False, label="Spaces (managers)",
+        help_text="Managers work on the bookings of these spaces only. Owners and admins work on every space.",
+    )
+
+    class Meta:
+        model = Employee
+        fields = ["username", "full_name", "email", "role", "phone", "department"]
+        labels = {"full_name": "Full name"}
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel"})}
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices_for(actor)
+        if self.instance.pk:
+            # The username is how people sign in and how lockouts are tracked; it stays.
+            del self.fields["username"]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if Employee.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another employee already uses this email.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") == Role.MANAGER and not cleaned.get("spaces"):
+            self.add_error("spaces", "Choose at least one space for a manager.")
+        return cleaned
+
+
+class EmployeeSearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, username or email"}))
+    role = forms.ChoiceField(label="Role", required=False, choices=[("", "All roles"), *Role.choices])
+    status = forms.ChoiceField(label="Status", required=False, choices=[
+        ("", "All statuses"), ("active", "Active"), ("invited", "Invited"), ("deactivated", "Deactivated"),
+    ])
+

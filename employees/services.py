@@ -1,0 +1,201 @@
+"""Operations on employees and their sessions. Views, the admin and commands call these."""
+
+import logging
+import secrets
+from datetime import timedelta
+from importlib import import_module
+
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.access import assign_spaces
+
+from .mfa import mfa_devices_delete
+from .models import Employee, EmployeeStatus, Role, StaffSession
+
+log = logging.getLogger("studio.security")
+
+# Temporary passwords are read aloud or copied: no 0/O, 1/l/I.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class EmployeeActionRefused(Exception):
+    """An employee operation that the studio's rules do not allow; the message is shown to the user."""
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None if request is not None else None
+
+
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+# --- Sessions ---------------------------------------------------------------------------------------
+
+
+def staff_session_touch(*, request, employee, now=None) -> None:
+    """Record that the current session was used (creating its row on first sight)."""
+    key = request.session.session_key
+    if not key:
+        return
+    now = now or timezone.now()
+    updated = StaffSession.objects.filter(session_key=key, employee=employee).update(last_seen=now)
+    if not updated:
+        StaffSession.objects.filter(session_key=key).delete()
+        StaffSession.objects.create(
+            employee=employee,
+            session_key=key,
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+            ip=client_ip(request),
+            created_at=now,
+            last_seen=now,
+        )
+
+
+def staff_session_rekey(*, old_key: str | None, request) -> None:
+    """Follow the current session to its new key after the key was cycled (e.g. a password change)."""
+    if old_key and request.session.session_key and old_key != request.session.session_key:
+        StaffSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
+
+
+def staff_sessions_end(*, employee, keep_key: str | None = None) -> int:
+    """Sign ``employee`` out of every session except ``keep_key``; returns how many were ended."""
+    sessions = StaffSession.objects.filter(employee=employee)
+    if keep_key:
+        sessions = sessions.exclude(session_key=keep_key)
+    keys = list(sessions.values_list("session_key", flat=True))
+    store = _session_store()
+    for key in keys:
+        store(session_key=key).delete()
+    StaffSession.objects.filter(session_key__in=keys).delete()
+    return len(keys)
+
+
+def staff_session_revoke(*, staff_session: StaffSession) -> None:
+    _session_store()(session_key=staff_session.session_key).delete()
+    staff_session.delete()
+    log.info("session revoked employee=%s session=%s", staff_session.employee.username, staff_session.pk)
+
+
+def staff_sessions_forget_stale(*, employee) -> None:
+    """Drop rows of sessions that have been idle past the timeout: they end on their next request anyway."""
+    cutoff = timezone.now() - timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES)
+    stale = StaffSession.objects.filter(employee=employee, last_seen__lt=cutoff)
+    store = _session_store()
+    for key in stale.values_list("session_key", flat=True):
+        store(session_key=key).delete()
+    stale.delete()
+
+
+# --- Employees --------------------------------------------------------------------------------------
+
+
+def temporary_password() -> str:
+    groups = ["".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3)]
+    return "-".join(groups)
+
+
+def _refuse_owner_change_by_non_owner(*, employee, by, new_role=None) -> None:
+    if not by.is_owner and (employee.role == Role.OWNER or new_role == Role.OWNER):
+        raise EmployeeActionRefused("Only an owner can manage owners.")
+
+
+def _refuse_removing_last_owner(employee) -> None:
+    if employee.role != Role.OWNER:
+        return
+    others = Employee.objects.filter(role=Role.OWNER).exclude(status=EmployeeStatus.DEACTIVATED).exclude(pk=employee.pk)
+    if not others.exists():
+        raise EmployeeActionRefused("The studio must keep at least one active owner.")
+
+
+def employee_create(
+    *, username: str, full_name: str, email: str, role: str, spaces=(), phone: str = "", department: str = "", by
+) -> tuple[Employee, str]:
+    """Invite a new employee; returns them and their temporary password (to be shown once)."""
+    _refuse_owner_change_by_non_owner(employee=Employee(role=role), by=by, new_role=role)
+    password = temporary_password()
+    with transaction.atomic():
+        employee = Employee(
+            username=username, full_name=full_name, email=email, role=role, phone=phone,
+            department=department, status=EmployeeStatus.INVITED,
+        )
+        employee.set_password(password)
+        employee.save()
+        if role == Role.MANAGER:
+            assign_spaces(employee, spaces)
+    log.info("employee created employee=%s role=%s by=%s", username, role, by.username)
+    return employee, password
+
+
+def employee_update(*, employee: Employee, by, role: str, spaces=(), **details) -> Employee:
+    """Change an employee's role, assigned spaces (managers) and details."""
+    _refuse_owner_change_by_non_owner(employee=employee, by=by, new_role=role)
+    if role != employee.role:
+        if employee.pk == by.pk:
+            raise EmployeeActionRefused("You cannot change your own role.")
+        _refuse_removing_last_owner(employee)
+    with transaction.atomic():
+        old_role = employee.role
+        for field, value in details.items():
+            setattr(employee, field, value)
+        employee.role = role
+        employee.save()
+        # Owners and admins work on every space; only managers hold per-space permissions.
+        assign_spaces(employee, spaces if role == Role.MANAGER else [])
+    if old_role != role:
+        log.info("employee role changed employee=%s from=%s to=%s by=%s", employee.username, old_role, role, by.username)
+    return employee
+
+
+def employee_deactivate(*, employee: Employee, by) -> None:
+    _refuse_owner_change_by_non_owner(employee=employee, by=by)
+    if employee.pk == by.pk:
+        raise EmployeeActionRefused("You cannot deactivate your own account.")
+    _refuse_removing_last_owner(employee)
+    with transaction.atomic():
+        employee.status = EmployeeStatus.DEACTIVATED
+        employee.save(update_fields=["status"])
+        ended = staff_sessions_end(employee=employee)
+    log.info("employee deactivated employee=%s sessions_ended=%s by=%s", employee.username, ended, by.username)
+
+
+def employee_reactivate(*, employee: Employee, by) -> None:
+    _refuse_owner_change_by_non_owner(employee=employee, by=by)
+    employee.status = EmployeeStatus.ACTIVE
+    employee.save(update_fields=["status"])
+    log.info("employee reactivated employee=%s by=%s", employee.username, by.username)
+
+
+def employee_reset_mfa(*, employee: Employee, by) -> None:
+    """Remove the employee's authenticator and backup codes (a lost phone); they set up again at next sign-in."""
+    _refuse_owner_change_by_non_owner(employee=employee, by=by)
+    with transaction.atomic():
+        mfa_devices_delete(employee)
+        if employee.pk != by.pk:
+            staff_sessions_end(employee=employee)
+    log.info("employee two-factor reset employee=%s by=%s", employee.username, by.username)
+
+
+def employee_unlock(*, employee: Employee, by) -> int:
+    """Clear failed sign-in attempts (from every address) so the employee can sign in again."""
+    _refuse_owner_change_by_non_owner(employee=employee, by=by)
+    cleared = axes_reset(username=employee.username)
+    log.info("employee unlocked employee=%s attempts_cleared=%s by=%s", employee.username, cleared, by.username)
+    return cleared
+
+
+def employee_set_temporary_password(*, employee: Employee, by) -> str:
+    """Give the employee a new temporary password (to be shown once) and end their sessions."""
+    _refuse_owner_change_by_non_owner(employee=employee, by=by)
+    if employee.pk == by.pk:
+        raise EmployeeActionRefused("Change your own password on your account page.")
+    password = temporary_password()
+    with transaction.atomic():
+        employee.set_password(password)
+        employee.save(update_fields=["password"])
+        staff_sessions_end(employee=employee)
+    log.info("employee password reset employee=%s by=%s", employee.username, by.username)
+    return password

@@ -1,0 +1,42 @@
+"""A readable name for the device behind a user agent string ("Chrome on Android").
+
+Deliberately small: the sessions page needs a hint a person recognises, not a full parser.
+"""
+
+import re
+
+# Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari", Android also says "Linux".
+BROWSERS = [
+    (r"Edg(e|A|iOS)?/", "Edge"),
+    (r"OPR/|Opera", "Opera"),
+    (r"Firefox/|FxiOS/", "Firefox"),
+    (r"YaBrowser/", "Yandex Browser"),
+    (r"Chrome/|CriOS/|Chromium/", "Chrome"),
+    (r"Safari/", "Safari"),
+    (r"curl/", "curl"),
+]
+SYSTEMS = [
+    (r"iPhone", "iPhone"),
+    (r"iPad", "iPad"),
+    (r"Android", "Android"),
+    (r"Windows", "Windows"),
+    (r"Mac OS X|Macintosh", "macOS"),
+    (r"CrOS", "ChromeOS"),
+    (r"Linux", "Linux"),
+]
+
+
+def _first(patterns, text: str) -> str:
+    for pattern, name in patterns:
+        if re.search(pattern, text):
+            return name
+    return ""
+
+
+def device_label(user_agent: str) -> str:
+    if not user_agent:
+        return "Unknown device"
+    browser, system = _first(BROWSERS, user_agent), _first(SYSTEMS, user_agent)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"

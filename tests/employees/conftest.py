@@ -1,0 +1,43 @@
+import time
+
+import pytest
+from axes.models import AccessAttempt
+from django.core.cache import cache
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+PASSWORD = "correct-horse-battery"  # tests/factories.py EmployeeFactory
+
+
+def totp_code(device, at: float | None = None) -> str:
+    """The code an authenticator app shows for ``device`` at ``at`` (now by default)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = at if at is not None else time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture
+def authenticator():
+    """Give an employee a confirmed authenticator: ``authenticator(employee) -> TOTPDevice``."""
+
+    def make(employee):
+        return TOTPDevice.objects.create(user=employee, name="Phone", confirmed=True)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def fresh_lockouts(db):
+    """Failed sign-ins from one test must not lock out the next (axes keeps them in the database and cache)."""
+    cache.clear()
+    yield
+    AccessAttempt.objects.all().delete()
+    cache.clear()
+
+
+def sign_in(client, login, password=PASSWORD, ip="10.0.0.1", **extra):
+    return client.post("/login/", {"username": login, "password": password}, REMOTE_ADDR=ip, **extra)
+
+
+def enter_code(client, code, ip="10.0.0.1"):
+    return client.post("/login/code/", {"code": code}, REMOTE_ADDR=ip)
