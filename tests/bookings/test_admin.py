@@ -1,0 +1,53 @@
+import pytest
+
+from bookings.models import BookingState, PaymentStatus
+from tests.factories import BookingFactory, EquipmentFactory, PromoCodeFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELISTS = ["bookings/booking", "bookings/space", "bookings/equipment", "bookings/promocode", "bookings/client",
+               "bookings/bookingtransition", "bookings/calendarblock", "employees/employee", "auditlog/logentry"]
+
+
+@pytest.fixture
+def scene(space):
+    EquipmentFactory()
+    PromoCodeFactory()
+    return BookingFactory(space=space, client_name="<b>Bold</b> Guest")
+
+
+@pytest.mark.parametrize("changelist", CHANGELISTS)
+def test_owner_sees_every_list_in_the_admin(client, owner, scene, changelist):
+    client.force_login(owner)
+    response = client.get(f"/admin/{changelist}/")
+    assert response.status_code == 200
+
+
+def test_booking_page_shows_history_and_escapes_names(client, owner, scene):
+    client.force_login(owner)
+    response = client.get(f"/admin/bookings/booking/{scene.pk}/change/")
+    assert response.status_code == 200
+    assert b"<b>Bold</b>" not in response.content
+    assert b"&lt;b&gt;Bold&lt;/b&gt; Guest" in response.content
+
+
+def test_admin_actions_go_through_the_state_machine(client, owner, space):
+    pending = BookingFactory(space=space, state=BookingState.PENDING)
+    completed = BookingFactory(space=space, state=BookingState.COMPLETED, start=pending.start.replace(hour=15))
+    client.force_login(owner)
+    response = client.post("/admin/bookings/booking/", {"action": "confirm_selected",
+                                                        "_selected_action": [pending.pk, completed.pk]}, follow=True)
+    pending.refresh_from_db()
+    completed.refresh_from_db()
+    assert pending.state == BookingState.CONFIRMED
+    assert completed.state == BookingState.COMPLETED
+    assert "completed booking cannot become confirmed" in response.content.decode()
+    client.post("/admin/bookings/booking/", {"action": "mark_paid", "_selected_action": [pending.pk]})
+    pending.refresh_from_db()
+    assert pending.payment_status == PaymentStatus.PAID
+    assert pending.transitions.last().actor == owner
+
+
+def test_a_manager_cannot_open_the_admin(client, manager):
+    client.force_login(manager)
+    assert client.get("/admin/").status_code == 302

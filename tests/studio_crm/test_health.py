@@ -1,0 +1,41 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_liveness_answers_without_touching_anything(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readiness_checks_database_cache_channel_layer_and_queue(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "channel_layer": "ok", "queue": "ok"}
+
+
+def test_readiness_reports_a_broken_cache_as_unavailable(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr("studio_crm.health.cache.set", broken)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == "error: ConnectionError"
+
+
+def test_metrics_need_a_token_or_an_allowed_address(client, settings):
+    settings.METRICS_TOKEN = "s3cret"
+    settings.METRICS_ALLOWED_IPS = []
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret")
+    assert response.status_code == 200
+    assert b"django_http_requests" in response.content
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1"]
+    assert client.get("/metrics").status_code == 200
+
+
+def test_the_root_sends_guests_to_booking_and_staff_to_their_dashboard(client, owner):
+    assert client.get("/")["Location"] == "/book/"
+    client.force_login(owner)
+    assert client.get("/")["Location"] == "/dashboard/"
