@@ -1,0 +1,113 @@
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from bookings.services import booking_create, booking_transition
+from calendar_app.services import GROUP
+from employees.models import EmployeeStatus
+from studio_crm.asgi import application
+from tests.factories import studio_time
+from tests.signing_in import mark_verified
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def cookie_for(user, *, verified=True) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if verified:
+        mark_verified(session, user)
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def socket(cookie=None) -> WebsocketCommunicator:
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    return WebsocketCommunicator(application, "/ws/calendar/", headers=headers)
+
+
+def test_calendar_socket_admits_only_signed_in_active_staff(owner, manager):
+    deactivated_cookie = cookie_for(manager)
+    manager.status = EmployeeStatus.DEACTIVATED
+    manager.save()
+
+    async def scenario():
+        results = {}
+        for name, cookie in [("anonymous", None), ("owner without second factor", cookie_for(owner, verified=False)),
+                             ("deactivated", deactivated_cookie), ("owner", cookie_for(owner))]:
+            communicator = socket(cookie)
+            connected, _ = await communicator.connect()
+            results[name] = connected
+            await communicator.disconnect()
+        return results
+
+    assert async_to_sync(scenario)() == {
+        "anonymous": False, "owner without second factor": False, "deactivated": False, "owner": True,
+    }
+
+
+def test_open_calendars_hear_booking_changes(owner, studio):
+    cookie = cookie_for(owner)
+
+    async def scenario():
+        communicator = socket(cookie)
+        connected, _ = await communicator.connect()
+        assert connected
+        start = studio_time(1, 10)
+        from asgiref.sync import sync_to_async
+
+        booking = await sync_to_async(booking_create)(
+            space=studio["white"], start=start, end=start + timedelta(hours=2), client_name="Anna Petrova",
+            client_phone="+79161234567", by=owner)
+        first = await communicator.receive_json_from(timeout=3)
+        await sync_to_async(booking_transition)(booking=booking, to="confirmed", by=owner)
+        second = await communicator.receive_json_from(timeout=3)
+        await communicator.disconnect()
+        return first, second
+
+    first, second = async_to_sync(scenario)()
+    assert first == {"type": "changed", "space": studio["white"].pk}
+    assert second["type"] == "changed"
+
+
+def test_manager_hears_only_about_their_spaces(manager, studio):
+    cookie = cookie_for(manager)
+
+    async def scenario():
+        communicator = socket(cookie)
+        connected, _ = await communicator.connect()
+        assert connected
+        layer = get_channel_layer()
+        await layer.group_send(GROUP, {"type": "calendar.changed", "space_id": studio["loft"].pk, "booking_id": 1})
+        quiet = await communicator.receive_nothing(timeout=0.3)
+        await layer.group_send(GROUP, {"type": "calendar.changed", "space_id": studio["white"].pk, "booking_id": 2})
+        message = await communicator.receive_json_from(timeout=3)
+        await communicator.disconnect()
+        return quiet, message
+
+    quiet, message = async_to_sync(scenario)()
+    assert quiet
+    assert message == {"type": "changed", "space": studio["white"].pk}
+
+
+def test_a_broken_channel_layer_never_breaks_booking(studio, owner, monkeypatch, caplog):
+    class Broken:
+        async def group_send(self, *args, **kwargs):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr("calendar_app.services.get_channel_layer", lambda: Broken())
+    start = studio_time(1, 10)
+    booking = booking_create(space=studio["white"], start=start, end=start + timedelta(hours=2),
+                             client_name="Anna Petrova", client_phone="+79161234567", by=owner)
+    assert booking.pk
+    assert "calendar update not broadcast" in caplog.text
