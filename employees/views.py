@@ -335,8 +335,8 @@ def _spaces_by_employee(employees) -> dict[int, list[str]]:
         permission__codename=SPACE_PERMISSION.split(".")[1],
         content_type=ContentType.objects.get_for_model(Space),
     ).values_list("user_id", "object_pk")
-    rows = list(rows)
-    names = dict(Space.objects.filter(pk__in={int(pk) for _, pk in rows}).values_list("pk", "name"))
+    # A studio has a handful of halls: one query for all their names keeps the count fixed.
+    names = dict(Space.objects.values_list("pk", "name"))
     spaces: dict[int, list[str]] = {}
     for user_id, space_pk in rows:
         if int(space_pk) in names:

@@ -1,0 +1,278 @@
+"""/employees/: who may see and change whom, creating employees, roles and spaces."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from bookings.access import assign_spaces, visible_spaces
+from employees.models import Employee, EmployeeStatus, Role
+from tests.factories import EmployeeFactory
+
+from .conftest import sign_in
+
+ACTIONS = ["deactivate", "reactivate", "reset-mfa", "unlock", "password"]
+
+
+def edit_data(employee, **changes):
+    data = {"full_name": employee.full_name, "email": employee.email, "role": employee.role, "phone": "", "department": ""}
+    data.update(changes)
+    return data
+
+
+# --- Who may use the pages --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/employees/", "/employees/new/", "/employees/{pk}/"])
+def test_anonymous_is_sent_to_sign_in(client, manager, path):
+    response = client.get(path.format(pk=manager.pk))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+@pytest.mark.parametrize("path", ["/employees/", "/employees/new/", "/employees/{pk}/"])
+def test_managers_are_refused(client, manager, admin, path):
+    client.force_login(manager)
+    assert client.get(path.format(pk=admin.pk)).status_code == 403
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_managers_cannot_act(client, manager, admin, action):
+    client.force_login(manager)
+    assert client.post(f"/employees/{admin.pk}/{action}/").status_code == 403
+    assert client.post(f"/employees/{admin.pk}/", edit_data(admin, full_name="Hacked")).status_code == 403
+    admin.refresh_from_db()
+    assert admin.full_name == "Anton Admin" and admin.status == EmployeeStatus.ACTIVE
+
+
+@pytest.mark.parametrize("who", ["admin", "owner"])
+def test_admins_and_owners_see_the_list_and_pages(client, request, who, owner, admin, manager):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get("/employees/").status_code == 200
+    assert client.get("/employees/new/").status_code == 200
+    for employee in (owner, admin, manager):
+        assert client.get(f"/employees/{employee.pk}/").status_code == 200
+
+
+def test_admin_sees_an_owner_without_edit_controls(client, admin, owner):
+    client.force_login(admin)
+    response = client.get(f"/employees/{owner.pk}/")
+    html = response.content.decode()
+    assert "Only an owner can change an owner" in html
+    assert response.context["form"] is None
+    for action in ACTIONS:
+        assert f"/employees/{owner.pk}/{action}/" not in html
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_admin_cannot_act_on_an_owner(client, admin, owner, action, caplog):
+    client.force_login(admin)
+    assert client.post(f"/employees/{owner.pk}/{action}/").status_code == 403
+    owner.refresh_from_db()
+    assert owner.status == EmployeeStatus.ACTIVE and owner.check_password("correct-horse-battery")
+    assert f"denied employee=admin path=/employees/{owner.pk}/{action}/" in caplog.text
+
+
+def test_admin_cannot_edit_an_owner(client, admin, owner):
+    client.force_login(admin)
+    response = client.post(f"/employees/{owner.pk}/", edit_data(owner, role=Role.MANAGER, full_name="Demoted"))
+    assert response.status_code == 403
+    owner.refresh_from_db()
+    assert owner.role == Role.OWNER and owner.full_name == "Olga Owner"
+
+
+def test_admin_cannot_make_anyone_an_owner(client, admin, studio):
+    manager = EmployeeFactory(username="m2", role=Role.MANAGER)
+    client.force_login(admin)
+    assert "owner" not in [value for value, _ in client.get("/employees/new/").context["form"].fields["role"].choices]
+    response = client.post(f"/employees/{manager.pk}/", edit_data(manager, role=Role.OWNER))
+    assert response.status_code == 400
+    manager.refresh_from_db()
+    assert manager.role == Role.MANAGER
+    response = client.post("/employees/new/", {"username": "boss", "full_name": "B", "email": "b@studio.test", "role": "owner"})
+    assert response.status_code == 400
+    assert not Employee.objects.filter(username="boss").exists()
+
+
+def test_admin_manages_a_manager(client, admin, manager, studio):
+    client.force_login(admin)
+    response = client.post(f"/employees/{manager.pk}/", {
+        **edit_data(manager, department="Rentals"), "spaces": [studio["loft"].pk, studio["cyclorama"].pk],
+    })
+    assert response.status_code == 302
+    manager.refresh_from_db()
+    assert manager.department == "Rentals"
+    assert set(visible_spaces(manager)) == {studio["loft"], studio["cyclorama"]}
+
+
+def test_manager_needs_a_space(client, admin, manager):
+    client.force_login(admin)
+    response = client.post(f"/employees/{manager.pk}/", edit_data(manager))
+    assert response.status_code == 400
+    assert "Choose at least one space for a manager." in response.content.decode()
+
+
+def test_owner_promotes_and_demotes(client, owner, admin, studio):
+    client.force_login(owner)
+    assert client.post(f"/employees/{admin.pk}/", edit_data(admin, role=Role.OWNER)).status_code == 302
+    admin.refresh_from_db()
+    assert admin.role == Role.OWNER and admin.is_superuser
+    response = client.post(f"/employees/{admin.pk}/", {**edit_data(admin, role=Role.MANAGER), "spaces": [studio["white"].pk]})
+    assert response.status_code == 302
+    admin.refresh_from_db()
+    assert admin.role == Role.MANAGER and not admin.is_staff
+    assert list(visible_spaces(admin)) == [studio["white"]]
+
+
+def test_the_last_owner_stays(client, owner):
+    client.force_login(owner)
+    response = client.post(f"/employees/{owner.pk}/", edit_data(owner, role=Role.ADMIN))
+    assert response.status_code == 409
+    assert "You cannot change your own role." in response.content.decode()
+    client.post(f"/employees/{owner.pk}/deactivate/")
+    owner.refresh_from_db()
+    assert owner.role == Role.OWNER and owner.status == EmployeeStatus.ACTIVE
+
+
+def test_only_owners_deactivate_owners(client, owner, admin):
+    second = EmployeeFactory(username="owner2", role=Role.OWNER)
+    client.force_login(admin)
+    assert client.post(f"/employees/{second.pk}/deactivate/").status_code == 403
+    client.force_login(owner)
+    assert client.post(f"/employees/{second.pk}/deactivate/").status_code == 302
+    second.refresh_from_db()
+    assert second.status == EmployeeStatus.DEACTIVATED and not second.is_active
+
+
+# --- Creating ---------------------------------------------------------------------------------------
+
+
+def test_create_a_manager_who_signs_in_with_the_temporary_password(client, admin, studio):
+    client.force_login(admin)
+    response = client.post("/employees/new/", {
+        "username": "nina", "full_name": "Nina New", "email": "nina@studio.test", "role": "manager",
+        "phone": "", "department": "Front desk", "spaces": [studio["loft"].pk],
+    })
+    assert response.status_code == 302
+    nina = Employee.objects.get(username="nina")
+    assert nina.status == EmployeeStatus.INVITED
+    page = client.get(response["Location"])
+    password = page.context["temporary_password"]
+    assert password and password in page.content.decode()
+    assert client.get(response["Location"]).context["temporary_password"] is None  # shown once
+
+    assert sign_in(client.__class__(), "nina", password=password).status_code == 302
+    assert list(visible_spaces(nina)) == [studio["loft"]]
+
+
+def test_owner_creates_an_admin_who_joins_the_admins_group(client, owner):
+    client.force_login(owner)
+    client.post("/employees/new/", {"username": "ada", "full_name": "Ada", "email": "ada@studio.test", "role": "admin"})
+    ada = Employee.objects.get(username="ada")
+    assert ada.is_staff and not ada.is_superuser
+    assert ada.groups.filter(name="Admins").exists()
+
+
+def test_duplicate_username_or_email_is_a_form_error(client, admin, manager):
+    client.force_login(admin)
+    response = client.post("/employees/new/", {"username": "manager", "full_name": "X", "email": "MANAGER@studio.test", "role": "admin"})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "username" in errors and "email" in errors
+
+
+def test_temporary_password_reset_is_shown_once_and_signs_out(client, admin, manager):
+    other = client.__class__()
+    other.force_login(manager)
+    client.force_login(admin)
+    client.post(f"/employees/{manager.pk}/password/")
+    password = client.get(f"/employees/{manager.pk}/").context["temporary_password"]
+    assert password
+    assert other.get("/account/").status_code == 302
+    assert sign_in(client.__class__(), "manager", password=password).status_code == 302
+
+
+def test_cannot_deactivate_yourself(client, admin):
+    client.force_login(admin)
+    response = client.post(f"/employees/{admin.pk}/deactivate/", follow=True)
+    assert "You cannot deactivate your own account." in response.content.decode()
+    admin.refresh_from_db()
+    assert admin.status == EmployeeStatus.ACTIVE
+
+
+# --- The list ---------------------------------------------------------------------------------------
+
+
+def test_list_shows_role_status_spaces_two_step_and_activity(client, owner, manager, authenticator):
+    client.force_login(owner)
+    html = client.get("/employees/").content.decode()
+    assert "Maria Manager" in html and "White Hall" in html and "All spaces" in html
+    assert "On" in html  # the owner's authenticator
+    row = client.get("/employees/?q=maria").context["rows"]
+    assert [r["employee"].username for r in row] == ["manager"]
+    assert row[0]["employee"].mfa_on is False and row[0]["spaces"] == ["White Hall"]
+
+
+def test_search_by_role_and_status_and_htmx_rows(client, owner, admin, manager):
+    client.force_login(owner)
+    rows = client.get("/employees/?role=admin").context["rows"]
+    assert [r["employee"].username for r in rows] == ["admin"]
+    partial = client.get("/employees/?q=anton", HTTP_HX_REQUEST="true")
+    assert partial.content.decode().lstrip().startswith('<div id="rows">')
+    assert "Anton Admin" in partial.content.decode()
+
+
+def test_list_runs_the_same_queries_for_few_and_many(client, owner, studio, django_assert_num_queries):
+    client.force_login(owner)
+    client.get("/employees/")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/employees/").status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(20):
+        employee = EmployeeFactory(username=f"staff{n}", role=Role.MANAGER if n % 2 else Role.ADMIN)
+        TOTPDevice.objects.create(user=employee, confirmed=True)
+        assign_spaces(employee, [studio["white"], studio["loft"]])
+    with django_assert_num_queries(few):
+        assert len(client.get("/employees/").context["rows"]) == 21
+
+
+def test_admins_group_gives_view_only_permissions(db, admin, owner):
+    group = Group.objects.get(name="Admins")
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"view_booking", "view_space", "view_employee"} <= codenames
+    assert all(code.startswith("view_") for code in codenames)
+    assert admin.groups.filter(pk=group.pk).exists()
+    assert not owner.groups.filter(pk=group.pk).exists()
+    fresh = Employee.objects.get(pk=admin.pk)
+    assert fresh.has_perm("bookings.view_booking") and not fresh.has_perm("bookings.change_booking")
+    admin.role = Role.MANAGER
+    admin.save()
+    assert not admin.groups.filter(pk=group.pk).exists()
+
+
+def test_admin_reads_the_django_admin_but_cannot_change(client, admin):
+    client.force_login(admin)
+    assert client.get("/admin/bookings/booking/").status_code == 200
+    assert client.get("/admin/employees/employee/").status_code == 200
+    assert client.get("/admin/bookings/booking/add/").status_code == 403
+
+
+def test_not_found_page_for_staff_uses_the_back_office_layout(client, admin):
+    client.force_login(admin)
+    response = client.get("/employees/999999/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and 'class="sidebar"' in html and "Go to the dashboard" in html
+
+
+def test_forbidden_page_for_staff_explains(client, manager):
+    client.force_login(manager)
+    response = client.get("/employees/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Not allowed" in html and "ask an owner or admin" in html and 'class="sidebar"' in html
