@@ -26,7 +26,8 @@ def main() -> None:
     old_config = runner.setup_databases()
     try:
         package = Path(__file__).resolve().parent
-        for module_info in sorted(pkgutil.iter_modules([str(package)]), key=lambda m: m.name):
+        modules = [m for m in pkgutil.iter_modules([str(package)]) if not m.name.startswith("_")]
+        for module_info in sorted(modules, key=lambda m: m.name):
             module = importlib.import_module(f"benchmarks.{module_info.name}")
             print(f"\n== {module_info.name} ==")
             for label, figure in module.run():
