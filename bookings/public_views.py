@@ -213,14 +213,15 @@ def book(request):
 def book_quote(request):
     """The price and the length choices for what the booking form holds now (an HTMX partial)."""
     data = request.GET.copy()
-    context = {"oob_hours": "slot" in data, "cancel_hours": settings.GUEST_CANCELLATION_HOURS}
+    # The length choices follow the chosen start, so they come back with every price (out of band).
+    context = {"oob_hours": True, "cancel_hours": settings.GUEST_CANCELLATION_HOURS}
     query = SlotQueryForm(data)
     if query.is_valid():
         context.update(_slot_context(query.cleaned_data["space"], query.cleaned_data["date"],
                                      data.get("start"), _int(data.get("hours"))))
         chosen = context["chosen"]
-        if context["oob_hours"] and chosen and (_int(data.get("hours")) or 1) > chosen["max_hours"]:
-            # A new start with less free time after it: offer its longest stay instead of a refusal.
+        if chosen and (_int(data.get("hours")) or 1) > chosen["max_hours"]:
+            # A start with less free time after it: offer its longest stay instead of a refusal.
             data["hours"] = str(chosen["max_hours"])
             context["too_long"] = False
     choice = SlotChoiceForm(data, equipment=active_equipment())
