@@ -229,7 +229,7 @@ class TransitionForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    payment_status = forms.ChoiceField(choices=PaymentStatus.choices, label="Payment")
+    payment_status = forms.ChoiceField(choices=PaymentStatus.choices, label="Set payment status")
     version = forms.IntegerField(required=False)
 
 

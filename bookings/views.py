@@ -239,7 +239,7 @@ def _preview(data, spaces, *, booking=None) -> dict:
     context = {"hour_choices": hour_choices()}
     space = spaces.filter(slug=data.get("space") or "", is_active=True).first() if data.get("space") else None
     day = data.get("date")
-    day = parse_date(day) if isinstance(day, str) else day
+    day = _parse(parse_date, day) if isinstance(day, str) else day
     start_hour, hours = _int(data.get("start_time")), _int(data.get("hours"))
     context.update(space=space, day=day, start_hour=start_hour)
     if space and day:
@@ -271,15 +271,22 @@ def _preview(data, spaces, *, booking=None) -> dict:
     return context
 
 
+def _parse(parser, text: str):
+    with suppress(ValueError):
+        return parser(text)
+    return None
+
+
 def _prefill(params, spaces) -> dict:
     """Initial values from ``?space=<slug>&start=<ISO datetime>`` (the calendar links here)."""
     initial = {"hours": 2}
     if params.get("space") and spaces.filter(slug=params["space"]).exists():
         initial["space"] = params["space"]
-    start = parse_datetime(params.get("start") or "") if params.get("start") else None
-    day = parse_date(params.get("date") or "") if params.get("date") else None
+    day = _parse(parse_date, params.get("date", ""))
     if day is not None:
         initial["date"] = day
+    # An unencoded "+03:00" offset arrives as " 03:00".
+    start = _parse(parse_datetime, params.get("start", "").strip().replace(" ", "+"))
     if start is not None:
         if timezone.is_naive(start):
             start = timezone.make_aware(start)

@@ -1,0 +1,211 @@
+"""/bookings/new/ and /bookings/ID/edit/: staff book and reschedule through the forms."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from bookings.models import Booking, BookingEquipment, BookingSource, BookingState
+from bookings.services import booking_create, booking_update
+from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, PromoCodeFactory, studio_time
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(space="white", days=2, hour=10, hours=2, **extra):
+    return {
+        "space": space, "date": studio_time(days, hour).date().isoformat(), "start_time": hour, "hours": hours,
+        "client_name": "Irina Petrova", "client_phone": "8 916 123-45-67", "client_email": "irina@example.com",
+        "promo_code": "", "source": BookingSource.PHONE, "special_requirements": "", "notes": "",
+        "internal_notes": "", **extra,
+    }
+
+
+class TestCreate:
+    def test_a_booking_made_from_the_form(self, client, admin, studio):
+        softbox = EquipmentFactory(name="Softbox", price=Decimal("500.00"), stock=3)
+        PromoCodeFactory(code="SPRING", value=Decimal("10"))
+        client.force_login(admin)
+        response = client.post("/bookings/new/", form_data(
+            space="loft", hours=3, promo_code="spring", internal_notes="Pays by invoice",
+            **{f"equipment_{softbox.pk}": 2}), follow=True)
+        booking = Booking.objects.get()
+        assert response.redirect_chain[-1][0] == f"/bookings/{booking.pk}/"
+        assert f"Booking {booking.reference} created" in response.content.decode()
+        assert (booking.space.slug, booking.start, booking.end) == ("loft", studio_time(2, 10), studio_time(2, 13))
+        assert booking.client_phone == "+79161234567" and booking.created_by == admin
+        # 3 h × 3000 + 2 softboxes × 3 h × 500 = 12 000, less 10%
+        assert booking.total_price == Decimal("10800.00")
+        assert booking.internal_notes == "Pays by invoice"
+        assert BookingEquipment.objects.get().quantity == 2
+
+    def test_a_price_sent_by_the_browser_is_ignored(self, client, admin, studio):
+        client.force_login(admin)
+        client.post("/bookings/new/", form_data(total_price="1", base_price="1"))
+        assert Booking.objects.get().total_price == Decimal("5000.00")
+
+    def test_a_conflict_is_a_form_error_naming_the_time_and_offering_free_slots(self, client, admin, space):
+        booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+                       client_name="First", client_phone="+79160000001")
+        client.force_login(admin)
+        response = client.post("/bookings/new/", form_data(hour=11))
+        assert response.status_code == 200
+        errors = response.context["form"].non_field_errors()
+        assert "White Hall is already booked" in errors[0] and "10:00–12:00" in errors[0]
+        assert "Nearest free start times" in errors[0]
+        assert [slot.start for slot in response.context["alternatives"]][:1] == [studio_time(2, 12)]
+        assert response.context["form"]["client_name"].value() == "Irina Petrova"
+        assert Booking.objects.count() == 1
+
+    @pytest.mark.parametrize("changes, field, message", [
+        ({"client_phone": "12"}, "client_phone", "valid phone"),
+        ({"hours": 20}, "hours", "1 to 12 hours"),
+        ({"days": -1}, "start_time", "already passed"),
+        ({"hour": 21, "hours": 3}, "start_time", "opening hours"),
+        ({"promo_code": "NOPE"}, "promo_code", "no such promo code"),
+        ({"client_name": ""}, "client_name", "required"),
+    ])
+    def test_bad_input_is_a_field_error_and_nothing_is_written(self, client, admin, space, changes, field, message):
+        client.force_login(admin)
+        response = client.post("/bookings/new/", form_data(**changes))
+        assert response.status_code == 200
+        assert message in " ".join(response.context["form"].errors[field])
+        assert not Booking.objects.exists()
+
+    def test_a_manager_cannot_book_another_space(self, client, manager, studio):
+        client.force_login(manager)
+        response = client.post("/bookings/new/", form_data(space="loft"))
+        assert "space" in response.context["form"].errors
+        assert not Booking.objects.exists()
+
+    def test_prefilled_from_the_calendar_link(self, client, admin, studio):
+        client.force_login(admin)
+        start = studio_time(4, 15)
+        response = client.get("/bookings/new/", {"space": "loft", "start": start.isoformat()})
+        form = response.context["form"]
+        assert form.initial["space"] == "loft"
+        assert (form.initial["date"], form.initial["start_time"]) == (start.date(), 15)
+        assert response.context["preview"]["slots"]  # the free hours of that day are shown at once
+        # An unencoded "+03:00" offset (a hand-written link) still works.
+        raw = client.get(f"/bookings/new/?space=loft&start={start.isoformat()}")
+        assert raw.context["form"].initial["start_time"] == 15
+
+    def test_a_nonsense_prefill_is_ignored(self, client, admin, studio):
+        client.force_login(admin)
+        response = client.get("/bookings/new/?space=nowhere&start=2026-13-45T99:00")
+        assert response.status_code == 200
+        assert "space" not in response.context["form"].initial
+
+
+class TestPreview:
+    def test_free_slots_and_price(self, client, admin, space):
+        BookingFactory(space=space, start=studio_time(2, 10), end=studio_time(2, 12))
+        lamp = EquipmentFactory(name="Lamp", price=Decimal("300.00"))
+        client.force_login(admin)
+        day = studio_time(2, 0).date().isoformat()
+        response = client.get("/bookings/preview/", {"space": "white", "date": day, "start_time": 14, "hours": 2,
+                                                     f"equipment_{lamp.pk}": 1}, headers={"HX-Request": "true"})
+        html = response.content.decode()
+        assert "<html" not in html
+        assert ">10:00<" not in html and ">11:00<" not in html and ">12:00<" in html
+        assert "Total</td><td>5\u202f600\u202f₽" in html  # 2 h × 2500 + 2 h × 300
+
+    def test_a_do_not_book_phone_is_warned_about(self, client, admin, space):
+        ClientFactory(name="Trouble Maker", phone="+79161234567", do_not_book=True)
+        client.force_login(admin)
+        response = client.get("/bookings/preview/", {"client_phone": "8 (916) 123-45-67"})
+        assert "Do not book." in response.content.decode()
+        assert "Trouble Maker" in response.content.decode()
+
+    def test_the_warning_also_shows_on_the_form_after_posting(self, client, admin, space):
+        ClientFactory(name="Trouble Maker", phone="+79161234567", do_not_book=True)
+        client.force_login(admin)
+        response = client.post("/bookings/new/", form_data(hours=30))
+        assert "Do not book." in response.content.decode()
+
+    def test_an_unusable_promo_code_is_explained(self, client, admin, space):
+        PromoCodeFactory(code="OLD", is_active=False)
+        client.force_login(admin)
+        response = client.get("/bookings/preview/", {"space": "white", "date": studio_time(2, 0).date().isoformat(),
+                                                     "start_time": 10, "hours": 1, "promo_code": "old"})
+        assert "no longer active" in response.content.decode()
+
+    def test_garbage_is_harmless(self, client, admin, space):
+        client.force_login(admin)
+        response = client.get("/bookings/preview/", {"space": "white", "date": "yesterday", "start_time": "x",
+                                                     "hours": "-3", "client_phone": "abc"})
+        assert response.status_code == 200
+
+
+class TestEdit:
+    @pytest.fixture
+    def booking(self, space, admin):
+        return booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+                              client_name="Irina Petrova", client_phone="+79161234567", by=admin)
+
+    def edit_data(self, booking, **changes):
+        return {key: value for key, value in form_data(**changes).items() if key not in ("promo_code", "source")} | {
+            "version": changes.get("version", booking.version)}
+
+    def test_the_form_is_filled_with_the_booking(self, client, admin, booking):
+        client.force_login(admin)
+        form = client.get(f"/bookings/{booking.pk}/edit/").context["form"]
+        assert (form.initial["space"], form.initial["start_time"], form.initial["hours"]) == ("white", 10, 2)
+        assert form.initial["version"] == booking.version
+
+    def test_reschedule(self, client, admin, booking):
+        client.force_login(admin)
+        response = client.post(f"/bookings/{booking.pk}/edit/", self.edit_data(booking, hour=14, hours=3))
+        assert response.status_code == 302
+        booking.refresh_from_db()
+        assert (booking.start, booking.end, booking.total_price) == (studio_time(2, 14), studio_time(2, 17),
+                                                                    Decimal("7500.00"))
+        assert booking.updated_by == admin
+
+    def test_a_stale_edit_keeps_the_form_and_says_so(self, client, admin, booking):
+        loaded = booking.version
+        booking_update(booking=booking, version=loaded, by=admin, notes="changed meanwhile")
+        client.force_login(admin)
+        response = client.post(f"/bookings/{booking.pk}/edit/",
+                               self.edit_data(booking, hour=15, version=loaded, client_name="Someone Else"))
+        assert response.status_code == 200
+        assert "changed by someone else" in response.context["form"].non_field_errors()[0]
+        assert response.context["form"]["client_name"].value() == "Someone Else"
+        booking.refresh_from_db()
+        assert booking.start == studio_time(2, 10) and booking.client_name == "Irina Petrova"
+
+    def test_a_conflicting_reschedule_is_a_form_error(self, client, admin, booking, space):
+        BookingFactory(space=space, start=studio_time(2, 15), end=studio_time(2, 17), state=BookingState.CONFIRMED)
+        client.force_login(admin)
+        response = client.post(f"/bookings/{booking.pk}/edit/", self.edit_data(booking, hour=14, hours=2))
+        assert "already booked" in response.context["form"].non_field_errors()[0]
+        booking.refresh_from_db()
+        assert booking.start == studio_time(2, 10)
+
+    def test_a_final_booking_cannot_be_rescheduled(self, client, admin, space):
+        done = BookingFactory(space=space, start=studio_time(3, 10), state=BookingState.CANCELLED)
+        client.force_login(admin)
+        response = client.post(f"/bookings/{done.pk}/edit/", self.edit_data(done, days=4))
+        assert "cannot be changed" in response.context["form"].non_field_errors()[0]
+
+    def test_a_manager_cannot_edit_another_spaces_booking(self, client, manager, studio):
+        other = BookingFactory(space=studio["loft"])
+        client.force_login(manager)
+        assert client.get(f"/bookings/{other.pk}/edit/").status_code == 404
+        response = client.post(f"/bookings/{other.pk}/edit/", self.edit_data(other, space="loft", days=5))
+        assert response.status_code == 404
+        other.refresh_from_db()
+        assert other.start == studio_time(1, 10)
+
+    def test_a_manager_cannot_move_a_booking_into_another_space(self, client, manager, booking):
+        client.force_login(manager)
+        response = client.post(f"/bookings/{booking.pk}/edit/", self.edit_data(booking, space="loft"))
+        assert "space" in response.context["form"].errors
+        booking.refresh_from_db()
+        assert booking.space.slug == "white"
+
+    def test_end_to_end_times_are_whole_hours_in_the_studio_zone(self, client, admin, booking):
+        client.force_login(admin)
+        client.post(f"/bookings/{booking.pk}/edit/", self.edit_data(booking, hour=9, hours=1))
+        booking.refresh_from_db()
+        assert booking.end - booking.start == timedelta(hours=1)

@@ -1,0 +1,288 @@
+"""/bookings/: filters, search, sort, pages, batch actions and the CSV export, as staff use them."""
+
+import csv
+import io
+import itertools
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bookings.models import Booking, BookingSource, BookingState, BookingTransition, Client, PaymentStatus
+from bookings.pii import blind_index
+from bookings.services import booking_create
+from tests.factories import BookingFactory, ClientFactory, studio_time
+
+pytestmark = pytest.mark.django_db
+PHONE_NUMBERS = itertools.count(1)
+
+
+def bulk_bookings(space, count, *, first_day=-20, clients=20, prefix="B"):
+    """``count`` bookings of ``space`` spread over days from ``first_day``, written in a few queries."""
+    phones = [f"+7925{next(PHONE_NUMBERS):07d}" for _ in range(clients)]
+    people = Client.objects.bulk_create(
+        Client(name=f"Guest {prefix}{i}", phone=phone, phone_index=blind_index(phone)) for i, phone in enumerate(phones)
+    )
+    states = [BookingState.COMPLETED, BookingState.CONFIRMED, BookingState.PENDING, BookingState.CANCELLED,
+              BookingState.NO_SHOW]
+    rows = []
+    for i in range(count):
+        start = studio_time(first_day + i // 12, 9 + i % 12)
+        client = people[i % clients]
+        rows.append(Booking(
+            reference=f"REF-BULK-{prefix}{space.pk}-{i:05d}", space=space, client=client, start=start,
+            end=start + timedelta(hours=1), occupied_until=start + timedelta(hours=1), state=states[i % 5],
+            client_name=client.name, client_phone=client.phone, client_phone_index=client.phone_index,
+            base_price=Decimal(1000), total_price=Decimal(1000), source=BookingSource.PHONE,
+        ))
+    return Booking.objects.bulk_create(rows)
+
+
+def queries_for(client, url) -> int:
+    client.get(url)  # the first request of a session records the employee's activity
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context)
+
+
+def rows(response) -> list[str]:
+    return [booking.reference for booking in response.context["page"].object_list]
+
+
+class TestAccess:
+    def test_anonymous_is_sent_to_sign_in(self, client):
+        response = client.get("/bookings/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
+
+    @pytest.mark.parametrize("role", ["owner", "admin", "manager"])
+    def test_every_employee_role_sees_the_list(self, client, request, role, studio):
+        client.force_login(request.getfixturevalue(role))
+        assert client.get("/bookings/").status_code == 200
+
+    def test_a_manager_sees_only_bookings_of_their_spaces(self, client, manager, studio):
+        mine = BookingFactory(space=studio["white"])
+        other = BookingFactory(space=studio["loft"], start=studio_time(2, 10))
+        client.force_login(manager)
+        response = client.get("/bookings/")
+        assert rows(response) == [mine.reference]
+        assert other.reference not in response.content.decode()
+
+    def test_a_manager_cannot_filter_by_another_space(self, client, manager, studio):
+        BookingFactory(space=studio["loft"])
+        client.force_login(manager)
+        response = client.get("/bookings/?space=loft")
+        assert rows(response) == []
+        assert response.context["form"].errors["space"]
+
+
+class TestFilters:
+    @pytest.fixture
+    def scene(self, studio):
+        return {
+            "a": BookingFactory(space=studio["white"], start=studio_time(1, 10), client_name="Irina Petrova",
+                                state=BookingState.CONFIRMED, payment_status=PaymentStatus.PAID,
+                                source=BookingSource.WEBSITE, total_price=Decimal("5000")),
+            "b": BookingFactory(space=studio["loft"], start=studio_time(3, 12), client_name="Boris Ivanov",
+                                state=BookingState.PENDING, total_price=Decimal("9000")),
+            "c": BookingFactory(space=studio["white"], start=studio_time(5, 15), client_name="Anna Petrovna",
+                                state=BookingState.CANCELLED, source=BookingSource.WALK_IN,
+                                total_price=Decimal("1000")),
+        }
+
+    @pytest.fixture
+    def signed_in(self, client, owner):
+        client.force_login(owner)
+        return client
+
+    def refs(self, client, query, scene):
+        names = {booking.reference: key for key, booking in scene.items()}
+        return [names[reference] for reference in rows(client.get(f"/bookings/?{query}"))]
+
+    @pytest.mark.parametrize("query, expected", [
+        ("space=white", ["c", "a"]),
+        ("state=pending", ["b"]),
+        ("payment=paid", ["a"]),
+        ("source=walk_in", ["c"]),
+        ("q=petrov", ["c", "a"]),
+        ("sort=start", ["a", "b", "c"]),
+        ("sort=-total", ["b", "a", "c"]),
+        ("sort=client", ["c", "b", "a"]),
+        ("state=bogus", ["c", "b", "a"]),
+    ])
+    def test_filters_and_sorting(self, signed_in, scene, query, expected):
+        assert self.refs(signed_in, query, scene) == expected
+
+    def test_date_range_is_inclusive_studio_days(self, signed_in, scene):
+        day = studio_time(3, 0).date().isoformat()
+        assert self.refs(signed_in, f"date_from={day}&date_to={day}", scene) == ["b"]
+        assert self.refs(signed_in, f"date_from={day}&sort=start", scene) == ["b", "c"]
+
+    def test_search_by_reference(self, signed_in, scene):
+        assert self.refs(signed_in, f"q={scene['b'].reference[-4:]}", scene) == ["b"]
+
+    @pytest.mark.parametrize("typed", ["+7 916 123-45-67", "89161234567", "8 (916) 123 45 67", "+79161234567"])
+    def test_search_by_exact_phone_in_any_format(self, client, owner, space, typed):
+        booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+                                 client_name="Irina Petrova", client_phone="+7 916 123-45-67")
+        BookingFactory(space=space, start=studio_time(4, 10))
+        client.force_login(owner)
+        response = client.get("/bookings/", {"q": typed})
+        assert rows(response) == [booking.reference]
+
+    def test_part_of_a_phone_finds_nothing(self, client, owner, space):
+        booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+                       client_name="Irina Petrova", client_phone="+7 916 123-45-67")
+        client.force_login(owner)
+        assert rows(client.get("/bookings/", {"q": "123-45"})) == []
+
+    def test_htmx_gets_only_the_results_and_the_url_keeps_the_filters(self, signed_in, scene):
+        response = signed_in.get("/bookings/?state=pending", headers={"HX-Request": "true"})
+        html = response.content.decode()
+        assert "<html" not in html and 'id="results"' in html
+        assert scene["b"].reference in html and scene["a"].reference not in html
+        full = signed_in.get("/bookings/?state=pending")
+        assert "<html" in full.content.decode()
+        assert 'value="pending" selected' in full.content.decode()
+
+    def test_pages_keep_the_filters(self, client, owner, space):
+        bulk_bookings(space, 30)
+        client.force_login(owner)
+        first = client.get("/bookings/?sort=start&space=white")
+        second = client.get("/bookings/?sort=start&space=white&page=2")
+        assert len(rows(first)) == 25 and len(rows(second)) == 5
+        assert not set(rows(first)) & set(rows(second))
+        assert "page=2" in first.content.decode() and "sort=start" in first.content.decode()
+
+    def test_empty_state_when_nothing_matches(self, signed_in, scene):
+        response = signed_in.get("/bookings/?q=nobody-at-all")
+        assert "No bookings match" in response.content.decode()
+
+
+def test_the_list_runs_the_same_queries_for_10_and_1000_bookings(client, owner, manager, studio):
+    bulk_bookings(studio["white"], 10)
+    client.force_login(manager)
+    few_manager = queries_for(client, "/bookings/?sort=-total&q=Guest")
+    client.force_login(owner)
+    few = queries_for(client, "/bookings/?sort=-total&q=Guest")
+    bulk_bookings(studio["white"], 990, prefix="M")
+    assert queries_for(client, "/bookings/?sort=-total&q=Guest") == few
+    client.force_login(manager)
+    assert queries_for(client, "/bookings/?sort=-total&q=Guest") == few_manager
+
+
+class TestBatch:
+    @pytest.fixture
+    def pending(self, space):
+        return [BookingFactory(space=space, start=studio_time(2 + i, 10)) for i in range(3)]
+
+    def post(self, client, bookings, action, reason=""):
+        return client.post("/bookings/batch/", {
+            "action": action, "reason": reason, "selected": [b.pk for b in bookings], "next": "/bookings/?state=pending",
+        }, follow=True)
+
+    def test_confirm_several_in_one_go(self, client, admin, pending):
+        client.force_login(admin)
+        response = self.post(client, pending, "confirm")
+        assert response.redirect_chain[-1][0] == "/bookings/?state=pending"
+        assert "3 bookings confirmed" in response.content.decode()
+        assert set(Booking.objects.values_list("state", flat=True)) == {BookingState.CONFIRMED}
+        assert BookingTransition.objects.filter(to_state=BookingState.CONFIRMED, actor=admin).count() == 3
+
+    def test_one_refusal_changes_nothing_and_lists_each_reason(self, client, admin, space, pending):
+        done = BookingFactory(space=space, start=studio_time(-3, 10), state=BookingState.COMPLETED)
+        cancelled = BookingFactory(space=space, start=studio_time(9, 10), state=BookingState.CANCELLED)
+        client.force_login(admin)
+        response = self.post(client, [*pending, done, cancelled], "confirm")
+        html = response.content.decode()
+        assert "Nothing was changed" in html
+        assert f"{done.reference}: A completed booking cannot become confirmed." in html
+        assert f"{cancelled.reference}: A cancelled booking cannot become confirmed." in html
+        assert Booking.objects.filter(state=BookingState.CONFIRMED).count() == 0
+        assert not BookingTransition.objects.exists()
+
+    def test_confirming_two_overlapping_requests_is_refused_as_a_whole(self, client, admin, space):
+        first = BookingFactory(space=space, start=studio_time(2, 10))
+        second = BookingFactory(space=space, start=studio_time(2, 11))
+        client.force_login(admin)
+        html = self.post(client, [first, second], "confirm").content.decode()
+        assert "Nothing was changed" in html and "already booked" in html
+        assert Booking.objects.filter(state=BookingState.CONFIRMED).count() == 0
+
+    def test_cancel_needs_a_reason(self, client, admin, pending):
+        client.force_login(admin)
+        html = self.post(client, pending, "cancel").content.decode()
+        assert "Give a reason" in html
+        assert not Booking.objects.filter(state=BookingState.CANCELLED).exists()
+        self.post(client, pending, "cancel", reason="Studio flooded")
+        assert set(BookingTransition.objects.values_list("reason", flat=True)) == {"Studio flooded"}
+        assert Booking.objects.filter(state=BookingState.CANCELLED).count() == 3
+
+    def test_mark_paid(self, client, admin, pending):
+        client.force_login(admin)
+        self.post(client, pending[:2], "paid")
+        assert sorted(Booking.objects.values_list("payment_status", flat=True)) == ["paid", "paid", "pending"]
+
+    def test_a_manager_cannot_touch_another_spaces_booking_in_a_batch(self, client, manager, studio, pending):
+        other = BookingFactory(space=studio["loft"], start=studio_time(2, 10))
+        client.force_login(manager)
+        html = self.post(client, [*pending, other], "confirm").content.decode()
+        assert "Nothing was changed" in html
+        assert Booking.objects.filter(state=BookingState.CONFIRMED).count() == 0
+
+    def test_nothing_selected(self, client, admin, pending):
+        client.force_login(admin)
+        assert "Select at least one booking" in self.post(client, [], "confirm").content.decode()
+
+    def test_get_is_not_allowed(self, client, admin):
+        client.force_login(admin)
+        assert client.get("/bookings/batch/").status_code == 405
+
+
+class TestExport:
+    def read(self, response):
+        assert response["Content-Type"].startswith("text/csv")
+        assert "attachment" in response["Content-Disposition"]
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(text)))
+
+    def test_columns_and_values(self, client, owner, space):
+        booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 13),
+                                 client_name="Irina Petrova", client_phone="8 916 123-45-67",
+                                 client_email="irina@example.com", source=BookingSource.WALK_IN)
+        client.force_login(owner)
+        header, row = self.read(client.get("/bookings/export.csv"))
+        assert header == ["reference", "space", "start", "end", "hours", "state", "client name", "phone", "email",
+                          "total", "payment", "source"]
+        assert row == [booking.reference, "White Hall", studio_time(2, 10).isoformat(),
+                       studio_time(2, 13).isoformat(), "3", "pending", "Irina Petrova", "+79161234567",
+                       "irina@example.com", "7500.00", "pending", "walk_in"]
+
+    def test_the_export_follows_the_filters(self, client, owner, studio):
+        keep = BookingFactory(space=studio["loft"], state=BookingState.CONFIRMED)
+        BookingFactory(space=studio["loft"], start=studio_time(3, 10))
+        BookingFactory(space=studio["white"], state=BookingState.CONFIRMED)
+        client.force_login(owner)
+        table = self.read(client.get("/bookings/export.csv?space=loft&state=confirmed"))
+        assert [row[0] for row in table[1:]] == [keep.reference]
+
+    def test_a_manager_exports_only_their_spaces(self, client, manager, studio):
+        mine = BookingFactory(space=studio["white"])
+        BookingFactory(space=studio["loft"])
+        client.force_login(manager)
+        table = self.read(client.get("/bookings/export.csv"))
+        assert [row[0] for row in table[1:]] == [mine.reference]
+
+    def test_a_name_that_looks_like_a_formula_is_defused(self, client, owner, space):
+        guest = ClientFactory(name="=HYPERLINK(1)")
+        BookingFactory(space=space, client=guest)
+        client.force_login(owner)
+        table = self.read(client.get("/bookings/export.csv"))
+        assert table[1][6] == "'=HYPERLINK(1)"
+
+    def test_anonymous_cannot_export(self, client, space):
+        BookingFactory(space=space)
+        assert client.get("/bookings/export.csv").status_code == 302

@@ -1,0 +1,144 @@
+"""The staff booking pages in a real browser: book, confirm, find, export; and a manager kept out."""
+
+import random
+import re
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from bookings.models import Booking, BookingEquipment, BookingSource, BookingState, PaymentStatus
+from bookings.services import booking_create, booking_transition, booking_update
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, studio_time
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NAMES = [
+    "Irina Petrova", "Alexei Smirnov", "Daria Volkova", "Mikhail Orlov", "Ekaterina Sokolova", "Nikita Lebedev",
+    "Anna Kuznetsova", "Sergei Popov", "Polina Morozova", "Dmitry Novikov", "Yulia Fedorova", "Artem Pavlov",
+]
+
+
+def realistic_studio(studio, owner):
+    """A few dozen bookings over the last month and the next week, as a working studio has them."""
+    rng = random.Random(7)
+    softbox = EquipmentFactory(name="Softbox 120 cm", price=Decimal("500.00"), stock=4)
+    EquipmentFactory(name="Fog machine", price=Decimal("1500.00"), pricing="flat", stock=1)
+    clients = [ClientFactory(name=name, phone=f"+7916{5550000 + i:07d}") for i, name in enumerate(NAMES)]
+    clients[3].do_not_book = True
+    clients[3].notes = "Left the set damaged twice; deposit required."
+    clients[3].save()
+    spaces = list(studio.values())
+    past_states = [BookingState.COMPLETED] * 6 + [BookingState.CANCELLED, BookingState.NO_SHOW]
+    for day in range(-28, 0):
+        for space in rng.sample(spaces, rng.randint(0, 2)):
+            hour, hours = rng.choice([9, 11, 14, 17]), rng.choice([2, 3, 4])
+            start = studio_time(day, hour)
+            state = rng.choice(past_states)
+            booking = BookingFactory(
+                space=space, client=rng.choice(clients), start=start, end=start + timedelta(hours=hours),
+                state=state, base_price=space.hourly_rate * hours, total_price=space.hourly_rate * hours,
+                payment_status=PaymentStatus.PAID if state == BookingState.COMPLETED else PaymentStatus.PENDING,
+                source=rng.choice(BookingSource.values),
+            )
+            Booking.objects.filter(pk=booking.pk).update(created_at=start - timedelta(days=3))
+    for day in range(0, 8):
+        for space in rng.sample(spaces, rng.randint(1, 2)):
+            hour, hours = rng.choice([10, 13, 16]), rng.choice([2, 3])
+            start = studio_time(day, hour)
+            if start < timezone.now():
+                start = studio_time(day, 19)
+            booking = BookingFactory(
+                space=space, client=rng.choice(clients), start=start, end=start + timedelta(hours=hours),
+                state=rng.choice([BookingState.PENDING, BookingState.CONFIRMED, BookingState.CONFIRMED]),
+                base_price=space.hourly_rate * hours, total_price=space.hourly_rate * hours + 1000,
+                equipment_price=Decimal(1000), source=rng.choice(BookingSource.values),
+            )
+            BookingEquipment.objects.create(booking=booking, equipment=softbox, quantity=1, price=Decimal(1000))
+    # One booking with a history made through the services, as staff would.
+    booking = booking_create(space=studio["loft"], start=studio_time(9, 12), end=studio_time(9, 15),
+                             client_name="Irina Petrova", client_phone="+7 916 555-00-00",
+                             client_email="irina@example.com", equipment={softbox: 2},
+                             special_requirements="White paper backdrop, two stools.", by=owner)
+    booking = booking_transition(booking=booking, to=BookingState.CONFIRMED, by=owner)
+    booking_update(booking=booking, version=booking.version, by=owner, end=studio_time(9, 16),
+                   internal_notes="Regular client; invoice the agency.")
+    return booking
+
+
+def test_book_confirm_find_and_export(new_page, owner, studio):
+    EquipmentFactory(name="Softbox 120 cm", stock=3)
+    page = new_page(user=owner)
+    day = studio_time(3, 10).date()
+
+    page.goto("/bookings/new/")
+    page.select_option("#id_space", "loft")
+    page.fill("#id_date", day.isoformat())
+    page.locator("#id_date").dispatch_event("change")
+    page.get_by_role("button", name="14:00").click()  # a free-slot chip fills the start time
+    page.fill("#id_hours", "3")
+    page.fill("#id_client_name", "Vera Kozlova")
+    page.fill("#id_client_phone", "8 (916) 777-12-34")
+    page.locator("#id_client_phone").dispatch_event("change")
+    expect(page.locator("#preview-panel")).to_contain_text("3 h × Loft")
+    expect(page.locator("#preview-panel")).to_contain_text("9\u202f000")
+    page.get_by_role("button", name="Create booking").click()
+
+    page.wait_for_url(re.compile(r"/bookings/\d+/$"))
+    booking = Booking.objects.get(client_name="Vera Kozlova")
+    assert booking.start == studio_time(3, 14)
+    assert "Pending" in page.locator("h1").inner_text()
+
+    page.locator("#actions-title").locator("xpath=../..").get_by_role("button", name="Confirm").click()
+    page.wait_for_selector(".toast")
+    assert "is now confirmed" in page.locator(".toast").first.inner_text()
+    booking.refresh_from_db()
+    assert booking.state == BookingState.CONFIRMED
+
+    page.goto("/bookings/")
+    page.fill("#id_q", "+7 916 777 1234")
+    expect(page).to_have_url(re.compile(r"q=%2B7"))
+    rows = page.locator("#results tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 1
+    assert booking.reference in rows.first.inner_text()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    assert booking.reference in content
+    assert content.count("\n") == 2  # the header and the one booking found
+
+
+def test_a_manager_opening_another_spaces_booking_sees_404(new_page, manager, studio):
+    other = BookingFactory(space=studio["loft"])
+    page = new_page(user=manager)
+    response = page.goto(f"/bookings/{other.pk}/")
+    assert response.status == 404
+    assert other.reference not in page.content()
+    assert "Page not found" in page.locator("h1").inner_text()
+
+
+def test_screenshots_of_every_page(new_page, owner, studio):
+    """Every staff page at desktop and phone size with a realistic studio, for people to look at."""
+    booking = realistic_studio(studio, owner)
+    pages = {
+        "dashboard": "/dashboard/",
+        "booking-list": "/bookings/",
+        "booking-list-filtered": "/bookings/?state=confirmed&sort=-total",
+        "booking-new": f"/bookings/new/?space=white&start={studio_time(2, 10).isoformat()}",
+        "booking-detail": f"/bookings/{booking.pk}/",
+        "booking-edit": f"/bookings/{booking.pk}/edit/",
+        "client-list": "/clients/",
+        "client-detail": f"/clients/{booking.client_id}/",
+    }
+    for size_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = new_page(viewport=viewport, user=owner)
+        for name, url in pages.items():
+            response = page.goto(url)
+            assert response.status == 200, url
+            screenshot(page, f"staff-{name}-{size_name}")
