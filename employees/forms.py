@@ -96,6 +96,7 @@ class EmployeeForm(forms.ModelForm):
         model = Employee
         fields = ["username", "full_name", "email", "role", "phone", "department"]
         labels = {"full_name": "Full name"}
+        help_texts = {"username": "Used to sign in. Letters, digits and @ . + - _ only."}
         widgets = {"phone": forms.TextInput(attrs={"type": "tel"})}
 
     def __init__(self, *args, actor, **kwargs):

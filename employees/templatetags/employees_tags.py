@@ -18,3 +18,16 @@ def duration(value) -> str:
     if minutes or not parts:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.filter
+def ago(value) -> str:
+    """ "just now", "5 minutes ago", "2 days ago"; "never" without a value."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    if not value:
+        return "Never"
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value).split(',')[0]} ago"

@@ -1,8 +1,6 @@
 import time
 
 import pytest
-from axes.models import AccessAttempt
-from django.core.cache import cache
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -24,15 +22,6 @@ def authenticator():
         return TOTPDevice.objects.create(user=employee, name="Phone", confirmed=True)
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def fresh_lockouts(db):
-    """Failed sign-ins from one test must not lock out the next (axes keeps them in the database and cache)."""
-    cache.clear()
-    yield
-    AccessAttempt.objects.all().delete()
-    cache.clear()
 
 
 def sign_in(client, login, password=PASSWORD, ip="10.0.0.1", **extra):
