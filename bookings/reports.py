@@ -88,10 +88,7 @@ def bookings_on_day(bookings, day: date) -> list[tuple]:
 def pending_bookings(bookings, *, limit: int = 10) -> tuple[list, int]:
     """The pending requests to confirm, soonest first, and how many there are in all."""
     pending = bookings.filter(state=BookingState.PENDING).select_related("space").order_by("start")
-    rows = list(pending[: limit + 1])
-    if len(rows) <= limit:
-        return rows, len(rows)
-    return rows[:limit], pending.count()
+    return list(pending[:limit]), pending.count()
 
 
 def upcoming_bookings(bookings, *, now: datetime | None = None, days: int = 7, limit: int = 15):

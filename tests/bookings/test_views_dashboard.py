@@ -1,0 +1,77 @@
+"""/dashboard/: today, requests to confirm, the next days and the figures, per employee's spaces."""
+
+from decimal import Decimal
+
+import pytest
+
+from bookings.models import BookingState
+from tests.bookings.test_views_list import bulk_bookings, queries_for
+from tests.factories import BookingFactory, studio_time
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    assert client.get("/dashboard/")["Location"].startswith("/login/")
+
+
+def test_the_home_page_sends_staff_to_the_dashboard(client, admin):
+    client.force_login(admin)
+    assert client.get("/", follow=True).redirect_chain[-1][0] == "/dashboard/"
+
+
+def test_today_pending_and_upcoming(client, admin, studio):
+    today = BookingFactory(space=studio["white"], start=studio_time(0, 21), end=studio_time(0, 22),
+                           state=BookingState.CONFIRMED, client_name="Today Guest")
+    request = BookingFactory(space=studio["loft"], start=studio_time(2, 10), client_name="Waiting Guest")
+    BookingFactory(space=studio["loft"], start=studio_time(12, 10), state=BookingState.CONFIRMED,
+                   client_name="Far Away")
+    client.force_login(admin)
+    response = client.get("/dashboard/")
+    html = response.content.decode()
+    assert [space.slug for space, _ in response.context["today_by_space"]] == ["white"]
+    assert "Today Guest" in html and "Waiting Guest" in html
+    assert response.context["pending"] == [request]
+    assert f'action="/bookings/{request.pk}/transition/"' in html
+    assert today not in response.context["upcoming"]
+    assert "Far Away" not in html
+    assert "<svg" in html and "Bookings and revenue per day" in html
+
+
+def test_confirm_from_the_dashboard(client, admin, space):
+    request = BookingFactory(space=space, start=studio_time(2, 10))
+    client.force_login(admin)
+    response = client.post(f"/bookings/{request.pk}/transition/",
+                           {"to": "confirmed", "version": request.version, "next": "/dashboard/"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/dashboard/"
+    assert response.context["pending"] == []
+    assert "is now confirmed" in response.content.decode()
+
+
+def test_a_manager_sees_their_spaces_only(client, manager, studio):
+    BookingFactory(space=studio["white"], start=studio_time(0, 21), end=studio_time(0, 22),
+                   state=BookingState.CONFIRMED, total_price=Decimal("1000"), client_name="Mine")
+    BookingFactory(space=studio["loft"], start=studio_time(0, 21), end=studio_time(0, 22),
+                   state=BookingState.CONFIRMED, total_price=Decimal("99000"), client_name="Not Mine")
+    BookingFactory(space=studio["loft"], start=studio_time(3, 10), client_name="Other Request")
+    client.force_login(manager)
+    response = client.get("/dashboard/")
+    html = response.content.decode()
+    assert "Mine" in html and "Not Mine" not in html and "Other Request" not in html
+    assert response.context["week"].revenue in (Decimal("1000"), Decimal("0"))  # today may end the week
+    assert response.context["month"].open_hours % 1 == 0
+    assert "99\u202f000" not in html
+
+
+def test_the_dashboard_runs_the_same_queries_for_10_and_1000_bookings(client, owner, manager, studio):
+    bulk_bookings(studio["white"], 10, first_day=-5)
+    client.force_login(owner)
+    few = queries_for(client, "/dashboard/")
+    client.force_login(manager)
+    few_manager = queries_for(client, "/dashboard/")
+    bulk_bookings(studio["white"], 500, first_day=-35, prefix="P")
+    bulk_bookings(studio["loft"], 490, first_day=-35, prefix="F")
+    client.force_login(owner)
+    assert queries_for(client, "/dashboard/") == few
+    client.force_login(manager)
+    assert queries_for(client, "/dashboard/") == few_manager
