@@ -276,3 +276,10 @@ def test_forbidden_page_for_staff_explains(client, manager):
     assert response.status_code == 403
     html = response.content.decode()
     assert "Not allowed" in html and "ask an owner or admin" in html and 'class="sidebar"' in html
+
+
+def test_the_django_admin_signs_in_through_the_staff_sign_in(client, manager):
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/login/?next=/admin/"
+    client.force_login(manager)
+    assert client.get("/admin/", follow=True).status_code == 403
