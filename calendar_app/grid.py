@@ -19,6 +19,14 @@ HOUR = timedelta(hours=1)
 COLOUR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
 VIEWS = ("day", "week", "month")
 BOOKING_FIELDS = ("id", "reference", "space_id", "start", "end", "state", "client_name", "version")
+SHORT_STATES = {
+    BookingState.PENDING: "Pend.",
+    BookingState.CONFIRMED: "Conf.",
+    BookingState.IN_PROGRESS: "Live",
+    BookingState.COMPLETED: "Done",
+    BookingState.CANCELLED: "Canc.",
+    BookingState.NO_SHOW: "No-show",
+}
 MOVABLE_STATES = (BookingState.PENDING, BookingState.CONFIRMED)
 
 
@@ -105,6 +113,11 @@ class Item:
     @property
     def is_active(self) -> bool:
         return self.kind == "booking" and self.obj.state in ACTIVE_STATES
+
+    @property
+    def state_short(self) -> str:
+        """A state label short enough for the narrow lanes of the all-spaces week."""
+        return SHORT_STATES.get(self.obj.state, "") if self.kind == "booking" else "Closed"
 
     @property
     def is_movable(self) -> bool:

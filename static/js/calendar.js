@@ -143,6 +143,19 @@
   // Keep the now line honest on a page left open.
   setInterval(function () { if (!document.hidden && !(dialog() && dialog().open)) refresh(); }, 5 * 60 * 1000);
 
-  document.addEventListener("DOMContentLoaded", connect);
+  // On a narrow screen the week scrolls sideways: bring the chosen day into view.
+  function showChosenDay() {
+    var section = calendar();
+    var scroller = section && section.querySelector(".cal-scroll");
+    var head = section && (section.querySelector(".cal-head.selected") || section.querySelector(".cal-head.today"));
+    if (!scroller || !head || scroller.scrollWidth <= scroller.clientWidth) return;
+    var timeColumn = section.querySelector(".cal-corner");
+    scroller.scrollLeft = head.offsetLeft - (timeColumn ? timeColumn.offsetWidth : 0);
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "calendar" && !refreshing) showChosenDay();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { showChosenDay(); connect(); });
   window.studioCalendar = { refresh: refresh };
 })();
