@@ -95,8 +95,9 @@ def _slot_context(space: Space, day, start: str | None, hours: int | None) -> di
 
 def _price(choice: SlotChoiceForm) -> dict | None:
     """The price of what the form describes so far, or None while it is incomplete."""
+    errors = choice.errors  # validates the form, so that cleaned_data exists
     data = getattr(choice, "cleaned_data", {})
-    if choice.errors.keys() - {"promo_code"} or "start_at" not in data:
+    if errors.keys() - {"promo_code"} or "start_at" not in data:
         return None
     equipment = data.get("equipment") or {}
     price = quote(space=data["space"], start=data["start_at"], end=data["end_at"], equipment=equipment,

@@ -1,0 +1,228 @@
+"""The public booking page, as a guest reaches it: /book/ without JavaScript and with HTMX."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from bookings.models import Booking, BookingState, PromoCode
+from tests.factories import (
+    BookingFactory,
+    CalendarBlockFactory,
+    EquipmentFactory,
+    PromoCodeFactory,
+    studio_time,
+)
+
+pytestmark = pytest.mark.django_db
+
+DAY = studio_time(2, 10)
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def form(**overrides):
+    data = {
+        "space": "white", "date": f"{DAY:%Y-%m-%d}", "start": "10:00", "hours": "2",
+        "client_name": "Irina Petrova", "client_phone": "+7 916 123-45-67", "client_email": "",
+        "special_requirements": "", "promo_code": "", "consent": "on", "website": "",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+class TestChoosingASlot:
+    def test_the_page_offers_every_active_hall_with_rate_and_capacity(self, client, studio):
+        studio["loft"].is_active = False
+        studio["loft"].save()
+        page = client.get("/book/").content.decode()
+        assert "White Hall" in page and "Cyclorama" in page and "Loft" not in page
+        assert "2,500 ₽" in page and "up to 10 people" in page
+        assert f'min="{timezone.localdate():%Y-%m-%d}"' in page
+
+    def test_free_hours_of_the_day_are_offered_without_the_taken_ones(self, client, space):
+        BookingFactory(space=space, start=studio_time(2, 12), end=studio_time(2, 14))
+        CalendarBlockFactory(space=space, start=studio_time(2, 18), end=studio_time(2, 19))
+        page = client.get(f"/book/?space=white&date={DAY:%Y-%m-%d}").content.decode()
+        offered = {hour for hour in range(9, 22) if f'name="start" value="{hour:02d}:00"' in page}
+        assert offered == set(range(9, 22)) - {12, 13, 18}
+        assert "up to 3 h" in page  # 09:00 runs into the 12:00 booking
+
+    def test_htmx_gets_only_the_steps_partial(self, client, space):
+        response = client.get(f"/book/?space=white&date={DAY:%Y-%m-%d}", headers={"HX-Request": "true"})
+        page = response.content.decode()
+        assert 'name="start" value="10:00"' in page
+        assert "<html" not in page and "Choose a hall" not in page
+
+    @pytest.mark.parametrize("query, message", [
+        ("space=white&date=2020-01-01", "That day has passed"),
+        ("space=nowhere", "Choose one of our halls"),
+    ])
+    def test_past_days_and_unknown_halls_are_explained(self, client, studio, query, message):
+        page = client.get(f"/book/?{query}").content.decode()
+        assert message in page and 'name="start"' not in page
+
+    def test_the_price_updates_with_length_equipment_and_promo(self, client, space):
+        softbox = EquipmentFactory(name="Softbox", price=Decimal("500.00"), stock=2)
+        PromoCodeFactory(code="SPRING10", value=Decimal("10"))
+        response = client.get("/book/quote/", {"space": "white", "date": f"{DAY:%Y-%m-%d}", "start": "10:00",
+                                               "hours": "2", f"equipment_{softbox.pk}": "1", "promo_code": "spring10"},
+                              headers={"HX-Request": "true"})
+        page = response.content.decode()
+        # 2 h × 2,500 + 2 h × 500 = 6,000, minus 10 % = 5,400.
+        assert "6,000" not in page and "5,400.00 ₽" in page and "−600.00 ₽" in page
+        assert 'id="hours-field" hx-swap-oob="true"' in page
+
+    def test_the_length_offered_stops_at_the_next_booking(self, client, space):
+        BookingFactory(space=space, start=studio_time(2, 13), end=studio_time(2, 15))
+        page = client.get("/book/quote/", {"space": "white", "date": f"{DAY:%Y-%m-%d}", "start": "10:00",
+                                           "hours": "5"}).content.decode()
+        assert '<option value="3" selected>3 hours</option>' in page and 'value="4"' not in page
+        assert "10:00–13:00" in page
+
+
+class TestBooking:
+    def test_a_guest_books_and_sees_the_confirmation(self, client, space):
+        response = client.post("/book/", form())
+        booking = Booking.objects.get()
+        assert response.status_code == 302 and response["Location"] == f"/book/done/{booking.reference}/"
+        assert booking.state == BookingState.PENDING and booking.source == "website"
+        assert booking.client_phone == "+79161234567" and booking.total_price == Decimal("5000.00")
+        assert booking.consent_policy_version and booking.consent_ip == "127.0.0.1" and booking.created_by is None
+        page = client.get(response["Location"]).content.decode()
+        assert booking.reference in page and "5,000.00 ₽" in page and "pending" in page
+
+    def test_the_confirmation_is_only_for_the_browser_that_booked(self, client, space):
+        client.post("/book/", form())
+        reference = Booking.objects.get().reference
+        client.cookies.clear()
+        assert client.get(f"/book/done/{reference}/").status_code == 404
+
+    def test_html_in_name_and_notes_is_stored_as_text_and_shown_escaped(self, client, space):
+        client.post("/book/", form(client_name="<script>alert(1)</script>", special_requirements="<b>bold</b>"))
+        booking = Booking.objects.get()
+        assert booking.client_name == "<script>alert(1)</script>"
+        page = client.get(f"/book/done/{booking.reference}/").content.decode()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+
+    def test_a_sent_price_is_ignored(self, client, space):
+        client.post("/book/", form(total_price="1", base_price="1"))
+        assert Booking.objects.get().total_price == Decimal("5000.00")
+
+    @pytest.mark.parametrize("overrides, field_message", [
+        ({"date": "2020-01-01"}, "That day has passed"),
+        ({"start": "10:30"}, "Pick one of the free start times"),
+        ({"start": "21:00", "hours": "3"}, "opening hours"),
+        ({"space": "nowhere"}, "Choose one of our halls"),
+        ({"consent": None}, "Please agree to the processing"),
+        ({"client_phone": "12345"}, "Enter a valid phone number"),
+        ({"client_name": "x" * 151}, "at most 150 characters"),
+        ({"special_requirements": "x" * 2001}, "at most 2000 characters"),
+        ({"client_email": "not-an-email"}, "valid email"),
+    ])
+    def test_bad_input_is_a_form_error_and_writes_nothing(self, client, space, overrides, field_message):
+        response = client.post("/book/", form(**overrides))
+        assert response.status_code == 400
+        assert field_message in response.content.decode()
+        assert Booking.objects.count() == 0
+
+    @pytest.mark.parametrize("promo, message", [
+        ({"valid_until": timezone.now() - timedelta(days=1)}, "has expired"),
+        ({"usage_limit": 1, "times_used": 1}, "used up"),
+    ])
+    def test_expired_or_used_up_promo_codes_are_refused(self, client, space, promo, message):
+        PromoCodeFactory(code="OLD", **promo)
+        response = client.post("/book/", form(promo_code="old"))
+        assert response.status_code == 400 and message in response.content.decode()
+        assert Booking.objects.count() == 0 and PromoCode.objects.get().times_used == promo.get("times_used", 0)
+
+    def test_equipment_beyond_stock_is_refused(self, client, space):
+        softbox = EquipmentFactory(name="Softbox", stock=1)
+        response = client.post("/book/", form(**{f"equipment_{softbox.pk}": "2"}))
+        assert response.status_code == 400 and "less than or equal to 1" in response.content.decode()
+        assert Booking.objects.count() == 0
+
+    def test_equipment_out_on_another_booking_is_a_conflict(self, client, space):
+        softbox = EquipmentFactory(name="Softbox", stock=1)
+        client.post("/book/", form(**{f"equipment_{softbox.pk}": "1"}))
+        response = client.post("/book/", form(space="loft", client_phone="+7 916 765-43-21",
+                                               **{f"equipment_{softbox.pk}": "1"}))
+        assert response.status_code == 409 and "Only 0 × Softbox free" in response.content.decode()
+        assert Booking.objects.count() == 1
+
+    def test_a_slot_taken_meanwhile_offers_the_nearest_free_times(self, client, space):
+        BookingFactory(space=space, start=studio_time(2, 11), end=studio_time(2, 12))
+        response = client.post("/book/", form())
+        page = response.content.decode()
+        assert response.status_code == 409
+        assert "that time was just taken" in page
+        assert 'name="alternative" value="12:00"' in page and 'name="alternative" value="09:00"' in page
+        assert Booking.objects.count() == 1
+
+    def test_taking_an_alternative_keeps_the_details_and_asks_to_confirm(self, client, space):
+        response = client.post("/book/", form(alternative="12:00"))
+        page = response.content.decode()
+        assert response.status_code == 200 and Booking.objects.count() == 0
+        assert "12:00 is selected" in page and re.search(r'value="12:00" required\s+checked', page)
+        assert 'value="Irina Petrova"' in page
+
+    def test_update_price_without_javascript_shows_the_price_and_books_nothing(self, client, space):
+        response = client.post("/book/", form(action="quote", client_name=""))
+        page = response.content.decode()
+        assert response.status_code == 200 and "5,000.00 ₽" in page and "This field is required" not in page
+        assert Booking.objects.count() == 0
+
+    def test_the_honeypot_silently_refuses(self, client, space):
+        response = client.post("/book/", form(website="http://spam.example"))
+        assert response.status_code == 302 and response["Location"] == "/book/"
+        assert Booking.objects.count() == 0
+
+    def test_the_form_needs_the_csrf_token(self, space):
+        from django.test import Client
+
+        response = Client(enforce_csrf_checks=True).post("/book/", form())
+        assert response.status_code == 403 and Booking.objects.count() == 0
+
+    def test_too_many_bookings_from_one_address_get_429(self, client, studio, settings):
+        settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "booking_ip": "2/h"}
+        for hour in (10, 12):
+            client.post("/book/", form(start=f"{hour}:00", client_phone=f"+7 916 123-45-{hour}"))
+        response = client.post("/book/", form(start="15:00", client_phone="+7 916 123-45-15"))
+        assert response.status_code == 429 and int(response["Retry-After"]) > 0
+        assert "Too many attempts" in response.content.decode()
+        assert Booking.objects.count() == 2
+
+    def test_too_many_bookings_for_one_phone_get_429(self, client, studio, settings):
+        settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "booking_phone": "1/h"}
+        client.post("/book/", form())
+        response = client.post("/book/", form(space="loft", client_phone="8 (916) 123-45-67"))
+        assert response.status_code == 429 and response["Retry-After"]
+        assert Booking.objects.count() == 1
+
+
+def test_the_privacy_policy_shows_its_version(client, settings):
+    settings.CONSENT_POLICY_VERSION = "2026-07"
+    page = client.get("/book/privacy/").content.decode()
+    assert "Policy version 2026-07" in page
+
+
+def test_the_book_page_runs_the_same_queries_for_few_and_many_bookings(client, studio, django_assert_num_queries):
+    url = f"/book/?space=white&date={DAY:%Y-%m-%d}"
+    EquipmentFactory.create_batch(2)
+    BookingFactory(space=studio["white"], start=studio_time(2, 9), end=studio_time(2, 10))
+    client.get(url)
+    with django_assert_num_queries(5) as few:
+        client.get(url)
+    for hour in range(10, 21, 2):
+        BookingFactory(space=studio["white"], start=studio_time(2, hour), end=studio_time(2, hour + 1))
+    EquipmentFactory.create_batch(5)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url)
