@@ -1,0 +1,285 @@
+"""The public JSON API, as the studio's website calls it."""
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from bookings.models import Booking, BookingState, PromoCode
+from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, PromoCodeFactory, studio_time
+
+pytestmark = pytest.mark.django_db
+
+DAY = studio_time(2, 10)
+NEUTRAL = "We could not find a booking with that reference and phone number."
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def body(**overrides):
+    data = {
+        "date": f"{DAY:%Y-%m-%d}", "startTime": "10:00", "endTime": "12:00", "space": "white",
+        "clientName": "Irina Petrova", "clientPhone": "+7 916 123-45-67", "clientEmail": "irina@example.com",
+        "equipment": [], "promoCode": "", "consent": True,
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def post(client, data, **headers):
+    return client.post("/api/v1/bookings", json.dumps(data), content_type="application/json", headers=headers)
+
+
+def error_of(response) -> dict:
+    assert response["Content-Type"] == "application/json"
+    payload = response.json()
+    assert set(payload) == {"error"} and {"code", "message"} <= set(payload["error"])
+    return payload["error"]
+
+
+class TestAvailability:
+    def test_free_slots_with_the_longest_stay(self, client, space):
+        BookingFactory(space=space, start=studio_time(2, 12), end=studio_time(2, 14))
+        response = client.get(f"/api/v1/availability?space=white&date={DAY:%Y-%m-%d}")
+        data = response.json()
+        assert response.status_code == 200 and data["space"] == {"slug": "white", "name": "White Hall"}
+        starts = [slot["startTime"] for slot in data["slots"]]
+        assert "12:00" not in starts and "13:00" not in starts and starts[0] == "09:00"
+        assert data["slots"][0]["maxHours"] == 3 and data["slots"][0]["start"].endswith("+03:00")
+
+    def test_an_unknown_hall_is_404(self, client, space):
+        response = client.get(f"/api/v1/availability?space=nowhere&date={DAY:%Y-%m-%d}")
+        assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+
+    @pytest.mark.parametrize("query, field", [
+        ("space=white&date=2020-01-01", "date"),
+        ("space=white&date=tomorrow", "date"),
+        ("date=2030-01-01", "space"),
+        ("space=%3Cscript%3E&date=2030-01-01", "space"),
+    ])
+    def test_bad_queries_are_400_with_field_errors(self, client, space, query, field):
+        response = client.get(f"/api/v1/availability?{query}")
+        error = error_of(response)
+        assert response.status_code == 400 and error["code"] == "validation_error" and field in error["fields"]
+
+
+class TestCreate:
+    def test_a_booking_is_created_pending_with_a_server_price(self, client, space):
+        response = post(client, body(totalPrice="1.00", basePrice="0"))
+        data = response.json()
+        booking = Booking.objects.get()
+        assert response.status_code == 201 and data["bookingReference"] == booking.reference
+        assert data["state"] == "pending" and data["totalPrice"] == "5000.00" and data["durationHours"] == 2
+        assert data["start"] == DAY.isoformat() and data["canCancel"] is True
+        assert response["Location"] == f"/api/v1/bookings/{booking.reference}"
+        assert booking.source == "website" and booking.consent_ip == "127.0.0.1" and booking.client_email == "irina@example.com"
+
+    def test_equipment_by_id_or_name_and_a_promo_code(self, client, space):
+        softbox = EquipmentFactory(name="Softbox", price=Decimal("500.00"), stock=3)
+        EquipmentFactory(name="Smoke machine", price=Decimal("1000.00"), pricing="flat", stock=1)
+        PromoCodeFactory(code="SPRING10", value=Decimal("10"))
+        response = post(client, body(equipment=[{"id": softbox.pk, "quantity": 2}, {"name": "smoke MACHINE"}],
+                                     promoCode="spring10"))
+        data = response.json()
+        # 5,000 hall + 2 × 2 h × 500 + 1,000 flat = 8,000; minus 10 %.
+        assert response.status_code == 201
+        assert (data["equipmentPrice"], data["discount"], data["totalPrice"]) == ("3000.00", "800.00", "7200.00")
+        assert {line["name"]: line["quantity"] for line in data["equipment"]} == {"Softbox": 2, "Smoke machine": 1}
+        assert PromoCode.objects.get().times_used == 1
+
+    @pytest.mark.parametrize("overrides, field", [
+        ({"date": "2020-01-01"}, "date"),
+        ({"startTime": "10:30", "endTime": "12:30"}, "startTime"),
+        ({"startTime": "07:00", "endTime": "09:00"}, "startTime"),
+        ({"startTime": "21:00", "endTime": "23:00"}, "startTime"),
+        ({"startTime": "12:00", "endTime": "10:00"}, "endTime"),
+        ({"space": "nowhere"}, "space"),
+        ({"consent": False}, "consent"),
+        ({"consent": "yes"}, "consent"),
+        ({"consent": None}, "consent"),
+        ({"clientPhone": "12345"}, "clientPhone"),
+        ({"clientPhone": "+7 916 123-45-67" * 3}, "clientPhone"),
+        ({"clientName": "   "}, "clientName"),
+        ({"clientName": "x" * 151}, "clientName"),
+        ({"clientName": "Irina\x00"}, "clientName"),
+        ({"clientEmail": "not-an-email"}, "clientEmail"),
+        ({"specialRequirements": "x" * 2001}, "specialRequirements"),
+        ({"promoCode": "NOSUCH"}, "promoCode"),
+        ({"equipment": [{"id": 999999}]}, "equipment.0"),
+        ({"equipment": [{"quantity": 1}]}, "equipment.0"),
+        ({"equipment": [{"name": "Softbox", "quantity": 0}]}, "equipment.0.quantity"),
+        ({"date": "0001-01-01"}, "date"),
+    ])
+    def test_invalid_requests_are_400_with_camel_case_fields_and_write_nothing(self, client, space, overrides, field):
+        response = post(client, body(**overrides))
+        error = error_of(response)
+        assert response.status_code == 400, response.content
+        assert error["code"] == "validation_error" and field in error["fields"], error
+        assert Booking.objects.count() == 0
+
+    @pytest.mark.parametrize("promo, message", [
+        ({"valid_until": timezone.now() - timedelta(days=1)}, "has expired"),
+        ({"usage_limit": 2, "times_used": 2}, "used up"),
+        ({"is_active": False}, "no longer active"),
+    ])
+    def test_expired_or_used_up_promo_codes_are_400(self, client, space, promo, message):
+        PromoCodeFactory(code="OLD", **promo)
+        response = post(client, body(promoCode="OLD"))
+        assert response.status_code == 400 and message in error_of(response)["fields"]["promoCode"][0]
+        assert Booking.objects.count() == 0
+
+    def test_equipment_beyond_the_studios_stock_is_400(self, client, space):
+        EquipmentFactory(name="Softbox", stock=2)
+        response = post(client, body(equipment=[{"name": "Softbox", "quantity": 3}]))
+        assert response.status_code == 400 and "equipment.0.quantity" in error_of(response)["fields"]
+        assert Booking.objects.count() == 0
+
+    def test_equipment_out_on_an_overlapping_booking_is_409(self, client, studio):
+        EquipmentFactory(name="Softbox", stock=1)
+        assert post(client, body(equipment=[{"name": "Softbox"}])).status_code == 201
+        response = post(client, body(space="loft", clientPhone="+79167654321", equipment=[{"name": "Softbox"}]))
+        assert response.status_code == 409 and "Softbox" in error_of(response)["message"]
+        assert Booking.objects.count() == 1
+
+    def test_an_overlap_is_409_with_the_taken_time_and_free_alternatives(self, client, space):
+        BookingFactory(space=space, start=studio_time(2, 11), end=studio_time(2, 13))
+        response = post(client, body())
+        error = error_of(response)
+        assert response.status_code == 409 and error["code"] == "conflict"
+        assert error["conflict"] == {"start": studio_time(2, 11).isoformat(), "end": studio_time(2, 13).isoformat()}
+        assert [slot["startTime"] for slot in error["alternatives"]] == ["10:00", "09:00", "13:00"]
+        assert Booking.objects.count() == 1
+
+    def test_html_in_the_name_is_stored_as_text(self, client, space):
+        response = post(client, body(clientName="<img src=x onerror=alert(1)>"))
+        assert response.json()["clientName"] == "<img src=x onerror=alert(1)>"
+        assert Booking.objects.get().client_name == "<img src=x onerror=alert(1)>"
+
+
+class TestTransport:
+    def test_an_oversized_body_is_413(self, client, space, settings):
+        response = post(client, body(specialRequirements="x" * (settings.API_MAX_BODY_BYTES + 1)))
+        assert response.status_code == 413 and error_of(response)["code"] == "payload_too_large"
+        assert Booking.objects.count() == 0
+
+    @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""])
+    def test_anything_but_json_is_415(self, client, space, content_type):
+        response = client.generic("POST", "/api/v1/bookings", json.dumps(body()).encode(), content_type=content_type)
+        assert response.status_code == 415 and error_of(response)["code"] == "unsupported_media_type"
+        assert Booking.objects.count() == 0
+
+    @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b"null", b"\xff\xfe", b"[" * 5000 + b"]" * 5000])
+    def test_malformed_json_is_400(self, client, space, raw):
+        response = client.generic("POST", "/api/v1/bookings", raw, content_type="application/json")
+        assert response.status_code == 400 and error_of(response)["code"] in {"invalid_json", "validation_error"}
+        assert Booking.objects.count() == 0
+
+    def test_a_wrong_method_and_an_unknown_path_answer_in_the_error_shape(self, client, space):
+        response = client.delete("/api/v1/bookings")
+        assert response.status_code == 405 and error_of(response)["code"] == "method_not_allowed"
+        response = client.get("/api/v1/nothing/here")
+        assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+
+    def test_an_unexpected_failure_is_a_500_without_details(self, client, space, monkeypatch):
+        def explode(**kwargs):
+            raise RuntimeError("secret internals")
+
+        monkeypatch.setattr("bookings.api.booking_create", explode)
+        response = post(client, body())
+        error = error_of(response)
+        assert response.status_code == 500 and error["code"] == "server_error" and "secret" not in response.content.decode()
+
+    def test_bookings_from_one_address_are_rate_limited(self, client, studio, settings):
+        settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "booking_ip": "2/h"}
+        post(client, body())
+        post(client, body(space="loft"))
+        response = post(client, body(space="cyclorama"))
+        assert response.status_code == 429 and int(response["Retry-After"]) > 0
+        assert error_of(response)["code"] == "rate_limited" and Booking.objects.count() == 2
+
+    def test_bookings_for_one_phone_are_rate_limited_across_addresses(self, client, studio, settings):
+        settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "booking_phone": "1/h"}
+        client.post("/api/v1/bookings", body(), content_type="application/json", REMOTE_ADDR="10.0.0.1")
+        response = client.post("/api/v1/bookings", body(space="loft", clientPhone="89161234567"),
+                               content_type="application/json", REMOTE_ADDR="10.0.0.2")
+        assert response.status_code == 429 and response["Retry-After"] and Booking.objects.count() == 1
+
+
+class TestIdempotency:
+    def test_a_retry_with_the_same_key_returns_the_first_answer(self, client, space):
+        first = post(client, body(), **{"Idempotency-Key": "9b2f4c1e"})
+        again = post(client, body(), **{"Idempotency-Key": "9b2f4c1e"})
+        assert first.status_code == again.status_code == 201
+        assert first.json() == again.json() and again["Idempotent-Replayed"] == "true"
+        assert Booking.objects.count() == 1
+
+    def test_the_same_key_with_another_body_is_422(self, client, studio):
+        post(client, body(), **{"Idempotency-Key": "k-1"})
+        response = post(client, body(space="loft"), **{"Idempotency-Key": "k-1"})
+        assert response.status_code == 422 and error_of(response)["code"] == "idempotency_key_reused"
+        assert Booking.objects.count() == 1
+
+    def test_an_error_answer_is_replayed_too(self, client, space):
+        BookingFactory(space=space, start=studio_time(2, 10), end=studio_time(2, 12))
+        first = post(client, body(), **{"Idempotency-Key": "k-2"})
+        Booking.objects.all().delete()
+        again = post(client, body(), **{"Idempotency-Key": "k-2"})
+        assert first.status_code == again.status_code == 409 and first.json() == again.json()
+
+    def test_an_unusable_key_is_400(self, client, space):
+        response = post(client, body(), **{"Idempotency-Key": "x" * 300})
+        assert response.status_code == 400 and error_of(response)["code"] == "invalid_idempotency_key"
+        assert Booking.objects.count() == 0
+
+
+class TestGuestView:
+    @pytest.fixture
+    def booking(self, space):
+        guest = ClientFactory(phone="+79161234567")
+        return BookingFactory(space=space, client=guest, reference="REF-20260315-QW3E",
+                              start=studio_time(5, 10), end=studio_time(5, 12), state=BookingState.CONFIRMED)
+
+    def test_reference_and_phone_show_the_booking(self, client, booking):
+        response = client.get("/api/v1/bookings/ref-20260315-qw3e", {"phone": "8 916 123 45 67"})
+        data = response.json()
+        assert response.status_code == 200 and data["bookingReference"] == booking.reference
+        assert data["state"] == "confirmed" and data["space"]["slug"] == "white" and "clientPhone" not in data
+
+    @pytest.mark.parametrize("reference, phone", [
+        ("REF-20260315-QW3E", "+79160000000"), ("REF-20260315-ZZZZ", "+79161234567"),
+        ("REF-20260315-QW3E", "garbage"), ("%00", "+79161234567"),
+    ])
+    def test_any_mismatch_is_the_same_neutral_404(self, client, booking, reference, phone):
+        response = client.get(f"/api/v1/bookings/{reference}", {"phone": phone})
+        assert response.status_code == 404 and error_of(response) == {"code": "not_found", "message": NEUTRAL}
+
+    def test_look_ups_are_rate_limited(self, client, booking, settings):
+        settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "lookup_ip": "2/h"}
+        for _ in range(2):
+            client.get("/api/v1/bookings/REF-20260315-ZZZZ", {"phone": "+79161234567"})
+        response = client.get(f"/api/v1/bookings/{booking.reference}", {"phone": "+79161234567"})
+        assert response.status_code == 429 and response["Retry-After"]
+
+
+class TestDocs:
+    def test_the_openapi_document_describes_the_endpoints_and_the_body(self, client):
+        schema = client.get("/api/v1/openapi.json").json()
+        assert schema["openapi"].startswith("3.")
+        assert {"/api/v1/availability", "/api/v1/bookings", "/api/v1/bookings/{reference}"} <= set(schema["paths"])
+        booking_in = schema["components"]["schemas"]["BookingIn"]
+        assert {"startTime", "clientPhone", "consent"} <= set(booking_in["properties"])
+        assert booking_in["properties"]["clientName"]["maxLength"] == 150
+
+    def test_the_docs_page_loads_nothing_from_a_cdn(self, client):
+        response = client.get("/api/v1/docs")
+        page = response.content.decode()
+        assert response.status_code == 200 and "/api/v1/openapi.json" in page and "clientPhone" in page
+        assert "cdn" not in page.lower() and "unpkg" not in page and "jsdelivr" not in page
