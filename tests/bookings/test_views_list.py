@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 PHONE_NUMBERS = itertools.count(1)
 
 
-def bulk_bookings(space, count, *, first_day=-20, clients=20, prefix="B"):
-    """``count`` bookings of ``space`` spread over days from ``first_day``, written in a few queries."""
+def bulk_bookings(space, count, *, clients=20, prefix="B"):
+    """``count`` one-hour bookings of ``space``, back to back after those it has, from 40 days ago."""
+    offset = Booking.objects.filter(space=space).count()
     phones = [f"+7925{next(PHONE_NUMBERS):07d}" for _ in range(clients)]
     people = Client.objects.bulk_create(
         Client(name=f"Guest {prefix}{i}", phone=phone, phone_index=blind_index(phone)) for i, phone in enumerate(phones)
@@ -29,7 +30,8 @@ def bulk_bookings(space, count, *, first_day=-20, clients=20, prefix="B"):
               BookingState.NO_SHOW]
     rows = []
     for i in range(count):
-        start = studio_time(first_day + i // 12, 9 + i % 12)
+        slot = offset + i
+        start = studio_time(-40 + slot // 12, 9 + slot % 12)
         client = people[i % clients]
         rows.append(Booking(
             reference=f"REF-BULK-{prefix}{space.pk}-{i:05d}", space=space, client=client, start=start,
