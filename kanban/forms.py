@@ -6,8 +6,8 @@ from .services import BOARD_STATES, MAX_RANGE_DAYS, default_range
 
 
 class BoardFilterForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     space = forms.ModelChoiceField(label="Space", queryset=None, required=False, empty_label="All spaces")
 
     def __init__(self, *args, spaces, **kwargs):

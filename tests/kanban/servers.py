@@ -45,14 +45,18 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) ->
 
 
 @contextmanager
-def asgi_server():
-    """Start ``daphne studio_crm.asgi:application`` on a free loopback port; yields its base URL."""
+def asgi_server(*, static: bool = False):
+    """Start ``daphne studio_crm.asgi:application`` on a free loopback port; yields its base URL.
+
+    ``static`` also serves /static/ (for a browser), as ``runserver`` does in development.
+    """
+    app = "tests.kanban.asgi_static:application" if static else "studio_crm.asgi:application"
     port = free_port()
     env = {**os.environ, "DATABASE_URL": test_database_url(), "DEBUG": "true", "PYTHONUNBUFFERED": "1"}
     log_path = Path(settings.BASE_DIR) / "var" / f"daphne-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "studio_crm.asgi:application"],
+            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), app],
             cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:

@@ -248,3 +248,4 @@ class TestMove:
     def test_get_is_not_allowed(self, client, owner):
         client.force_login(owner)
         assert client.get(reverse("kanban_move")).status_code == 405
+

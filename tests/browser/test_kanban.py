@@ -1,0 +1,131 @@
+"""The live board in a real browser. Live updates need websockets, which Django's live_server lacks,
+so these tests run the real ASGI server (daphne) against the test database."""
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+
+from bookings.models import Booking, BookingState, PaymentStatus
+from tests.browser.conftest import CHROMIUM, DESKTOP, PHONE, screenshot, session_for
+from tests.factories import BookingFactory, studio_time
+from tests.kanban.servers import asgi_server
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def board_server(transactional_db):
+    # One server per test: a flush between tests renumbers content types the server has cached.
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with asgi_server(static=True) as url:
+        yield url
+
+
+@pytest.fixture
+def open_board(browser, board_server):
+    contexts = []
+
+    def open_page(user, *, viewport=DESKTOP):
+        context = browser.new_context(viewport=viewport, base_url=board_server)
+        context.set_default_timeout(10_000)
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_for(user), "url": board_server}])
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/kanban/")
+        page.wait_for_selector('[data-live-status][data-state="live"]')
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def card_in(page, booking, state):
+    return page.locator(f'.kanban-cards[data-state="{state}"] #card-{booking.pk}')
+
+
+def drag(page, booking, state):
+    """Drag a card by mouse, in small steps as a hand would, onto a column."""
+    card = page.locator(f"#card-{booking.pk} .kc-line").first.bounding_box()
+    target = page.locator(f'.kanban-cards[data-state="{state}"]').bounding_box()
+    page.mouse.move(card["x"] + 20, card["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(card["x"] + 30, card["y"] + 15, steps=4)
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 40, steps=12)
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 45, steps=3)
+    page.mouse.up()
+
+
+def test_a_card_dragged_on_one_board_moves_on_the_other(open_board, owner, studio):
+    booking = BookingFactory(space=studio["white"], start=studio_time(1, 10), client_name="Irina Petrova")
+    mine, theirs = open_board(owner), open_board(owner)
+
+    drag(mine, booking, "confirmed")
+
+    card_in(mine, booking, "confirmed").wait_for()
+    card_in(theirs, booking, "confirmed").wait_for()
+    assert mine.locator(".toast.success").first.inner_text().startswith(booking.reference)
+    assert theirs.locator('[data-column="confirmed"] [data-count]').inner_text() == "1"
+    assert Booking.objects.get(pk=booking.pk).state == BookingState.CONFIRMED
+
+
+def test_an_invalid_drag_snaps_back_with_the_reason(open_board, owner, studio):
+    booking = BookingFactory(space=studio["loft"], start=studio_time(1, 12), state=BookingState.COMPLETED)
+    page = open_board(owner)
+
+    drag(page, booking, "pending")
+
+    page.locator(".toast.error", has_text="cannot become pending").wait_for()
+    card_in(page, booking, "completed").wait_for()
+    assert page.locator('.kanban-cards[data-state="pending"] .kanban-card').count() == 0
+    assert Booking.objects.get(pk=booking.pk).state == BookingState.COMPLETED
+
+
+def test_cancelling_asks_for_a_reason_and_the_menu_works_without_dragging(open_board, owner, studio):
+    booking = BookingFactory(space=studio["white"], start=studio_time(2, 10))
+    page = open_board(owner)
+    card = page.locator(f"#card-{booking.pk}")
+    card.locator("summary").click()
+    card.get_by_label("Move to").select_option("cancelled")
+    card.get_by_role("button", name="Move").click()
+    dialog = page.locator("#reason-dialog")
+    dialog.get_by_label("Reason").fill("Client called to cancel")
+    dialog.get_by_role("button", name="Move").click()
+    card_in(page, booking, "cancelled").wait_for()
+    assert booking.transitions.get(to_state="cancelled").reason == "Client called to cancel"
+
+
+def test_a_guest_booking_appears_on_the_open_board(open_board, owner, studio):
+    page = open_board(owner)
+    day = studio_time(3, 15)
+    answer = page.request.post("/api/v1/bookings", data={
+        "date": f"{day:%Y-%m-%d}", "startTime": "15:00", "endTime": "17:00", "space": "cyclorama",
+        "clientName": "Guest From Website", "clientPhone": "+7 916 000-11-22", "consent": True,
+    })
+    assert answer.status == 201, answer.text()
+    booking = Booking.objects.get(reference=answer.json()["bookingReference"])
+    card_in(page, booking, "pending").wait_for()
+    assert "Guest From Website" in page.locator(f"#card-{booking.pk}").inner_text()
+
+
+def test_screenshots_of_the_board(open_board, owner, admin, studio):
+    states = [BookingState.PENDING, BookingState.PENDING, BookingState.CONFIRMED, BookingState.CONFIRMED,
+              BookingState.IN_PROGRESS, BookingState.COMPLETED, BookingState.CANCELLED, BookingState.NO_SHOW]
+    names = ["Irina Petrova", "Alexei Smirnov", "Maria Ivanova-Kuznetsova", "Dmitry Orlov", "Elena Sokolova",
+             "Pavel Morozov", "Olga Fedorova", "Sergei Volkov"]
+    spaces = [studio["white"], studio["loft"], studio["cyclorama"]]
+    payments = [PaymentStatus.PENDING, PaymentStatus.DEPOSIT_PAID, PaymentStatus.PAID]
+    for i, (state, name) in enumerate(zip(states, names, strict=True)):
+        BookingFactory(space=spaces[i % 3], start=studio_time(i % 4 + 1, 10 + (i % 3) * 3), state=state,
+                       client_name=name, payment_status=payments[i % 3], total_price=Decimal(5000 + i * 2500),
+                       notes="Bring the cyclorama lights" if i % 2 else "")
+    open_board(admin)  # someone else is looking
+    desktop = open_board(owner)
+    desktop.locator("[data-presence]", has_text="Anton Admin").wait_for()
+    screenshot(desktop, "kanban-desktop")
+    phone = open_board(owner, viewport=PHONE)
+    screenshot(phone, "kanban-phone")
+    assert phone.locator(".kanban-card:visible").count() == len(states) - 1  # no-show folded
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # the board scrolls, not the page
