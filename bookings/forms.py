@@ -40,7 +40,7 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
 
 class BookingForm(forms.Form):
     space = forms.ModelChoiceField(queryset=None, to_field_name="slug", empty_label="Choose a space")
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start_time = forms.TypedChoiceField(coerce=int, choices=(), label="Start time")
     hours = forms.IntegerField(initial=2, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     client_name = forms.CharField(max_length=150, label="Client name")
@@ -148,8 +148,8 @@ class BookingFilterForm(forms.Form):
 
     q = forms.CharField(required=False, label="Search", widget=forms.TextInput(
         attrs={"type": "search", "placeholder": "Reference, client name or phone"}))
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     space = forms.ModelChoiceField(queryset=None, required=False, to_field_name="slug", empty_label="All spaces")
     state = forms.ChoiceField(required=False, choices=[("", "All states"), *BookingState.choices])
     payment = forms.ChoiceField(required=False, choices=[("", "Any payment"), *PaymentStatus.choices])

@@ -44,6 +44,8 @@ def state_badge(state) -> str:
 @register.simple_tag
 def payment_badge(status) -> str:
     label = PaymentStatus(status).label if status in PaymentStatus.values else status
+    if status == PaymentStatus.PENDING:
+        label = "Payment pending"  # not to be mistaken for a pending booking beside it
     return format_html('<span class="badge badge-outline pay-{}">{}</span>', status, label)
 
 

@@ -209,3 +209,10 @@ class TestEdit:
         client.post(f"/bookings/{booking.pk}/edit/", self.edit_data(booking, hour=9, hours=1))
         booking.refresh_from_db()
         assert booking.end - booking.start == timedelta(hours=1)
+
+
+def test_the_date_field_shows_the_prefilled_date_to_the_browser(client, admin, studio):
+    client.force_login(admin)
+    start = studio_time(4, 15)
+    html = client.get("/bookings/new/", {"space": "loft", "start": start.isoformat()}).content.decode()
+    assert f'type="date" name="date" value="{start.date().isoformat()}"' in html

@@ -100,8 +100,10 @@ def test_book_confirm_find_and_export(new_page, owner, studio):
     assert booking.state == BookingState.CONFIRMED
 
     page.goto("/bookings/")
+    page.get_by_role("link", name="Total").click()  # sort in place; the search below keeps the sort
+    expect(page).to_have_url(re.compile(r"sort=total"))
     page.fill("#id_q", "+7 916 777 1234")
-    expect(page).to_have_url(re.compile(r"q=%2B7"))
+    expect(page).to_have_url(re.compile(r"q=%2B7.*sort=total"))
     rows = page.locator("#results tbody tr")
     rows.first.wait_for()
     assert rows.count() == 1
