@@ -45,28 +45,40 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) ->
 
 
 @contextmanager
-def asgi_server(*, static: bool = False):
-    """Start ``daphne studio_crm.asgi:application`` on a free loopback port; yields its base URL.
-
-    ``static`` also serves /static/ (for a browser), as ``runserver`` does in development.
-    """
+def asgi_servers(count: int = 1, *, static: bool = False):
+    """Start ``count`` daphne processes of ``studio_crm.asgi:application`` on free loopback ports, side by
+    side; yields their base URLs. ``static`` also serves /static/ (for a browser), as runserver does."""
     app = "tests.kanban.asgi_static:application" if static else "studio_crm.asgi:application"
-    port = free_port()
     env = {**os.environ, "DATABASE_URL": test_database_url(), "DEBUG": "true", "PYTHONUNBUFFERED": "1"}
-    log_path = Path(settings.BASE_DIR) / "var" / f"daphne-{port}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), app],
-            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
+    started = []
+    try:
+        for _ in range(count):
+            port = free_port()
+            log_path = Path(settings.BASE_DIR) / "var" / f"daphne-{port}.log"
+            with open(log_path, "wb") as log:
+                process = subprocess.Popen(
+                    [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), app],
+                    cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                )
+            started.append((process, port, log_path))
+        for process, port, _ in started:
             _wait_for_port(port, process)
-            yield f"http://127.0.0.1:{port}"
-        finally:
+        yield [f"http://127.0.0.1:{port}" for _, port, _ in started]
+    finally:
+        for process, _, _ in started:
             process.terminate()
+        for process, _, log_path in started:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-    log_path.unlink(missing_ok=True)
+            if process.returncode in (0, -15):
+                log_path.unlink(missing_ok=True)
+
+
+@contextmanager
+def asgi_server(*, static: bool = False):
+    """One daphne process; yields its base URL."""
+    with asgi_servers(1, static=static) as (url,):
+        yield url
