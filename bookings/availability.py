@@ -119,15 +119,17 @@ def check_equipment_stock(equipment: dict, start: datetime, end: datetime, *, ex
             )
 
 
-def free_slots(space: Space, day: date, *, now: datetime | None = None) -> list[Slot]:
-    """The whole hours of ``day`` a new one-hour booking of ``space`` could start at."""
+def free_slots(space: Space, day: date, *, now: datetime | None = None, exclude: Booking | None = None) -> list[Slot]:
+    """The whole hours of ``day`` a new one-hour booking of ``space`` could start at.
+
+    ``exclude``: a booking being rescheduled, whose own time counts as free.
+    """
     now = now or timezone.now()
     opens, closes = opening_hours(day)
-    taken = list(
-        Booking.objects.filter(
-            space=space, state__in=ACTIVE_STATES, start__lt=closes, occupied_until__gt=opens
-        ).values_list("start", "occupied_until")
-    )
+    bookings = Booking.objects.filter(space=space, state__in=ACTIVE_STATES, start__lt=closes, occupied_until__gt=opens)
+    if exclude is not None:
+        bookings = bookings.exclude(pk=exclude.pk)
+    taken = list(bookings.values_list("start", "occupied_until"))
     taken += list(CalendarBlock.objects.filter(space=space, start__lt=closes, end__gt=opens).values_list("start", "end"))
     slots = []
     start = opens

@@ -32,3 +32,19 @@ class StaleBooking(BookingError):
 
 class TransitionRefused(BookingError):
     """The state machine does not allow this change now."""
+
+
+class BatchRefused(BookingError):
+    """Some bookings of a batch were refused, so none was changed. ``refusals``: (reference, reason) pairs."""
+
+    def __init__(self, refusals: list[tuple[str, str]], total: int):
+        listed = "; ".join(f"{reference}: {reason}" for reference, reason in refusals)
+        super().__init__(f"Nothing was changed. {len(refusals)} of {total} cannot be changed — {listed}")
+        self.refusals = refusals
+
+
+def error_text(error) -> str:
+    """What to tell the person about a refused operation (a BookingError or a ValidationError)."""
+    if isinstance(error, BookingError):
+        return error.message
+    return " ".join(error.messages)

@@ -113,14 +113,13 @@ class BookingForm(forms.Form):
 
 
 class BookingEditForm(BookingForm):
-    """Editing reschedules, changes equipment and the client's details; promo and source stay as booked."""
+    """Editing reschedules, changes equipment, the source and the client's details; the promo code stays as booked."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["promo_code"]
-        del self.fields["source"]
 
     @classmethod
     def initial_for(cls, booking) -> dict:
@@ -136,6 +135,7 @@ class BookingEditForm(BookingForm):
             "special_requirements": booking.special_requirements,
             "notes": booking.notes,
             "internal_notes": booking.internal_notes,
+            "source": booking.source,
             "version": booking.version,
         }
         for line in booking.equipment_lines.all():

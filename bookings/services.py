@@ -15,7 +15,15 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from .availability import check_equipment_stock, find_conflict, nearest_free_slots, validate_booking_time
-from .errors import BookingConflict, StaleBooking, TransitionRefused, local_range
+from .errors import (
+    BatchRefused,
+    BookingConflict,
+    BookingError,
+    StaleBooking,
+    TransitionRefused,
+    error_text,
+    local_range,
+)
 from .models import (
     FIRM_STATES,
     ActorKind,
@@ -260,7 +268,7 @@ def _lock_current(booking: Booking, version: int | None) -> Booking:
     return current
 
 
-EDITABLE_FIELDS = {"client_name", "client_email", "special_requirements", "notes", "internal_notes"}
+EDITABLE_FIELDS = {"client_name", "client_email", "special_requirements", "notes", "internal_notes", "source"}
 
 
 def booking_update(
@@ -290,6 +298,8 @@ def booking_update(
             setattr(current, name, details[name])
         if "client_name" in changed and not current.client_name.strip():
             raise ValidationError({"client_name": "Enter the client's name."})
+        if "source" in changed and current.source not in BookingSource.values:
+            raise ValidationError({"source": "Unknown source."})
 
         if client_phone is not None:
             try:
@@ -327,12 +337,12 @@ def booking_update(
             current.occupied_until = new_end + new_space.cleanup
             current.base_price, current.equipment_price = price.base_price, price.equipment_price
             current.discount, current.total_price = price.discount, price.total_price
-            if equipment_changed:
-                current.equipment_lines.all().delete()
-                BookingEquipment.objects.bulk_create(
-                    BookingEquipment(booking=current, equipment=item, quantity=quantity, price=price.lines[item])
-                    for item, quantity in new_equipment.items()
-                )
+            # Lines are priced by the hour too, so a new time re-prices them as well.
+            current.equipment_lines.all().delete()
+            BookingEquipment.objects.bulk_create(
+                BookingEquipment(booking=current, equipment=item, quantity=quantity, price=price.lines[item])
+                for item, quantity in new_equipment.items()
+            )
             changed |= {"space", "start", "end", "total_price"} if rescheduled else {"equipment", "total_price"}
 
         if not changed:
@@ -408,3 +418,39 @@ def booking_transition(*, booking: Booking, to: str, by, reason: str = "", versi
         )
         _send_on_commit(booking_state_changed, booking=current, from_state=from_state, to_state=to, by=by, reason=reason)
     return current
+
+
+BATCH_ACTIONS = {"confirm", "cancel", "paid"}
+
+
+def booking_batch(*, bookings, action: str, by, reason: str = "") -> None:
+    """Confirm, cancel or mark paid every booking in ``bookings``, all or nothing.
+
+    If any booking is refused, BatchRefused lists each refusal with its reason and nothing is changed.
+    """
+    if action not in BATCH_ACTIONS:
+        raise ValueError(f"Unknown batch action {action!r}")
+    bookings = list(bookings)
+    refusals = []
+    with transaction.atomic():
+        for booking in bookings:
+            try:
+                # A savepoint per booking: a refusal must not poison the rest of the transaction.
+                with transaction.atomic():
+                    if action == "paid":
+                        booking_set_payment(booking=booking, status=PaymentStatus.PAID, by=by)
+                    else:
+                        to = BookingState.CONFIRMED if action == "confirm" else BookingState.CANCELLED
+                        booking_transition(booking=booking, to=to, by=by, reason=reason)
+            except (BookingError, ValidationError) as error:
+                refusals.append((booking.reference, error_text(error)))
+        if refusals:
+            raise BatchRefused(refusals, total=len(bookings))
+
+
+def client_update(*, client: Client, by, notes: str, do_not_book: bool) -> Client:
+    """Staff's notes on a client and the "do not book" flag."""
+    client.notes = notes
+    client.do_not_book = do_not_book
+    client.save(update_fields=["notes", "do_not_book", "updated_at"])
+    return client

@@ -12,7 +12,6 @@ from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +26,7 @@ from employees.access import log_denial, staff_required
 from . import reports, services
 from .access import get_booking_for, get_client_for, visible_bookings, visible_clients, visible_spaces
 from .availability import free_slots, longest_stay
-from .errors import BookingConflict, BookingError
+from .errors import BatchRefused, BookingConflict, BookingError, error_text
 from .forms import (
     PAGE_SIZES,
     BatchForm,
@@ -62,12 +61,6 @@ def _back(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return default
-
-
-def _error_text(error) -> str:
-    if isinstance(error, BookingError):
-        return error.message
-    return " ".join(error.messages)
 
 
 def _conflict_text(error: BookingConflict) -> str:
@@ -173,29 +166,6 @@ def booking_export(request):
     return response
 
 
-class _BatchRefused(Exception):
-    def __init__(self, refusals):
-        super().__init__("batch refused")
-        self.refusals = refusals
-
-
-def _apply_batch(bookings, *, action: str, reason: str, by) -> None:
-    """Apply ``action`` to every booking in one transaction; if any is refused, none is changed."""
-    with transaction.atomic():
-        refusals = []
-        for booking in bookings:
-            try:
-                if action == "paid":
-                    services.booking_set_payment(booking=booking, status=PaymentStatus.PAID, by=by)
-                else:
-                    to = BookingState.CONFIRMED if action == "confirm" else BookingState.CANCELLED
-                    services.booking_transition(booking=booking, to=to, by=by, reason=reason)
-            except (BookingError, ValidationError) as error:
-                refusals.append((booking.reference, _error_text(error)))
-        if refusals:
-            raise _BatchRefused(refusals)
-
-
 @staff_required
 @require_POST
 def booking_batch(request):
@@ -213,11 +183,9 @@ def booking_batch(request):
         return redirect(back)
     action = form.cleaned_data["action"]
     try:
-        _apply_batch(bookings, action=action, reason=form.cleaned_data["reason"], by=request.user)
-    except _BatchRefused as refused:
-        listed = "; ".join(f"{reference}: {reason}" for reference, reason in refused.refusals)
-        messages.error(request, f"Nothing was changed. {len(refused.refusals)} of {len(bookings)} "
-                                f"cannot be changed — {listed}")
+        services.booking_batch(bookings=bookings, action=action, reason=form.cleaned_data["reason"], by=request.user)
+    except BatchRefused as refused:
+        messages.error(request, refused.message)
     else:
         done = {"confirm": "confirmed", "cancel": "cancelled", "paid": "marked paid"}[action]
         noun = "booking" if len(bookings) == 1 else "bookings"
@@ -243,7 +211,7 @@ def _preview(data, spaces, *, booking=None) -> dict:
     start_hour, hours = _int(data.get("start_time")), _int(data.get("hours"))
     context.update(space=space, day=day, start_hour=start_hour)
     if space and day:
-        slots = free_slots(space, day)
+        slots = free_slots(space, day, exclude=booking)
         context["slots"] = slots
         if start_hour is not None:
             start = datetime.combine(day, time(start_hour), tzinfo=timezone.get_current_timezone())
@@ -346,7 +314,7 @@ def booking_edit(request, pk):
                     start=data["start"], end=data["end"], equipment=data["equipment"],
                     client_phone=data["client_phone"], client_name=data["client_name"],
                     client_email=data["client_email"], special_requirements=data["special_requirements"],
-                    notes=data["notes"], internal_notes=data["internal_notes"],
+                    notes=data["notes"], internal_notes=data["internal_notes"], source=data["source"],
                 )
             except BookingConflict as error:
                 form.add_error(None, _conflict_text(error))
@@ -430,7 +398,7 @@ def booking_transition(request, pk):
         services.booking_transition(booking=booking, to=to, by=request.user, reason=form.cleaned_data["reason"],
                                     version=form.cleaned_data["version"])
     except (BookingError, ValidationError) as error:
-        messages.error(request, f"{booking.reference} was not changed: {_error_text(error)}")
+        messages.error(request, f"{booking.reference} was not changed: {error_text(error)}")
     else:
         messages.success(request, f"{booking.reference} is now {BookingState(to).label.lower()}.")
     return redirect(_back(request, booking.get_absolute_url()))
@@ -448,7 +416,7 @@ def booking_payment(request, pk):
         services.booking_set_payment(booking=booking, status=form.cleaned_data["payment_status"], by=request.user,
                                      version=form.cleaned_data["version"])
     except (BookingError, ValidationError) as error:
-        messages.error(request, f"{booking.reference} was not changed: {_error_text(error)}")
+        messages.error(request, f"{booking.reference} was not changed: {error_text(error)}")
     else:
         label = PaymentStatus(form.cleaned_data["payment_status"]).label.lower()
         messages.success(request, f"Payment of {booking.reference}: {label}.")
@@ -467,7 +435,7 @@ def booking_notes(request, pk):
         services.booking_update(booking=booking, version=form.cleaned_data["version"], by=request.user,
                                 internal_notes=form.cleaned_data["internal_notes"])
     except (BookingError, ValidationError) as error:
-        messages.error(request, f"Internal notes not saved: {_error_text(error)}")
+        messages.error(request, f"Internal notes not saved: {error_text(error)}")
     else:
         messages.success(request, "Internal notes saved.")
     return redirect(booking)
@@ -526,9 +494,8 @@ def client_update(request, pk):
     client = get_client_for(request, pk)
     form = ClientForm(request.POST)
     if form.is_valid():
-        client.notes = form.cleaned_data["notes"]
-        client.do_not_book = form.cleaned_data["do_not_book"]
-        client.save(update_fields=["notes", "do_not_book", "updated_at"])
+        services.client_update(client=client, by=request.user, notes=form.cleaned_data["notes"],
+                               do_not_book=form.cleaned_data["do_not_book"])
         flag = " Flagged “do not book”." if client.do_not_book else ""
         messages.success(request, f"{client.name}: card saved.{flag}")
     else:

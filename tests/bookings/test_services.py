@@ -218,3 +218,44 @@ class TestEvents:
         with django_capture_on_commit_callbacks() as callbacks, pytest.raises(BookingConflict):
             book(space, studio_time(2, 11))
         assert callbacks == []
+
+
+class TestRescheduleDetails:
+    def test_a_longer_booking_reprices_its_equipment_lines(self, space, admin):
+        flash = EquipmentFactory(name="Flash", price=Decimal("300.00"))
+        booking = book(space, studio_time(2, 10), hours=2, equipment={flash: 1})
+        moved = booking_update(booking=booking, version=booking.version, by=admin, start=studio_time(2, 10),
+                               end=studio_time(2, 14))
+        line = moved.equipment_lines.get()
+        assert line.price == moved.equipment_price == Decimal("1200.00")
+
+    def test_the_source_can_be_corrected(self, space, admin):
+        booking = book(space, studio_time(2, 10))
+        changed = booking_update(booking=booking, version=booking.version, by=admin, source="walk_in")
+        assert changed.source == "walk_in"
+        with pytest.raises(ValidationError, match="Unknown source"):
+            booking_update(booking=changed, version=changed.version, by=admin, source="pigeon")
+
+    def test_the_booking_being_moved_does_not_block_its_own_hours(self, space):
+        from bookings.availability import free_slots
+
+        booking = book(space, studio_time(2, 10))
+        day = studio_time(2).date()
+        assert "10:00" not in [s.label for s in free_slots(space, day)]
+        assert "10:00" in [s.label for s in free_slots(space, day, exclude=booking)]
+
+
+class TestBatch:
+    def test_all_or_nothing(self, space, admin):
+        from bookings.errors import BatchRefused
+        from bookings.services import booking_batch
+
+        first = BookingFactory(space=space, start=studio_time(2, 10))
+        clash = BookingFactory(space=space, start=studio_time(2, 11))
+        with pytest.raises(BatchRefused) as refused:
+            booking_batch(bookings=[first, clash], action="confirm", by=admin)
+        assert [reference for reference, _ in refused.value.refusals] == [clash.reference]
+        assert Booking.objects.filter(state=BookingState.CONFIRMED).count() == 0
+        booking_batch(bookings=[first], action="paid", by=admin)
+        first.refresh_from_db()
+        assert first.payment_status == PaymentStatus.PAID

@@ -44,7 +44,7 @@ class TestCard:
         client.post(f"/bookings/{booking.pk}/edit/", {
             "space": "white", "date": studio_time(2, 0).date().isoformat(), "start_time": 14, "hours": 2,
             "client_name": "Irina Petrova", "client_phone": "+7 916 765-43-21", "client_email": "irina@example.com",
-            "special_requirements": "", "notes": "", "internal_notes": "", "version": booking.version,
+            "special_requirements": "", "notes": "", "internal_notes": "", "source": "phone", "version": booking.version,
         })
         history = client.get(f"/bookings/{booking.pk}/").context["history"]
         kinds = [event["kind"] for event in history]

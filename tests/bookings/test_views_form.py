@@ -144,7 +144,7 @@ class TestEdit:
                               client_name="Irina Petrova", client_phone="+79161234567", by=admin)
 
     def edit_data(self, booking, **changes):
-        return {key: value for key, value in form_data(**changes).items() if key not in ("promo_code", "source")} | {
+        return {key: value for key, value in form_data(**changes).items() if key != "promo_code"} | {
             "version": changes.get("version", booking.version)}
 
     def test_the_form_is_filled_with_the_booking(self, client, admin, booking):
