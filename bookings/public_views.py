@@ -150,6 +150,18 @@ def _int(value) -> int | None:
         return None
 
 
+def _error_summary(*forms) -> list[dict]:
+    """Every error of the booking form, for a list at its top (a phone shows the top after a reload)."""
+    summary = []
+    for form in forms:
+        for name, errors in form.errors.items():
+            field = form.fields.get(name)
+            visible = field is not None and not field.widget.is_hidden
+            summary += [{"label": field.label if visible else "", "anchor": f"id_{name}" if visible else "",
+                         "message": message} for message in errors]
+    return summary
+
+
 @require_http_methods(["GET", "POST"])
 def book(request):
     if request.method == "GET":
@@ -179,6 +191,7 @@ def book(request):
         context["picked_alternative"] = alternative
         return render(request, "public/book.html", context)
     if not (choice_ok and details.is_valid()):
+        context["error_summary"] = _error_summary(choice, details)
         return render(request, "public/book.html", context, status=400)
     try:
         check_rate(request, "booking_phone", value=phone_index(details.cleaned_data["client_phone"]))
@@ -200,6 +213,7 @@ def book(request):
         return _too_many(request, "public/book.html", context, error)
     except ValidationError as error:
         add_service_errors(dict.fromkeys(choice.fields, choice) | dict.fromkeys(details.fields, details), error, choice)
+        context["error_summary"] = _error_summary(choice, details)
         return render(request, "public/book.html", context, status=400)
     except BookingConflict as error:
         context["conflict"] = error
@@ -214,17 +228,17 @@ def book(request):
 def book_quote(request):
     """The price and the length choices for what the booking form holds now (an HTMX partial)."""
     data = request.GET.copy()
-    # The length choices follow the chosen start, so they come back with every price (out of band).
-    context = {"oob_hours": True, "cancel_hours": settings.GUEST_CANCELLATION_HOURS}
+    # A new start time brings its own length choices (out of band); other changes leave the select alone.
+    context = {"oob_hours": "slot" in data, "cancel_hours": settings.GUEST_CANCELLATION_HOURS}
     query = SlotQueryForm(data)
     if query.is_valid():
         context.update(_slot_context(query.cleaned_data["space"], query.cleaned_data["date"],
                                      data.get("start"), _int(data.get("hours"))))
         chosen = context["chosen"]
         if chosen and (_int(data.get("hours")) or 1) > chosen["max_hours"]:
-            # A start with less free time after it: offer its longest stay instead of a refusal.
+            # Less free time after this start: offer its longest stay instead of a refusal.
             data["hours"] = str(chosen["max_hours"])
-            context["too_long"] = False
+            context.update(too_long=False, oob_hours=True)
     choice = SlotChoiceForm(data, equipment=active_equipment())
     choice.is_valid()
     context.update(choice=choice, price=_price(choice))
