@@ -20,7 +20,7 @@ from bookings.access import visible_bookings
 from employees.models import EmployeeStatus
 
 from .presence import BEAT_SECONDS, Presence
-from .services import GROUP, visible_card
+from .services import board_group, visible_card
 from .views import render_card
 
 log = logging.getLogger("studio.kanban")
@@ -53,18 +53,19 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
+        self.group = board_group()
         self.presence = Presence(user.pk)
-        await self.channel_layer.group_add(GROUP, self.channel_name)
+        await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
-        await self.channel_layer.group_send(GROUP, self._presence_message("presence.join"))
+        await self.channel_layer.group_send(self.group, self._presence_message("presence.join"))
         self.beat = asyncio.ensure_future(self._beat())
 
     async def disconnect(self, code):
         if not getattr(self, "joined", False):
             return
         self.beat.cancel()
-        await self.channel_layer.group_send(GROUP, {"type": "presence.leave", "channel": self.channel_name})
-        await self.channel_layer.group_discard(GROUP, self.channel_name)
+        await self.channel_layer.group_send(self.group, {"type": "presence.leave", "channel": self.channel_name})
+        await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         # The board only listens; moves go through HTTP so they share the forms' checks.
@@ -130,7 +131,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         try:
             while True:
                 await asyncio.sleep(BEAT_SECONDS)
-                await self.channel_layer.group_send(GROUP, self._presence_message("presence.beat"))
+                await self.channel_layer.group_send(self.group, self._presence_message("presence.beat"))
                 if self.presence.forget_silent():
                     await self._send_presence()
         except asyncio.CancelledError:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +24,11 @@ from .models import CardPosition
 
 log = logging.getLogger("studio.kanban")
 
-GROUP = "kanban"
+
+def board_group() -> str:
+    """The channel-layer group of every open board (a setting so that test runs sharing Redis stay apart)."""
+    return getattr(settings, "KANBAN_GROUP", "kanban")
+
 # The longest date range one board shows: keeps a careless filter from loading a year of bookings.
 MAX_RANGE_DAYS = 62
 DEFAULT_RANGE_DAYS = 7
@@ -158,6 +163,6 @@ def broadcast(message: dict) -> None:
     try:
         layer = get_channel_layer()
         if layer is not None:
-            async_to_sync(layer.group_send)(GROUP, message)
+            async_to_sync(layer.group_send)(board_group(), message)
     except Exception:
         log.exception("kanban broadcast failed: %s", message.get("type"))

@@ -1,6 +1,8 @@
 import asyncio
 import json
+import uuid
 
+import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -8,6 +10,12 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from studio_crm.asgi import application
 from tests.signing_in import mark_verified
+
+
+@pytest.fixture(autouse=True)
+def own_board_group(settings):
+    """Each test's boards talk in a group of their own: test runs may share one Redis."""
+    settings.KANBAN_GROUP = f"kanban-test-{uuid.uuid4().hex}"
 
 
 def signed_in_cookie(user, *, verified=True) -> str:

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -46,10 +47,11 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) ->
 
 @contextmanager
 def asgi_servers(count: int = 1, *, static: bool = False):
-    """Start ``count`` daphne processes of ``studio_crm.asgi:application`` on free loopback ports, side by
+    """Start ``count`` daphne processes of ``studio_crm.asgi:application`` (tests/kanban/asgi_app.py) on free loopback ports, side by
     side; yields their base URLs. ``static`` also serves /static/ (for a browser), as runserver does."""
-    app = "tests.kanban.asgi_static:application" if static else "studio_crm.asgi:application"
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "DEBUG": "true", "PYTHONUNBUFFERED": "1"}
+    app = "tests.kanban.asgi_app:" + ("with_static" if static else "application")
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "DEBUG": "true", "PYTHONUNBUFFERED": "1",
+           "KANBAN_TEST_GROUP": f"kanban-test-{uuid.uuid4().hex}"}
     started = []
     try:
         for _ in range(count):
