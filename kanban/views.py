@@ -38,7 +38,6 @@ def board(request):
         "filters": filters,
         "max_range_days": MAX_RANGE_DAYS,
         "board_url": request.get_full_path(),
-        "card_count": sum(column.count for column in columns if column.state not in ("cancelled", "no_show")),
     }
     template = "kanban/board.html#board" if request.htmx else "kanban/board.html"
     return render(request, template, context)
