@@ -29,6 +29,15 @@ def hall(studio):
     return studio["white"]
 
 
+def wait_for_htmx(page, selector: str) -> None:
+    """Wait until htmx has wired up freshly swapped-in ``selector`` (it does so just after the swap)."""
+    page.wait_for_function(
+        "selector => { const el = document.querySelector(selector);"
+        " return !!(el && el['htmx-internal-data'] && el['htmx-internal-data'].initHash); }",
+        arg=selector,
+    )
+
+
 def test_a_guest_books_from_a_phone_and_the_slot_is_gone_for_the_next(new_page, hall):
     day = studio_time(1, 10)
     page = new_page(viewport=PHONE)
@@ -37,6 +46,7 @@ def test_a_guest_books_from_a_phone_and_the_slot_is_gone_for_the_next(new_page, 
     page.fill("#id_date", f"{day:%Y-%m-%d}")
     page.locator("#id_date").dispatch_event("change")
     page.get_by_text(f"White Hall · {day:%A} {day.day} {day:%B}").wait_for()
+    wait_for_htmx(page, "fieldset.slot-grid")
     page.locator(".slot", has_text="10:00").click()
     page.get_by_text("From 10:00 the hall is free").wait_for()
     page.select_option("#id_hours", "2")
