@@ -30,9 +30,12 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
+    """Mark the browser tests and run them last: Playwright's sync API leaves an event loop on the main
+    thread for the rest of the session, which async tests (websocket consumers) cannot share."""
+    browser_tests = [item for item in items if "tests/browser/" in str(item.fspath)]
+    for item in browser_tests:
+        item.add_marker(pytest.mark.browser)
+    items[:] = [item for item in items if item not in browser_tests] + browser_tests
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """A demo studio that makes every page look alive. Safe to run again: it adds only what is missing."""
 
 import random
+from base64 import b32encode
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -26,6 +27,7 @@ from bookings.models import (
 from bookings.pii import blind_index
 from bookings.pricing import quote
 from bookings.references import new_reference
+from employees.mfa import DEMO_TOTP_KEY, mfa_enroll_demo
 from employees.models import Employee, Role
 
 DEMO_PASSWORD = "studio-demo-2026"
@@ -70,7 +72,7 @@ class Command(BaseCommand):
         spaces = self.spaces()
         equipment = self.equipment()
         self.promo_codes()
-        staff = self.employees(spaces)
+        staff, totp_key = self.employees(spaces)
         if Booking.objects.exists():
             self.stdout.write("Bookings already exist; leaving them as they are.")
         else:
@@ -79,8 +81,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {count} bookings across the last and next 30 days.")
         self.stdout.write(self.style.SUCCESS(
             f"\nDemo studio ready. Sign in at http://127.0.0.1:8000/login/ as owner / {DEMO_PASSWORD}\n"
-            "Owners and admins set up a second factor (any authenticator app) at their first sign-in.\n"
-            f"Other demo staff: admin, maria, pavel (same password)."
+            f"Two-step code: add the demo key {totp_key} to any authenticator app (or run "
+            f"`oathtool --totp -b {totp_key}`); owner and admin share it.\n"
+            "Other demo staff: admin, maria, pavel (same password)."
         ))
 
     def spaces(self) -> dict[str, Space]:
@@ -111,8 +114,9 @@ class Command(BaseCommand):
                       "usage_limit": 50},
         )
 
-    def employees(self, spaces) -> list[Employee]:
-        staff = []
+    def employees(self, spaces) -> tuple[list[Employee], str]:
+        """The demo staff; owners and admins get the demo authenticator when first created."""
+        staff, totp_key = [], b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
         for username, full_name, role, space_slugs in EMPLOYEES:
             employee, created = Employee.objects.get_or_create(
                 username=username,
@@ -124,8 +128,10 @@ class Command(BaseCommand):
                 employee.save()
                 if space_slugs:
                     assign_spaces(employee, [spaces[slug] for slug in space_slugs])
+                if employee.mfa_required:
+                    mfa_enroll_demo(employee)
             staff.append(employee)
-        return staff
+        return staff, totp_key
 
     def clients(self, rng) -> list[Client]:
         clients = []

@@ -1,0 +1,45 @@
+import io
+import re
+from base64 import b32decode
+
+import pytest
+from django.core.management import call_command
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from bookings.models import Booking, BookingState, Space
+from employees.models import Employee
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_studio_is_alive_and_seeding_twice_adds_nothing():
+    output = seed()
+    assert "owner / studio-demo-2026" in output
+    assert Space.objects.count() == 3
+    assert set(Employee.objects.values_list("username", flat=True)) == {"owner", "admin", "maria", "pavel"}
+    bookings = Booking.objects.count()
+    assert 200 <= bookings <= 600
+    states = set(Booking.objects.values_list("state", flat=True))
+    assert states >= {s for s in BookingState.values if s != BookingState.IN_PROGRESS}
+    owner = Employee.objects.get(username="owner")
+    assert TOTPDevice.objects.get(user=owner).confirmed
+    assert owner.check_password("studio-demo-2026")
+
+    seed()
+    assert Booking.objects.count() == bookings
+    assert Employee.objects.count() == 4
+
+
+def test_the_demo_owner_signs_in_with_the_printed_key(client):
+    key = re.search(r"demo key ([A-Z2-7]+)", seed()).group(1)
+    code = TOTP(b32decode(key)).token()
+    response = client.post("/login/", {"username": "owner", "password": "studio-demo-2026"}, follow=True)
+    response = client.post(response.redirect_chain[-1][0], {"code": f"{code:06d}"}, follow=True)
+    assert response.redirect_chain[-1][0].startswith("/dashboard/")
