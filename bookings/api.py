@@ -1,7 +1,7 @@
 """The public JSON API for the studio's website, mounted at /api/v1/.
 
 Every error has one shape: ``{"error": {"code": ..., "message": ..., "fields"?: {camelCaseField: [messages]},
-"conflict"?: {start, end}, "alternatives"?: [slots]}}``, and an unexpected failure is a 500 in that shape
+"conflict"?: {kind, start, end}, "alternatives"?: [slots]}}``, and an unexpected failure is a 500 in that shape
 without details (the exception is logged). Bookings go through ``services.booking_create`` like every
 other booking; POST /bookings honours ``Idempotency-Key`` (see bookings/idempotency.py).
 """
@@ -337,7 +337,8 @@ def _create(request, body: bytes) -> Answer:
     except BookingConflict as error:
         conflict = None
         if error.start and error.end:
-            conflict = {"start": timezone.localtime(error.start).isoformat(), "end": timezone.localtime(error.end).isoformat()}
+            conflict = {"kind": error.kind, "start": timezone.localtime(error.start).isoformat(),
+                        "end": timezone.localtime(error.end).isoformat()}
         return ApiError(409, "conflict", error.message, conflict=conflict,
                         alternatives=[_slot_json(slot) for slot in error.alternatives]).answer
     return Answer(201, booking_json(booking), {"Location": f"/api/v1/bookings/{booking.reference}"})

@@ -1,17 +1,24 @@
 """Which whole hours of a space are free, and the rules a booking's time must follow."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.utils import timezone
 
 from .errors import BookingConflict, local_range
 from .models import ACTIVE_STATES, Booking, BookingEquipment, CalendarBlock, Space
 
 HOUR = timedelta(hours=1)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC. Python adds and compares aware datetimes of one zone on the wall clock, which
+    is wrong across a daylight-saving change; in UTC an hour is always an hour."""
+    if timezone.is_naive(moment):
+        raise ValueError("Booking times must be timezone-aware.")
+    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,7 @@ def opening_hours(day: date) -> tuple[datetime, datetime]:
 def validate_booking_time(start: datetime, end: datetime, *, now: datetime | None = None) -> None:
     """Raise a ValidationError (keyed by field) unless start–end is a bookable time."""
     now = now or timezone.now()
-    if timezone.is_naive(start) or timezone.is_naive(end):
-        raise ValueError("Booking times must be timezone-aware.")
+    start, end = as_utc(start), as_utc(end)
     local_start, local_end = timezone.localtime(start), timezone.localtime(end)
     if (local_start.minute, local_start.second, local_start.microsecond) != (0, 0, 0):
         raise ValidationError({"start": "Bookings start on the hour, e.g. 10:00 (not 10:30)."}, code="whole_hours")
@@ -93,13 +99,21 @@ def find_conflict(space: Space, start: datetime, end: datetime, *, exclude=None,
     if block is not None:
         raise BookingConflict(
             f"{space.name} is closed {local_range(block.start, block.end)} ({block.get_kind_display().lower()}).",
+            kind="closed",
             start=block.start,
             end=block.end,
         )
 
 
+def peak_use(lines: list[tuple[datetime, datetime, int]], start: datetime, end: datetime) -> int:
+    """The most units out at any one moment of [start, end), given (start, end, quantity) loans."""
+    # Use only rises when a loan begins, so the peak is at ``start`` or at one of those beginnings.
+    moments = [start, *(s for s, _e, _q in lines if start < s < end)]
+    return max(sum(q for s, e, q in lines if s <= moment < e) for moment in moments)
+
+
 def check_equipment_stock(equipment: dict, start: datetime, end: datetime, *, exclude=None) -> None:
-    """Raise BookingConflict if any requested equipment would be out beyond its stock in start–end."""
+    """Raise BookingConflict if any requested equipment would be out beyond its stock at some moment of start–end."""
     if not equipment:
         return
     lines = BookingEquipment.objects.filter(
@@ -110,12 +124,17 @@ def check_equipment_stock(equipment: dict, start: datetime, end: datetime, *, ex
     )
     if exclude is not None:
         lines = lines.exclude(booking=exclude)
-    in_use = dict(lines.values_list("equipment").annotate(total=Sum("quantity")).values_list("equipment", "total"))
+    loans: dict[int, list] = {}
+    for equipment_id, loan_start, loan_end, quantity in lines.values_list(
+        "equipment", "booking__start", "booking__end", "quantity"
+    ):
+        loans.setdefault(equipment_id, []).append((loan_start, loan_end, quantity))
     for item, quantity in equipment.items():
-        free = item.stock - in_use.get(item.pk, 0)
+        free = item.stock - peak_use(loans.get(item.pk, []), start, end)
         if quantity > free:
             raise BookingConflict(
-                f"Only {max(free, 0)} × {item.name} free {local_range(start, end)}.", start=start, end=end
+                f"Only {max(free, 0)} × {item.name} free {local_range(start, end)}.", kind="equipment", start=start,
+                end=end,
             )
 
 
@@ -125,7 +144,7 @@ def free_slots(space: Space, day: date, *, now: datetime | None = None, exclude:
     ``exclude``: a booking being rescheduled, whose own time counts as free.
     """
     now = now or timezone.now()
-    opens, closes = opening_hours(day)
+    opens, closes = (as_utc(moment) for moment in opening_hours(day))
     bookings = Booking.objects.filter(space=space, state__in=ACTIVE_STATES, start__lt=closes, occupied_until__gt=opens)
     if exclude is not None:
         bookings = bookings.exclude(pk=exclude.pk)
@@ -145,6 +164,7 @@ def free_slots(space: Space, day: date, *, now: datetime | None = None, exclude:
 def longest_stay(start: datetime, slots: list[Slot]) -> int:
     """How many consecutive free hours follow ``start`` in ``slots`` (capped by the booking limit)."""
     starts = {slot.start for slot in slots}
+    start = as_utc(start)
     hours = 0
     while start + hours * HOUR in starts and hours < settings.BOOKING_MAX_HOURS:
         hours += 1

@@ -17,10 +17,14 @@ class BookingError(Exception):
 
 
 class BookingConflict(BookingError):
-    """The time is taken: by another booking, a block, or equipment already out on loan."""
+    """The time is taken: by another booking, a block, or equipment already out on loan.
 
-    def __init__(self, message: str, *, start=None, end=None, alternatives=()):
+    ``kind`` says which: "booked" (another booking), "closed" (a calendar block) or "equipment".
+    """
+
+    def __init__(self, message: str, *, kind: str = "booked", start=None, end=None, alternatives=()):
         super().__init__(message)
+        self.kind = kind
         self.start = start
         self.end = end
         self.alternatives = list(alternatives)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .availability import HOUR
+from .availability import HOUR, as_utc
 from .models import ZERO, PromoCode, Space
 
 
@@ -32,6 +32,7 @@ def hourly_rate(space: Space, hour_start: datetime, rates) -> Decimal:
 
 def quote(*, space: Space, start: datetime, end: datetime, equipment: dict | None = None,
           promo: PromoCode | None = None) -> Quote:
+    start, end = as_utc(start), as_utc(end)
     hours = int((end - start) / HOUR)
     rates = list(space.rates.all())
     base = sum((hourly_rate(space, start + i * HOUR, rates) for i in range(hours)), ZERO)

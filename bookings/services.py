@@ -14,7 +14,13 @@ from django.db.models import F
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from .availability import check_equipment_stock, find_conflict, nearest_free_slots, validate_booking_time
+from .availability import (
+    as_utc,
+    check_equipment_stock,
+    find_conflict,
+    nearest_free_slots,
+    validate_booking_time,
+)
 from .errors import (
     BatchRefused,
     BookingConflict,
@@ -179,6 +185,7 @@ def booking_create(
     """
     if not space.is_active:
         raise ValidationError({"space": f"{space.name} is not taking bookings."})
+    start, end = as_utc(start), as_utc(end)
     validate_booking_time(start, end)
     client_name = (client_name or "").strip()
     if not client_name:
@@ -313,7 +320,7 @@ def booking_update(
                 changed |= {"client_phone", "client"}
 
         new_space = space or current.space
-        new_start, new_end = start or current.start, end or current.end
+        new_start, new_end = as_utc(start or current.start), as_utc(end or current.end)
         current_equipment = {line.equipment: line.quantity for line in current.equipment_lines.select_related("equipment")}
         new_equipment = _clean_equipment(equipment) if equipment is not None else current_equipment
         rescheduled = (new_space.pk, new_start, new_end) != (current.space_id, current.start, current.end)
@@ -400,13 +407,13 @@ def booking_transition(*, booking: Booking, to: str, by, reason: str = "", versi
     if to in REASON_REQUIRED and not reason:
         raise ValidationError({"reason": f"Give a reason to mark the booking {BookingState(to).label.lower()}."})
     with transaction.atomic():
-        if to == BookingState.CONFIRMED:
-            _lock_space(booking.space)
+        # Booking row first, then its space: the same order as booking_update, so the two never deadlock.
         current = _lock_current(booking, version)
         refusal = transition_refusal(current, to)
         if refusal:
             raise TransitionRefused(refusal)
         if to == BookingState.CONFIRMED:
+            _lock_space(current.space)
             find_conflict(current.space, current.start, current.end, exclude=current, states=FIRM_STATES)
         from_state = current.state
         getattr(current, TRANSITION_METHODS[to])()

@@ -5,8 +5,10 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+from django_otp.models import Device
 
-from .models import Role
+from .models import EmployeeStatus, Role
 
 log = logging.getLogger("studio.security")
 
@@ -30,6 +32,18 @@ def role_required(*roles: Role):
         return wrapped
 
     return decorator
+
+
+def may_follow_live_updates(user, session) -> bool:
+    """Whether a websocket may stream studio data to ``user``: an active employee whose session passed
+    the second factor with their own device, or who has none and whose role does not require one."""
+    if user is None or not user.is_authenticated or not user.is_active or user.status != EmployeeStatus.ACTIVE:
+        return False
+    device_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+    device = Device.from_persistent_id(device_id) if device_id else None
+    if device is not None and device.user_id == user.pk:
+        return True
+    return not user.mfa_required and not user_has_device(user, confirmed=True)
 
 
 staff_required = role_required(Role.OWNER, Role.ADMIN, Role.MANAGER)

@@ -154,7 +154,8 @@ class TestCreate:
         response = post(client, body())
         error = error_of(response)
         assert response.status_code == 409 and error["code"] == "conflict"
-        assert error["conflict"] == {"start": studio_time(2, 11).isoformat(), "end": studio_time(2, 13).isoformat()}
+        assert error["conflict"] == {"kind": "booked", "start": studio_time(2, 11).isoformat(),
+                                     "end": studio_time(2, 13).isoformat()}
         assert [slot["startTime"] for slot in error["alternatives"]] == ["10:00", "09:00", "13:00"]
         assert Booking.objects.count() == 1
 

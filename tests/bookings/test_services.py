@@ -259,3 +259,14 @@ class TestBatch:
         booking_batch(bookings=[first], action="paid", by=admin)
         first.refresh_from_db()
         assert first.payment_status == PaymentStatus.PAID
+
+
+class TestEquipmentPeak:
+    def test_stock_counts_what_is_out_at_one_moment_not_over_the_whole_stay(self, studio):
+        fog = EquipmentFactory(name="Fog", stock=2)
+        book(studio["white"], studio_time(2, 10), hours=1, equipment={fog: 1})
+        book(studio["loft"], studio_time(2, 12), hours=1, equipment={fog: 1})
+        # 10–13 needs one unit: at every moment at most one other unit is out.
+        book(studio["cyclorama"], studio_time(2, 10), hours=3, equipment={fog: 1})
+        with pytest.raises(BookingConflict, match="Only 0 × Fog"):
+            book(studio["white"], studio_time(2, 12), hours=1, equipment={fog: 1})
