@@ -1,10 +1,11 @@
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Func, Q
 from django.urls import reverse
@@ -15,6 +16,7 @@ from .phones import display_phone
 from .pii import EncryptedTextField
 
 ZERO = Decimal("0.00")
+HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
 class Space(models.Model):
@@ -25,7 +27,8 @@ class Space(models.Model):
     description = models.TextField(blank=True)
     photo = models.ImageField(upload_to="spaces/", blank=True)
     hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)])
-    colour = models.CharField(max_length=7, default="#4f7cac", help_text="Hex colour, e.g. #4f7cac")
+    colour = models.CharField(max_length=7, default="#4f7cac", help_text="Hex colour, e.g. #4f7cac",
+                              validators=[RegexValidator(HEX_COLOUR, "Enter a colour as #rrggbb, e.g. #4f7cac.")])
     capacity = models.PositiveSmallIntegerField(default=10, help_text="People the hall holds")
     cleanup_minutes = models.PositiveSmallIntegerField(
         default=0, help_text="Time kept free after each booking for cleaning and resetting the set."
@@ -42,6 +45,11 @@ class Space(models.Model):
     @property
     def cleanup(self) -> timedelta:
         return timedelta(minutes=self.cleanup_minutes)
+
+    @property
+    def css_colour(self) -> str:
+        """The colour, safe to put in a style attribute (rows from before validation included)."""
+        return self.colour if re.fullmatch(HEX_COLOUR, self.colour or "") else "#8a94a3"
 
 
 class SpaceRate(models.Model):

@@ -59,6 +59,15 @@ TRANSITION_METHODS = {
     BookingState.NO_SHOW: "mark_no_show",
     BookingState.COMPLETED: "complete",
 }
+# What the button that moves a booking to each state says.
+TRANSITION_LABELS = {
+    BookingState.PENDING: "Submit",
+    BookingState.CONFIRMED: "Confirm",
+    BookingState.IN_PROGRESS: "Start session",
+    BookingState.COMPLETED: "Complete",
+    BookingState.CANCELLED: "Cancel booking",
+    BookingState.NO_SHOW: "Mark no-show",
+}
 REASON_REQUIRED = (BookingState.CANCELLED, BookingState.NO_SHOW)
 
 

@@ -5,7 +5,6 @@ hours. A day's rows start at its own opening time, so a day on which the clocks 
 right number of hours, each labelled with its real local time.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
@@ -16,7 +15,6 @@ from bookings.availability import opening_hours
 from bookings.models import ACTIVE_STATES, BookingState, CalendarBlock, Space
 
 HOUR = timedelta(hours=1)
-COLOUR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
 VIEWS = ("day", "week", "month")
 BOOKING_FIELDS = ("id", "reference", "space_id", "start", "end", "state", "client_name", "version")
 SHORT_STATES = {
@@ -28,11 +26,6 @@ SHORT_STATES = {
     BookingState.NO_SHOW: "No-show",
 }
 MOVABLE_STATES = (BookingState.PENDING, BookingState.CONFIRMED)
-
-
-def safe_colour(value: str) -> str:
-    """The space's colour if it is a plain hex colour, else a neutral one (it lands in a style attribute)."""
-    return value if COLOUR.fullmatch(value or "") else "#6b7280"
 
 
 def parse_day(value: str | None) -> date:

@@ -12,23 +12,20 @@ from django.views.decorators.http import require_GET, require_POST
 from bookings.access import get_booking_for, visible_bookings, visible_spaces
 from bookings.errors import BookingError, local_range
 from bookings.models import BookingState, CalendarBlock
-from bookings.services import REASON_REQUIRED, allowed_transitions, booking_transition, booking_update
+from bookings.services import (
+    REASON_REQUIRED,
+    TRANSITION_LABELS,
+    allowed_transitions,
+    booking_transition,
+    booking_update,
+)
 from employees.access import admin_required, staff_required
 
 from .feeds import feed_calendar, feed_spaces
 from .forms import BlockForm, MoveForm, TransitionForm
-from .grid import HOUR, VIEWS, build_month, build_time_grid, calendar_url, parse_day, safe_colour
+from .grid import HOUR, VIEWS, build_month, build_time_grid, calendar_url, parse_day
 from .models import CalendarFeed
 from .services import block_create, block_delete, feed_regenerate
-
-ACTION_LABELS = {
-    BookingState.PENDING: "Submit",
-    BookingState.CONFIRMED: "Confirm",
-    BookingState.IN_PROGRESS: "Start session",
-    BookingState.COMPLETED: "Complete",
-    BookingState.CANCELLED: "Cancel booking",
-    BookingState.NO_SHOW: "Mark no-show",
-}
 
 
 def _calendar_context(request) -> dict:
@@ -37,8 +34,6 @@ def _calendar_context(request) -> dict:
     if not 2000 <= day.year <= 2100:
         day = timezone.localdate()
     spaces = list(visible_spaces(request.user).filter(is_active=True).order_by("name"))
-    for space in spaces:
-        space.css_colour = safe_colour(space.colour)
     slug = request.GET.get("space", "")
     space = next((s for s in spaces if s.slug == slug), None)
     show_cancelled = request.GET.get("cancelled") != "hide"
@@ -116,12 +111,12 @@ def _summary_response(request, booking, *, move_form=None, error="", status=200,
         )
     context = {
         "booking": booking,
-        "space_colour": safe_colour(booking.space.colour),
+        "space_colour": booking.space.css_colour,
         "move_form": move_form,
         "error": error,
         "day_url": _day_url(booking),
         "transitions": [
-            {"to": state.value, "label": ACTION_LABELS[state], "needs_reason": state in REASON_REQUIRED}
+            {"to": state.value, "label": TRANSITION_LABELS[state], "needs_reason": state in REASON_REQUIRED}
             for state in allowed_transitions(booking)
         ],
         "can_move": booking.state in (BookingState.PENDING, BookingState.CONFIRMED),

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from bookings.models import BookingState, PaymentStatus
+from bookings.services import TRANSITION_LABELS
 
 register = template.Library()
 
@@ -124,16 +125,6 @@ def activity_chart(series, width: int = 760, height: int = 230):
         "total_bookings": sum(day.bookings for day in series),
         "total_revenue": sum((day.revenue for day in series), Decimal(0)),
     }
-
-
-TRANSITION_LABELS = {
-    BookingState.PENDING: "Submit",
-    BookingState.CONFIRMED: "Confirm",
-    BookingState.IN_PROGRESS: "Start session",
-    BookingState.COMPLETED: "Complete",
-    BookingState.CANCELLED: "Cancel booking",
-    BookingState.NO_SHOW: "Mark no-show",
-}
 
 
 @register.filter
