@@ -33,7 +33,9 @@
     var detail = event.detail || {};
     var toast = document.createElement("div");
     toast.className = "toast " + (detail.level || "info");
-    toast.dataset.autohide = "";
+    // Errors stay until dismissed: a refusal often lists several bookings and their reasons.
+    if (detail.level === "error") toast.setAttribute("role", "alert");
+    else toast.dataset.autohide = "";
     var text = document.createElement("span");
     text.textContent = detail.message || detail.value || "";
     var close = document.createElement("button");
