@@ -28,6 +28,8 @@ from ninja.openapi.docs import DocsBase
 from ninja.openapi.schema import REF_TEMPLATE
 from pydantic.alias_generators import to_camel
 
+from studio_crm.network import client_ip
+
 from .api_schemas import BookingIn, BookingOut, ErrorOut
 from .availability import free_slots, longest_stay
 from .errors import BookingConflict
@@ -35,7 +37,7 @@ from .idempotency import Answer, IdempotencyError, run_once
 from .models import Booking, BookingSource, Equipment, Space
 from .phones import normalise_phone
 from .public_forms import NOT_FOUND, guest_booking, latest_bookable_day
-from .ratelimits import RateLimited, check_rate, client_ip
+from .ratelimits import RateLimited, check_rate
 from .services import Consent, booking_create, phone_index
 
 logger = logging.getLogger("studio.api")

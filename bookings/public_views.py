@@ -17,6 +17,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from studio_crm.network import client_ip
+
 from .availability import free_slots, longest_stay
 from .errors import BookingConflict, TransitionRefused
 from .models import Booking, BookingSource, BookingState, Space
@@ -34,7 +36,7 @@ from .public_forms import (
     hour_choices,
     latest_bookable_day,
 )
-from .ratelimits import RateLimited, check_rate, client_ip
+from .ratelimits import RateLimited, check_rate
 from .services import Consent, booking_create, booking_transition, phone_index
 
 logger = logging.getLogger("studio.public")

@@ -10,6 +10,8 @@ import logging
 from django.conf import settings
 from django_ratelimit.core import get_usage
 
+from studio_crm.network import client_ip
+
 logger = logging.getLogger("studio.ratelimits")
 
 
@@ -24,10 +26,6 @@ class RateLimited(Exception):
     message = "Too many attempts. Please wait a little and try again."
 
 
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def check_rate(request, scope: str, value: str | None = None) -> None:
     """Count one request in ``scope`` and raise RateLimited once its rate is exceeded.
 
@@ -36,11 +34,8 @@ def check_rate(request, scope: str, value: str | None = None) -> None:
     rate = settings.PUBLIC_RATE_LIMITS.get(scope)
     if not rate:
         return
-    if value is None:
-        key = "ip"
-    else:
-        def key(group, request):
-            return value
+    def key(group, request):
+        return value if value is not None else client_ip(request) or "unknown"
     try:
         usage = get_usage(request, group=f"public:{scope}", key=key, rate=rate, increment=True)
     except Exception:  # the cache is unreachable: let the guest through rather than fail the page

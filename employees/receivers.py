@@ -6,8 +6,10 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from studio_crm.network import client_ip
+
 from .models import Employee, EmployeeStatus, Role, StaffSession
-from .services import client_ip, staff_session_touch
+from .services import staff_session_touch
 
 log = logging.getLogger("studio.security")
 

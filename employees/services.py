@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.access import assign_spaces
+from studio_crm.network import client_ip
 
 from .mfa import mfa_devices_delete
 from .models import Employee, EmployeeStatus, Role, StaffSession
@@ -23,10 +24,6 @@ PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 class EmployeeActionRefused(Exception):
     """An employee operation that the studio's rules do not allow; the message is shown to the user."""
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None if request is not None else None
 
 
 def _session_store():

@@ -218,6 +218,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "employees/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "studio_crm.network.client_ip"
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect directly).
+# Lockouts, rate limits, consent records and the session list all read the address through it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 OTP_TOTP_ISSUER = env_str("STUDIO_NAME", "Studio CRM")
 GUARDIAN_RAISE_403 = False
