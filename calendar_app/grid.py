@@ -6,17 +6,18 @@ right number of hours, each labelled with its real local time.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from bookings.availability import opening_hours
+from bookings.availability import as_utc, opening_hours, validate_booking_time
 from bookings.models import ACTIVE_STATES, BookingState, CalendarBlock, Space
 
 HOUR = timedelta(hours=1)
 VIEWS = ("day", "week", "month")
-BOOKING_FIELDS = ("id", "reference", "space_id", "start", "end", "state", "client_name", "version")
+BOOKING_FIELDS = ("id", "reference", "space_id", "start", "end", "occupied_until", "state", "client_name", "version")
 SHORT_STATES = {
     BookingState.PENDING: "Pend.",
     BookingState.CONFIRMED: "Conf.",
@@ -42,15 +43,7 @@ def week_start(day: date) -> date:
 def day_window(day: date) -> tuple[datetime, datetime]:
     """The day's opening hours as UTC instants."""
     opens, closes = opening_hours(day)
-    return opens.astimezone(UTC), closes.astimezone(UTC)
-
-
-def whole_day(day: date) -> tuple[datetime, datetime]:
-    """Local midnight to local midnight, as UTC instants (23 or 25 hours on a clock-change day)."""
-    zone = timezone.get_current_timezone()
-    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return as_utc(opens), as_utc(closes)
 
 
 def calendar_url(**params) -> str:
@@ -65,9 +58,10 @@ def new_booking_url(space: Space, start: datetime) -> str:
 class Cell:
     row: int
     start: datetime
-    status: str  # free, past, closed, taken
+    status: str  # free, past, closed, taken, buffer (cleanup time), refused (e.g. beyond the booking horizon)
     book_url: str = ""
     line: int = 0  # the CSS grid row line
+    note: str = ""  # why a cell that is neither taken nor past cannot be booked
 
     @property
     def local_start(self) -> datetime:
@@ -86,6 +80,7 @@ class Lane:
     first_of_day: bool = True
     cells: list[Cell] = field(default_factory=list)
     placed: list[tuple[datetime, datetime]] = field(default_factory=list)
+    held: list[tuple[datetime, datetime]] = field(default_factory=list)  # active bookings' occupied time, blocks
 
 
 @dataclass
@@ -153,6 +148,7 @@ class Grid:
     title: str
     prev_day: date
     next_day: date
+    notice: str = ""  # why some open hours cannot be booked (e.g. beyond the booking horizon)
 
     @property
     def header_rows(self) -> int:
@@ -172,8 +168,9 @@ class Grid:
 
 
 def load_bookings(bookings, start: datetime, end: datetime, *, show_cancelled: bool = True):
-    """The bookings drawn between ``start`` and ``end``: one query, only the columns the grid shows."""
-    queryset = bookings.filter(start__lt=end, end__gt=start).exclude(state=BookingState.DRAFT)
+    """The bookings drawn or holding time between ``start`` and ``end`` (a booking's cleanup time may
+    reach into the next day's first hour): one query, only the columns the grid needs."""
+    queryset = bookings.filter(start__lt=end, occupied_until__gt=start).exclude(state=BookingState.DRAFT)
     if not show_cancelled:
         queryset = queryset.filter(state__in=ACTIVE_STATES)
     return list(queryset.only(*BOOKING_FIELDS).order_by("start", "pk"))
@@ -233,37 +230,81 @@ def build_time_grid(
         for obj in rows:
             for d in days:
                 lane = lane_by_key.get((d, obj.space_id))
-                if lane is not None:
-                    item = _place(kind, obj, lane, space_by_pk[obj.space_id], row_count)
-                    if item is not None:
-                        items.append(item)
+                if lane is None:
+                    continue
+                if kind == "block" or obj.state in ACTIVE_STATES:
+                    _hold(lane, obj.start, obj.end if kind == "block" else obj.occupied_until)
+                item = _place(kind, obj, lane, space_by_pk[obj.space_id], row_count)
+                if item is not None:
+                    items.append(item)
 
     first_row = 3 if subheaders else 2
     for item in items:
         item.line = first_row + item.row
     taken = {(item.column, r) for item in items if item.kind == "block" or item.is_active
              for r in range(item.row, item.row + item.span)}
+    refusals: dict[datetime, str] = {}
     for lane in lanes:
         opens, closes = lane.window
         for i in range(row_count):
             start = opens + i * HOUR
+            note = ""
             if start + HOUR > closes:
                 status = "closed"
             elif (lane.column, i) in taken:
                 status = "taken"
             elif start < now:
                 status = "past"
+            elif note := _time_refusal(start, now, refusals):
+                status = "refused"
+            elif _clashes(lane, start):
+                status, note = "buffer", _cleanup_note(lane.space)
             else:
                 status = "free"
             url = new_booking_url(lane.space, start) if status == "free" else ""
-            lane.cells.append(Cell(row=i, start=start, status=status, book_url=url, line=first_row + i))
+            lane.cells.append(Cell(row=i, start=start, status=status, book_url=url, line=first_row + i, note=note))
 
     return Grid(
         view=view, day=day, days=days, spaces=spaces, space=space, lanes=lanes,
         row_labels=[{"label": label, "line": first_row + i} for i, label in enumerate(labels)],
         headers=headers, subheaders=subheaders, items=items, now_line=_now_line(lanes, now, row_count),
         title=_title(view, days), prev_day=prev_day, next_day=next_day,
+        notice=next((note for note in refusals.values() if note), ""),
     )
+
+
+def _hold(lane: Lane, start: datetime, until: datetime) -> None:
+    """Note time ``lane``'s space is held (an active booking with its cleanup, or a block) if it touches the lane."""
+    opens, closes = lane.window
+    if start < closes and until > opens:
+        lane.held.append((start, until))
+
+
+def _time_refusal(start: datetime, now: datetime, cache: dict[datetime, str]) -> str:
+    """Why a one-hour booking may not start at ``start`` by the booking-time rules (e.g. beyond the
+    booking horizon), or "". The same check the booking form runs; one call per hour of the grid."""
+    if start not in cache:
+        try:
+            validate_booking_time(start, start + HOUR, now=now)
+        except ValidationError as error:
+            cache[start] = " ".join(error.messages)
+        else:
+            cache[start] = ""
+    return cache[start]
+
+
+def _cleanup_note(space: Space) -> str:
+    return f"Kept free for cleanup: {space.name} needs {space.cleanup_minutes} min between bookings."
+
+
+def _clashes(lane: Lane, start: datetime) -> bool:
+    """Whether a one-hour booking from ``start`` plus the space's cleanup time would overlap held time.
+
+    The rule of bookings.availability.free_slots and find_conflict, applied to the rows the grid has
+    already fetched, so the grid's query count does not grow with its lanes.
+    """
+    occupied_until = start + HOUR + lane.space.cleanup
+    return any(s < occupied_until and e > start for s, e in lane.held)
 
 
 def _place(kind: str, obj, lane: Lane, space: Space, row_count: int) -> Item | None:

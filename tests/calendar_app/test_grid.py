@@ -1,6 +1,7 @@
 import re
 import zoneinfo
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -8,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bookings.availability import free_slots
 from bookings.models import Booking, BookingState
 from tests.factories import BookingFactory, CalendarBlockFactory, ClientFactory, studio_time
 
@@ -258,3 +260,33 @@ def test_week_across_the_clock_change_places_bookings_at_their_local_time(client
         lanes = {lane.day: lane for lane in grid.lanes}
         assert lanes[date(2030, 3, 30)].cells[0].start.astimezone(zoneinfo.ZoneInfo("UTC")).hour == 8
         assert lanes[date(2030, 3, 31)].cells[0].start.astimezone(zoneinfo.ZoneInfo("UTC")).hour == 7
+
+
+def test_cleanup_time_around_a_booking_is_not_offered(client, owner, studio):
+    white = studio["white"]
+    white.cleanup_minutes = 30
+    white.save()
+    BookingFactory(space=white, start=studio_time(1, 10), end=studio_time(1, 12))
+    client.force_login(owner)
+    day = timezone.localdate() + timedelta(days=1)
+    response = get(client, view="day", date=day.isoformat(), space="white")
+    lane = response.context["grid"].lanes[0]
+    # 09:00 would run into the 10:00 booking with its cleanup; 12:00 is the cleanup after it.
+    assert [cell.status for cell in lane.cells[:5]] == ["buffer", "taken", "taken", "buffer", "free"]
+    # The grid offers exactly the hours the booking form accepts.
+    offered = [cell.start for cell in lane.cells if cell.status == "free"]
+    assert offered == [slot.start for slot in free_slots(white, day)]
+    html = response.content.decode()
+    noon = quote(timezone.localtime(studio_time(1, 12)).isoformat())
+    assert f"start={noon}" not in html and "Cleanup" in html and "needs 30 min between bookings" in html
+
+
+def test_hours_beyond_the_booking_horizon_are_not_offered(client, owner, studio, settings):
+    settings.BOOKING_HORIZON_DAYS = 3
+    client.force_login(owner)
+    near = get(client, view="day", date=(timezone.localdate() + timedelta(days=1)).isoformat(), space="white")
+    assert {cell.status for cell in near.context["grid"].lanes[0].cells} == {"free"}
+    far = get(client, view="day", date=(timezone.localdate() + timedelta(days=5)).isoformat(), space="white")
+    assert {cell.status for cell in far.context["grid"].lanes[0].cells} == {"refused"}
+    assert b"/bookings/new/?" not in far.content
+    assert b"Bookings open 3 days ahead" in far.content
