@@ -24,12 +24,6 @@ class MoveForm(forms.Form):
         self.fields["space"].queryset = spaces
 
 
-class TransitionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    to = forms.CharField(max_length=16)
-    reason = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class BlockForm(forms.Form):
     space = SpaceChoiceField(queryset=None)
     start = forms.DateTimeField(widget=DATETIME_WIDGET, label="From")

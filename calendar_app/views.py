@@ -1,16 +1,16 @@
 import json
-from datetime import UTC
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.access import get_booking_for, visible_bookings, visible_spaces
+from bookings.availability import as_utc
 from bookings.errors import BookingError, local_range
+from bookings.forms import TransitionForm
 from bookings.models import BookingState, CalendarBlock
 from bookings.services import (
     REASON_REQUIRED,
@@ -20,9 +20,10 @@ from bookings.services import (
     booking_update,
 )
 from employees.access import admin_required, staff_required
+from studio_crm.htmx import page_or_partial, safe_next
 
 from .feeds import feed_calendar, feed_spaces
-from .forms import BlockForm, MoveForm, TransitionForm
+from .forms import BlockForm, MoveForm
 from .grid import HOUR, VIEWS, build_month, build_time_grid, calendar_url, parse_day
 from .models import CalendarFeed
 from .services import block_create, block_delete, feed_regenerate
@@ -70,8 +71,9 @@ def _calendar_context(request) -> dict:
 
 def _render_calendar(request, *, block_form=None, status=200):
     context = _calendar_context(request)
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "calendar_app/calendar.html#grid", context, status=status)
+    template = page_or_partial(request, "calendar_app/calendar.html", "grid")
+    if template.endswith("#grid"):  # an htmx swap needs only the grid, not the panels below it
+        return render(request, template, context, status=status)
     if request.user.is_admin_or_owner:
         context["block_form"] = block_form or BlockForm(
             spaces=visible_spaces(request.user).filter(is_active=True),
@@ -88,13 +90,6 @@ def _render_calendar(request, *, block_form=None, status=200):
 @staff_required
 def calendar(request):
     return _render_calendar(request)
-
-
-def _back(request, fallback: str):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(fallback)
 
 
 def _day_url(booking) -> str:
@@ -121,12 +116,11 @@ def _summary_response(request, booking, *, move_form=None, error="", status=200,
         ],
         "can_move": booking.state in (BookingState.PENDING, BookingState.CONFIRMED),
     }
-    if request.htmx:
-        response = render(request, "calendar_app/summary.html#summary", context, status=status)
-        if toast:
-            response["HX-Trigger"] = json.dumps(toast)
-        return response
-    return render(request, "calendar_app/summary.html", context, status=status)
+    response = render(request, page_or_partial(request, "calendar_app/summary.html", "summary"), context,
+                      status=status)
+    if request.htmx and toast:
+        response["HX-Trigger"] = json.dumps(toast)
+    return response
 
 
 @require_GET
@@ -148,7 +142,7 @@ def booking_move(request, pk):
     if not form.is_valid():
         return _summary_response(request, booking, move_form=form, status=400,
                                  toast=_error_toast("Check the new time and space."))
-    start = form.cleaned_data["start"].astimezone(UTC)
+    start = as_utc(form.cleaned_data["start"])
     hours = form.cleaned_data["hours"] or booking.duration_hours
     try:
         moved = booking_update(booking=booking, version=form.cleaned_data["version"], by=request.user,
@@ -222,7 +216,7 @@ def block_remove(request, pk):
         raise Http404("No such block.")
     block_delete(block=block, by=request.user)
     messages.success(request, f"{block.space.name} is open again {local_range(block.start, block.end)}.")
-    return _back(request, calendar_url(view="day", date=timezone.localdate(block.start).isoformat()))
+    return redirect(safe_next(request, calendar_url(view="day", date=timezone.localdate(block.start).isoformat())))
 
 
 @require_POST
@@ -236,7 +230,7 @@ def feed_new(request):
             raise Http404("No such space.")
     feed_regenerate(employee=request.user, space=space)
     messages.success(request, f"New calendar link for {space or 'all your spaces'}. Any older link no longer works.")
-    return _back(request, "/calendar/")
+    return redirect(safe_next(request, "/calendar/"))
 
 
 @require_GET

@@ -97,6 +97,34 @@ def test_refused_transition_is_409_and_leaves_the_booking(client, owner, studio)
     assert booking.state == BookingState.PENDING
 
 
+def test_unknown_target_state_is_a_400_form_error(client, owner, studio):
+    booking = book(studio["white"], 10)
+    client.force_login(owner)
+    response = client.post(f"/calendar/bookings/{booking.pk}/transition/",
+                           {"to": "archived", "version": booking.version}, headers=HTMX)
+    assert response.status_code == 400
+    assert b"Choose what to do with the booking." in response.content
+    booking.refresh_from_db()
+    assert booking.state == BookingState.PENDING and booking.version == 1
+
+
+def test_summary_restored_from_history_is_a_whole_page(client, owner, studio):
+    booking = book(studio["white"], 10)
+    client.force_login(owner)
+    response = client.get(f"/calendar/bookings/{booking.pk}/",
+                          headers={**HTMX, "HX-History-Restore-Request": "true"})
+    assert b"<html" in response.content and booking.reference.encode() in response.content
+
+
+def test_next_pointing_off_site_is_ignored(client, admin, studio):
+    block = CalendarBlockFactory(space=studio["loft"], start=studio_time(3, 10), end=studio_time(3, 12))
+    client.force_login(admin)
+    response = client.post(f"/calendar/blocks/{block.pk}/delete/", {"next": "https://evil.example/calendar/"})
+    assert response.status_code == 302 and response["Location"].startswith("/calendar/?view=day")
+    response = client.post("/calendar/feeds/", {"next": "//evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/calendar/"
+
+
 # --- Rescheduling ------------------------------------------------------------------------------
 
 
