@@ -11,7 +11,6 @@ NAVIGATION = [
     ]),
     ("Studio", [
         ("Employees", "/employees/", "id", {"owner", "admin"}),
-        ("Compliance", "/compliance/", "shield", {"owner"}),
         ("Django admin", "/admin/", "settings", {"owner"}),
     ]),
 ]

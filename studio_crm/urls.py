@@ -25,7 +25,6 @@ urlpatterns = [
     path("", include("bookings.public_urls")),
     path("calendar/", include("calendar_app.urls")),
     path("kanban/", include("kanban.urls")),
-    path("compliance/", include("compliance.urls")),
 ]
 
 if settings.DEBUG:
