@@ -9,8 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import BookingSource, BookingState, Equipment, PaymentStatus
+from .availability import as_utc
+from .dates import BoundedDateField, DateRangeForm, day_bounds
+from .models import BookingSource, BookingState, Client, Equipment, PaymentStatus
 from .phones import normalise_phone
+from .pii import blind_index
 from .services import phone_index, promo_for
 
 # Service errors are keyed by model field; these are the form fields a person sees them on.
@@ -28,6 +31,15 @@ def hour_choices():
     return [(hour, f"{hour:02d}:00") for hour in range(settings.STUDIO_OPENS_AT, min(settings.STUDIO_CLOSES_AT, 24))]
 
 
+def is_bookable_hour(hour) -> bool:
+    """``hour`` is one of the start times the form offers (inside opening hours)."""
+    return hour in {value for value, _label in hour_choices()}
+
+
+def is_bookable_length(hours) -> bool:
+    return hours is not None and settings.BOOKING_MIN_HOURS <= hours <= settings.BOOKING_MAX_HOURS
+
+
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
     """Put a service's ValidationError on the fields it names (or on the form)."""
     if not hasattr(error, "error_dict"):
@@ -40,7 +52,7 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
 
 class BookingForm(forms.Form):
     space = forms.ModelChoiceField(queryset=None, to_field_name="slug", empty_label="Choose a space")
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = BoundedDateField()
     start_time = forms.TypedChoiceField(coerce=int, choices=(), label="Start time")
     hours = forms.IntegerField(initial=2, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     client_name = forms.CharField(max_length=150, label="Client name")
@@ -61,19 +73,34 @@ class BookingForm(forms.Form):
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Internal notes",
         help_text="Staff only; never shown to the guest.",
     )
+    book_anyway = forms.BooleanField(
+        required=False, label="I have checked with the manager — book anyway",
+        help_text="This phone belongs to a client flagged “do not book”.",
+    )
 
     def __init__(self, *args, spaces, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["space"].queryset = spaces.filter(is_active=True)
+        self.fields["space"].queryset = self.space_choices(spaces)
         self.fields["start_time"].choices = [("", "Choose a time"), *hour_choices()]
         self.fields["hours"].widget.attrs.update(min=settings.BOOKING_MIN_HOURS, max=settings.BOOKING_MAX_HOURS)
-        self.equipment_items = list(Equipment.objects.filter(is_active=True))
+        self.equipment_items = list(self.equipment_choices())
         for item in self.equipment_items:
-            self.fields[self.equipment_field(item)] = forms.IntegerField(
-                label=item.name, required=False, min_value=0, max_value=item.stock, initial=0,
-                widget=forms.NumberInput(attrs={"min": 0, "max": item.stock, "inputmode": "numeric"}),
-                help_text=f"{item.get_pricing_display().lower()}; {item.stock} in stock",
-            )
+            self.fields[self.equipment_field(item)] = self.equipment_quantity_field(item)
+        # Shown only once a flagged phone has been entered (or the box was already ticked).
+        self.asks_to_book_anyway = False
+
+    def space_choices(self, spaces):
+        return spaces.filter(is_active=True)
+
+    def equipment_choices(self):
+        return Equipment.objects.filter(is_active=True).order_by("name", "pk")
+
+    def equipment_quantity_field(self, item: Equipment) -> forms.IntegerField:
+        return forms.IntegerField(
+            label=item.name, required=False, min_value=0, max_value=item.stock, initial=0,
+            widget=forms.NumberInput(attrs={"min": 0, "max": item.stock, "inputmode": "numeric"}),
+            help_text=f"{item.get_pricing_display().lower()}; {item.stock} in stock",
+        )
 
     @staticmethod
     def equipment_field(item: Equipment) -> str:
@@ -84,7 +111,7 @@ class BookingForm(forms.Form):
 
     def clean_hours(self):
         hours = self.cleaned_data["hours"]
-        if not settings.BOOKING_MIN_HOURS <= hours <= settings.BOOKING_MAX_HOURS:
+        if not is_bookable_length(hours):
             raise ValidationError(f"A booking lasts {settings.BOOKING_MIN_HOURS} to {settings.BOOKING_MAX_HOURS} hours.")
         return hours
 
@@ -100,15 +127,27 @@ class BookingForm(forms.Form):
                 raise ValidationError(error.messages) from None
         return code
 
+    def phone_needs_check(self, phone: str) -> bool:
+        """Whether a "do not book" flag on ``phone`` must be confirmed (always, for a new booking)."""
+        return True
+
     def clean(self):
         data = super().clean()
         if data.get("date") and data.get("start_time") is not None and data.get("hours"):
             zone = timezone.get_current_timezone()
-            data["start"] = datetime.combine(data["date"], time(data["start_time"]), tzinfo=zone)
+            # The end is counted in UTC: an hour is an hour even on the night the clocks change.
+            data["start"] = as_utc(datetime.combine(data["date"], time(data["start_time"]), tzinfo=zone))
             data["end"] = data["start"] + timedelta(hours=data["hours"])
         data["equipment"] = {
             item: data.get(self.equipment_field(item)) or 0 for item in self.equipment_items
         }
+        phone = data.get("client_phone")
+        if phone and self.phone_needs_check(phone) and flagged_phone(phone):
+            self.asks_to_book_anyway = True
+            if not data.get("book_anyway"):
+                self.add_error("client_phone", ValidationError(
+                    "This phone belongs to a client flagged “do not book”. Check with the manager; "
+                    "to book all the same, tick “book anyway” below.", code="do_not_book"))
         return data
 
 
@@ -117,9 +156,32 @@ class BookingEditForm(BookingForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, booking, **kwargs):
+        self.booking = booking
+        self.booked_equipment = dict(booking.equipment_lines.values_list("equipment", "quantity"))
         super().__init__(*args, **kwargs)
         del self.fields["promo_code"]
+
+    def space_choices(self, spaces):
+        # The booking's own space stays choosable after it stops taking new bookings.
+        return spaces.filter(Q(is_active=True) | Q(pk=self.booking.space_id))
+
+    def equipment_choices(self):
+        return Equipment.objects.filter(Q(is_active=True) | Q(pk__in=self.booked_equipment)).order_by("name", "pk")
+
+    def equipment_quantity_field(self, item: Equipment) -> forms.IntegerField:
+        if item.is_active:
+            return super().equipment_quantity_field(item)
+        # No longer offered: what was booked can be kept or removed, not increased.
+        booked = self.booked_equipment.get(item.pk, 0)
+        return forms.IntegerField(
+            label=item.name, required=False, min_value=0, max_value=booked, initial=0,
+            widget=forms.NumberInput(attrs={"min": 0, "max": booked, "inputmode": "numeric"}),
+            help_text="no longer offered: keep it, or set 0 to remove it",
+        )
+
+    def phone_needs_check(self, phone: str) -> bool:
+        return phone != self.booking.client_phone
 
     @classmethod
     def initial_for(cls, booking) -> dict:
@@ -143,13 +205,11 @@ class BookingEditForm(BookingForm):
         return initial
 
 
-class BookingFilterForm(forms.Form):
+class BookingFilterForm(DateRangeForm):
     """The list's filters, search, sort and page; all optional, all in the URL."""
 
     q = forms.CharField(required=False, label="Search", widget=forms.TextInput(
         attrs={"type": "search", "placeholder": "Reference, client name or phone"}))
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     space = forms.ModelChoiceField(queryset=None, required=False, to_field_name="slug", empty_label="All spaces")
     state = forms.ChoiceField(required=False, choices=[("", "All states"), *BookingState.choices])
     payment = forms.ChoiceField(required=False, choices=[("", "Any payment"), *PaymentStatus.choices])
@@ -163,12 +223,11 @@ class BookingFilterForm(forms.Form):
     def filtered(self, bookings):
         """``bookings`` narrowed by the valid filters; invalid ones are ignored (and shown as errors)."""
         data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
-        zone = timezone.get_current_timezone()
-        if data.get("date_from"):
-            bookings = bookings.filter(start__gte=datetime.combine(data["date_from"], time(0), tzinfo=zone))
-        if data.get("date_to"):
-            until = datetime.combine(data["date_to"] + timedelta(days=1), time(0), tzinfo=zone)
-            bookings = bookings.filter(start__lt=until)
+        if not self.non_field_errors():  # From after To: the dates are ignored (and the error shown)
+            if data.get("date_from"):
+                bookings = bookings.filter(start__gte=day_bounds(data["date_from"], data["date_from"])[0])
+            if data.get("date_to"):
+                bookings = bookings.filter(start__lt=day_bounds(data["date_to"], data["date_to"])[1])
         if data.get("space"):
             bookings = bookings.filter(space=data["space"])
         if data.get("state"):
@@ -190,6 +249,11 @@ class BookingFilterForm(forms.Form):
     @property
     def current_sort(self) -> str:
         return (self.cleaned_data.get("sort") if hasattr(self, "cleaned_data") else "") or "-start"
+
+
+def flagged_phone(phone: str) -> bool:
+    """Whether the (normalised) phone belongs to a client flagged "do not book"."""
+    return Client.objects.filter(phone_index=blind_index(phone), do_not_book=True).exists()
 
 
 def search_query(text: str):

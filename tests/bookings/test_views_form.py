@@ -216,3 +216,177 @@ def test_the_date_field_shows_the_prefilled_date_to_the_browser(client, admin, s
     start = studio_time(4, 15)
     html = client.get("/bookings/new/", {"space": "loft", "start": start.isoformat()}).content.decode()
     assert f'type="date" name="date" value="{start.date().isoformat()}"' in html
+
+
+class TestOutOfRangeValues:
+    """Hand-edited links and query strings are ignored or refused, never a server error."""
+
+    @pytest.mark.parametrize("params", [
+        {"start_time": 25}, {"start_time": -1}, {"start_time": 3}, {"hours": 999999999}, {"hours": 0},
+        {"hours": "99999999999999999999999"}, {"date": "9999-12-31"}, {"date": "0001-01-01"},
+        {"date": "9999-12-31", "start_time": 21, "hours": 12},
+    ])
+    def test_the_preview_ignores_values_the_form_does_not_offer(self, client, admin, space, params):
+        client.force_login(admin)
+        query = {"space": "white", "date": studio_time(2, 0).date().isoformat(), "start_time": 10, "hours": 2} | params
+        response = client.get("/bookings/preview/", query, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        assert "Total</td>" not in response.content.decode()  # no price for a choice the form does not offer
+
+    @pytest.mark.parametrize("query", [
+        "start=9999-12-31T23:00-05:00", "start=0001-01-01T00:00%2B05:00", "start=2026-01-01T03:00",
+        "date=9999-12-31", "date=0001-01-01", "start=2026-06-01T10:00%2B99:00",
+    ])
+    def test_a_prefill_out_of_range_is_ignored(self, client, admin, space, query):
+        client.force_login(admin)
+        response = client.get(f"/bookings/new/?space=white&{query}")
+        assert response.status_code == 200
+        initial = response.context["form"].initial
+        assert initial.get("start_time", 10) in range(9, 22)
+        assert initial.get("date") is None or initial["date"].year < 9999
+
+    def test_a_date_far_ahead_on_the_form_is_a_field_error(self, client, admin, space):
+        client.force_login(admin)
+        data = form_data(hour=21, hours=12) | {"date": "9999-12-31"}
+        response = client.post("/bookings/new/", data)
+        assert response.status_code == 200
+        assert "date" in response.context["form"].errors
+        assert not Booking.objects.exists()
+
+
+class TestReturningClientName:
+    def test_a_manager_is_not_told_the_name_of_another_space_s_client(self, client, manager, studio):
+        stranger = ClientFactory(name="Loft Regular", phone="+79161112233")
+        BookingFactory(space=studio["loft"], client=stranger)
+        client.force_login(manager)
+        html = client.get("/bookings/preview/", {"client_phone": "+7 916 111-22-33"}).content.decode()
+        assert "Loft Regular" not in html and "Returning client" not in html
+
+    def test_a_manager_sees_the_name_of_their_own_space_s_client(self, client, manager, studio):
+        regular = ClientFactory(name="White Regular", phone="+79161112233")
+        BookingFactory(space=studio["white"], client=regular)
+        client.force_login(manager)
+        html = client.get("/bookings/preview/", {"client_phone": "+7 916 111-22-33"}).content.decode()
+        assert "Returning client: White Regular" in html
+
+    def test_a_flag_on_a_client_the_manager_may_not_see_is_still_warned_about_without_name_or_notes(
+            self, client, manager, studio):
+        stranger = ClientFactory(name="Loft Trouble", phone="+79161112233", do_not_book=True,
+                                 notes="Broke a lamp in March")
+        BookingFactory(space=studio["loft"], client=stranger)
+        client.force_login(manager)
+        html = client.get("/bookings/preview/", {"client_phone": "+7 916 111-22-33"}).content.decode()
+        assert "Do not book." in html and "flagged" in html
+        assert "Loft Trouble" not in html and "Broke a lamp" not in html
+
+
+class TestDoNotBookOnSave:
+    @pytest.fixture
+    def flagged(self, studio):
+        return ClientFactory(name="Trouble Maker", phone="+79161234567", do_not_book=True)
+
+    def test_a_flagged_phone_is_refused_until_the_box_is_ticked(self, client, admin, space, flagged):
+        client.force_login(admin)
+        response = client.post("/bookings/new/", form_data())
+        assert response.status_code == 200
+        assert "flagged “do not book”" in " ".join(response.context["form"].errors["client_phone"])
+        assert "book anyway" in response.content.decode()
+        assert not Booking.objects.exists()
+
+    def test_ticking_book_anyway_makes_the_booking(self, client, admin, space, flagged):
+        client.force_login(admin)
+        response = client.post("/bookings/new/", form_data(book_anyway="on"))
+        assert response.status_code == 302
+        assert Booking.objects.get().client == flagged
+
+    def test_an_unflagged_phone_books_without_the_box(self, client, admin, space):
+        client.force_login(admin)
+        response = client.post("/bookings/new/", form_data())
+        assert response.status_code == 302
+        assert "book anyway" not in client.get("/bookings/new/").content.decode()
+
+    def test_changing_a_booking_s_phone_to_a_flagged_one_needs_the_box(self, client, admin, space, flagged):
+        booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+                                 client_name="Irina Petrova", client_phone="+79160000001", by=admin)
+        client.force_login(admin)
+        data = {key: value for key, value in form_data().items() if key != "promo_code"} | {"version": booking.version}
+        refused = client.post(f"/bookings/{booking.pk}/edit/", data)
+        assert "client_phone" in refused.context["form"].errors
+        booking.refresh_from_db()
+        assert booking.client_phone == "+79160000001"
+        saved = client.post(f"/bookings/{booking.pk}/edit/", data | {"book_anyway": "on"})
+        assert saved.status_code == 302
+        booking.refresh_from_db()
+        assert booking.client == flagged
+
+    def test_editing_a_flagged_client_s_booking_without_changing_the_phone_needs_no_box(
+            self, client, admin, space, flagged):
+        booking = BookingFactory(space=space, client=flagged, start=studio_time(2, 10), end=studio_time(2, 12))
+        client.force_login(admin)
+        data = {key: value for key, value in form_data(hour=14).items() if key != "promo_code"} | {
+            "version": booking.version, "client_phone": flagged.phone}
+        assert client.post(f"/bookings/{booking.pk}/edit/", data).status_code == 302
+
+
+class TestNoLongerOffered:
+    def test_equipment_deactivated_since_booking_is_kept_on_edit(self, client, admin, space):
+        lamp = EquipmentFactory(name="Old Lamp", price=Decimal("300.00"), stock=2)
+        booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+                                 client_name="Irina Petrova", client_phone="+79161234567",
+                                 equipment={lamp: 1}, by=admin)
+        total = booking.total_price
+        lamp.is_active = False
+        lamp.save()
+        client.force_login(admin)
+        form_page = client.get(f"/bookings/{booking.pk}/edit/")
+        assert "Old Lamp" in form_page.content.decode()
+        data = {key: value for key, value in form_data(notes="Bring tea").items() if key != "promo_code"} | {
+            "version": booking.version, f"equipment_{lamp.pk}": 1}
+        assert client.post(f"/bookings/{booking.pk}/edit/", data).status_code == 302
+        booking.refresh_from_db()
+        assert booking.notes == "Bring tea" and booking.total_price == total
+        assert [(line.equipment, line.quantity) for line in booking.equipment_lines.all()] == [(lamp, 1)]
+
+    def test_equipment_no_longer_offered_can_be_removed(self, client, admin, space):
+        lamp = EquipmentFactory(name="Old Lamp", price=Decimal("300.00"), stock=2)
+        booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+                                 client_name="Irina Petrova", client_phone="+79161234567",
+                                 equipment={lamp: 1}, by=admin)
+        lamp.is_active = False
+        lamp.save()
+        client.force_login(admin)
+        data = {key: value for key, value in form_data().items() if key != "promo_code"} | {
+            "version": booking.version, f"equipment_{lamp.pk}": 0}
+        assert client.post(f"/bookings/{booking.pk}/edit/", data).status_code == 302
+        booking.refresh_from_db()
+        assert not booking.equipment_lines.exists() and booking.total_price == Decimal("5000.00")
+
+    def test_a_booking_in_a_space_closed_to_new_bookings_can_still_be_edited(self, client, admin, space):
+        booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+                                 client_name="Irina Petrova", client_phone="+79161234567", by=admin)
+        space.is_active = False
+        space.save()
+        client.force_login(admin)
+        assert client.get(f"/bookings/{booking.pk}/edit/").context["form"]["space"].value() == "white"
+        data = {key: value for key, value in form_data(hour=14).items() if key != "promo_code"} | {
+            "version": booking.version}
+        response = client.post(f"/bookings/{booking.pk}/edit/", data)
+        assert response.status_code == 302, response.context["form"].errors
+        booking.refresh_from_db()
+        assert booking.start == studio_time(2, 14)
+        # ...but a new booking cannot go there.
+        assert "space" in client.post("/bookings/new/", form_data()).context["form"].errors
+
+
+def test_a_stale_edit_offers_to_reload_whatever_the_wording(client, admin, space):
+    booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+                             client_name="Irina Petrova", client_phone="+79161234567", by=admin)
+    loaded = booking.version
+    booking_update(booking=booking, version=loaded, by=admin, notes="changed meanwhile")
+    client.force_login(admin)
+    data = {key: value for key, value in form_data().items() if key != "promo_code"} | {"version": loaded}
+    response = client.post(f"/bookings/{booking.pk}/edit/", data)
+    assert response.context["stale"] is True
+    assert "Reload the current details" in response.content.decode()
+    conflict = client.post(f"/bookings/{booking.pk}/edit/", data | {"version": booking.version + 1, "hours": 99})
+    assert conflict.context["stale"] is False

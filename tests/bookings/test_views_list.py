@@ -123,6 +123,25 @@ class TestFilters:
         assert self.refs(signed_in, f"date_from={day}&date_to={day}", scene) == ["b"]
         assert self.refs(signed_in, f"date_from={day}&sort=start", scene) == ["b", "c"]
 
+    @pytest.mark.parametrize("query", [
+        "date_to=9999-12-31", "date_from=9999-12-31", "date_from=0001-01-01", "date_to=0001-01-01",
+        "date_from=2026-02-30",
+    ])
+    def test_a_date_out_of_range_is_a_shown_error_not_a_crash(self, signed_in, scene, query):
+        response = signed_in.get(f"/bookings/?{query}")
+        assert response.status_code == 200
+        assert "Some filters were not applied" in response.content.decode()
+        assert len(rows(response)) == 3
+        assert signed_in.get(f"/bookings/export.csv?{query}").status_code == 200
+
+    def test_from_after_to_is_explained_and_ignored(self, signed_in, scene):
+        first, last = studio_time(5, 0).date().isoformat(), studio_time(1, 0).date().isoformat()
+        url = f"/bookings/?date_from={first}&date_to={last}"
+        swapped = signed_in.get(url, headers={"HX-Request": "true"}).content.decode()
+        assert "<html" not in swapped  # the list swapped in place says why it was not narrowed
+        assert "Some filters were not applied" in swapped and "must not be after" in swapped
+        assert len(rows(signed_in.get(url))) == 3
+
     def test_search_by_reference(self, signed_in, scene):
         assert self.refs(signed_in, f"q={scene['b'].reference[-4:]}", scene) == ["b"]
 
@@ -260,8 +279,14 @@ class TestExport:
         assert header == ["reference", "space", "start", "end", "hours", "state", "client name", "phone", "email",
                           "total", "payment", "source"]
         assert row == [booking.reference, "White Hall", studio_time(2, 10).isoformat(),
-                       studio_time(2, 13).isoformat(), "3", "pending", "Irina Petrova", "+79161234567",
-                       "irina@example.com", "7500.00", "pending", "walk_in"]
+                       studio_time(2, 13).isoformat(), "3", "Pending", "Irina Petrova", "+79161234567",
+                       "irina@example.com", "7500.00", "Pending", "Walk-in"]
+
+    def test_states_and_payments_are_written_as_staff_read_them(self, client, owner, space):
+        BookingFactory(space=space, state=BookingState.NO_SHOW, payment_status=PaymentStatus.DEPOSIT_PAID)
+        client.force_login(owner)
+        row = self.read(client.get("/bookings/export.csv"))[1]
+        assert (row[5], row[10]) == ("No-show", "Deposit paid")
 
     def test_the_export_follows_the_filters(self, client, owner, studio):
         keep = BookingFactory(space=studio["loft"], state=BookingState.CONFIRMED)
