@@ -3,24 +3,17 @@ re-fetches its grid. It carries no booking details, only which space changed."""
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django_otp import DEVICE_ID_SESSION_KEY
 
 from bookings.access import visible_spaces
+from employees.access import may_follow_live_updates
 
 from .services import GROUP
-
-
-def _admitted(user, session) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    # Employees who must use a second factor only get live updates on a session that passed it.
-    return not user.mfa_required or bool(session and session.get(DEVICE_ID_SESSION_KEY))
 
 
 class CalendarConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
-        if not await database_sync_to_async(_admitted)(user, self.scope.get("session")):
+        if not await database_sync_to_async(may_follow_live_updates)(user, self.scope.get("session")):
             await self.close(code=4403)
             return
         self.space_ids = await database_sync_to_async(self._space_ids)(user)

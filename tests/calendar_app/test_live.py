@@ -7,13 +7,14 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from bookings.services import booking_create, booking_transition
 from calendar_app.services import GROUP
-from employees.models import EmployeeStatus
+from employees.models import Employee, EmployeeStatus
 from studio_crm.asgi import application
 from tests.factories import studio_time
-from tests.signing_in import mark_verified
+from tests.signing_in import confirmed_device, mark_verified
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,6 +55,34 @@ def test_calendar_socket_admits_only_signed_in_active_staff(owner, manager):
     assert async_to_sync(scenario)() == {
         "anonymous": False, "owner without second factor": False, "deactivated": False, "owner": True,
     }
+
+
+def connects(cookie) -> bool:
+    async def scenario():
+        communicator = socket(cookie)
+        connected, _ = await communicator.connect()
+        await communicator.disconnect()
+        return connected
+
+    return async_to_sync(scenario)()
+
+
+def test_calendar_socket_refuses_an_employee_deactivated_behind_the_session(manager):
+    cookie = cookie_for(manager)
+    assert connects(cookie)
+    # Deactivated by a bulk update that leaves the login flag as it was: the status still decides.
+    Employee.objects.filter(pk=manager.pk).update(status=EmployeeStatus.DEACTIVATED)
+    assert not connects(cookie)
+
+
+def test_calendar_socket_refuses_a_session_verified_with_someone_elses_device(owner, manager):
+    session = SessionStore()
+    session[SESSION_KEY] = str(owner.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = confirmed_device(manager).persistent_id
+    session.create()
+    assert not connects(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
 
 
 def test_open_calendars_hear_booking_changes(owner, studio):
