@@ -12,7 +12,7 @@ Definitions used everywhere:
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import groupby
 
@@ -21,6 +21,7 @@ from django.db.models import Count, DecimalField, DurationField, ExpressionWrapp
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from .dates import day_bounds, local_midnight
 from .models import ACTIVE_STATES, ZERO, BookingState, Client
 
 REVENUE_STATES = (BookingState.CONFIRMED, BookingState.IN_PROGRESS, BookingState.COMPLETED)
@@ -42,24 +43,20 @@ class Period:
         return (timezone.localtime(self.end).date() - timezone.localtime(self.start).date()).days
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.get_current_timezone())
-
-
 def day_period(day: date) -> Period:
-    return Period(_midnight(day), _midnight(day + timedelta(days=1)), f"{day:%d %b}")
+    return Period(local_midnight(day), local_midnight(day + timedelta(days=1)), f"{day:%d %b}")
 
 
 def week_period(day: date) -> Period:
     """The Monday-to-Sunday week holding ``day``."""
     monday = day - timedelta(days=day.weekday())
-    return Period(_midnight(monday), _midnight(monday + timedelta(days=7)), f"Week of {monday:%d %b}")
+    return Period(local_midnight(monday), local_midnight(monday + timedelta(days=7)), f"Week of {monday:%d %b}")
 
 
 def month_period(day: date) -> Period:
     first = day.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
-    return Period(_midnight(first), _midnight(following), f"{first:%B %Y}")
+    return Period(local_midnight(first), local_midnight(following), f"{first:%B %Y}")
 
 
 def previous_week(period: Period) -> Period:
@@ -91,15 +88,21 @@ def pending_bookings(bookings, *, limit: int = 10) -> tuple[list, int]:
     return list(pending[:limit]), pending.count()
 
 
+def upcoming_days(*, now: datetime | None = None, days: int = 7) -> tuple[date, date]:
+    """The first and last day "upcoming" covers: tomorrow and ``days`` days on (today has its own list)."""
+    tomorrow = timezone.localtime(now or timezone.now()).date() + timedelta(days=1)
+    return tomorrow, tomorrow + timedelta(days=days - 1)
+
+
 def upcoming_bookings(bookings, *, now: datetime | None = None, days: int = 7, limit: int = 15):
     """Confirmed and pending bookings from tomorrow for ``days`` days, soonest first."""
-    now = now or timezone.now()
-    tomorrow = _midnight(timezone.localtime(now).date() + timedelta(days=1))
+    first, last = upcoming_days(now=now, days=days)
+    since, until = day_bounds(first, last)
     return list(
         bookings.filter(
             state__in=(BookingState.PENDING, BookingState.CONFIRMED),
-            start__gte=tomorrow,
-            start__lt=tomorrow + timedelta(days=days),
+            start__gte=since,
+            start__lt=until,
         )
         .select_related("space")
         .order_by("start")[:limit]
@@ -150,16 +153,6 @@ def period_figures(bookings, spaces, period: Period) -> PeriodFigures:
     )
 
 
-def revenue(bookings, period: Period) -> Decimal:
-    return bookings.filter(start__gte=period.start, start__lt=period.end, state__in=REVENUE_STATES).aggregate(
-        total=Coalesce(Sum("total_price"), Value(ZERO), output_field=DecimalField())
-    )["total"]
-
-
-def utilisation(bookings, spaces, period: Period) -> float | None:
-    return period_figures(bookings, spaces, period).utilisation
-
-
 @dataclass(frozen=True)
 class DayActivity:
     day: date
@@ -172,7 +165,7 @@ def daily_activity(bookings, *, last_day: date, days: int = 30) -> list[DayActiv
     first_day = last_day - timedelta(days=days - 1)
     zone = timezone.get_current_timezone()
     rows = (
-        bookings.filter(start__gte=_midnight(first_day), start__lt=_midnight(last_day + timedelta(days=1)))
+        bookings.filter(start__gte=local_midnight(first_day), start__lt=local_midnight(last_day + timedelta(days=1)))
         .annotate(day=TruncDate("start", tzinfo=zone))
         .values("day")
         .annotate(

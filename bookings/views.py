@@ -48,6 +48,7 @@ from .models import BookingState, Client, Equipment, PaymentStatus
 from .pricing import quote
 
 PAGE_SIZE = PAGE_SIZES[0]
+CLIENT_CARD_BOOKINGS = 100  # the latest ones; the rest are a link to the filtered booking list
 CLIENT_SORTS = {"name": ["name", "pk"], "spent": ["-total_spent", "name"], "recent": ["-last_visit", "name"],
                 "visits": ["-visits", "name"]}
 
@@ -72,8 +73,11 @@ def dashboard(request):
     today = timezone.localdate()
     week, month = reports.week_period(today), reports.month_period(today)
     pending, pending_total = reports.pending_bookings(bookings)
+    upcoming_from, upcoming_to = reports.upcoming_days()
     return render(request, "dashboard/index.html", {
         "today": today,
+        "upcoming_from": upcoming_from,
+        "upcoming_to": upcoming_to,
         "today_by_space": reports.bookings_on_day(bookings, today),
         "pending": pending,
         "pending_total": pending_total,
@@ -466,13 +470,17 @@ def booking_notes(request, pk):
 # --- Clients ----------------------------------------------------------------------------------------
 
 
+def _figure_spaces(user):
+    """The spaces whose bookings count in a client's figures for ``user`` (None: all of them)."""
+    return None if user.is_admin_or_owner else visible_spaces(user)
+
+
 def _clients_for(user):
     """The clients the employee may see, with figures counting only the bookings they may see."""
     if user.is_admin_or_owner:
-        return reports.clients_with_figures(visible_clients(user)), None
-    spaces = visible_spaces(user)
+        return reports.clients_with_figures(visible_clients(user))
     clients = Client.objects.filter(pk__in=visible_clients(user).values("pk"))
-    return reports.clients_with_figures(clients, spaces), spaces
+    return reports.clients_with_figures(clients, _figure_spaces(user))
 
 
 @staff_required
@@ -480,7 +488,7 @@ def _clients_for(user):
 def client_list(request):
     form = ClientSearchForm(request.GET)
     form.is_valid()
-    clients, _spaces = _clients_for(request.user)
+    clients = _clients_for(request.user)
     text = (form.cleaned_data.get("q") or "").strip()
     if text:
         query = Q(name__icontains=text)
@@ -500,12 +508,10 @@ def client_list(request):
 @require_GET
 def client_detail(request, pk):
     client = get_client_for(request, pk)
-    clients, spaces = _clients_for(request.user)
-    figures = clients.get(pk=client.pk)
     bookings = visible_bookings(request.user).filter(client=client).select_related("space").order_by("-start")
     return render(request, "clients/detail.html", {
-        "client": figures,
-        "bookings": bookings[:100],
+        "client": reports.client_figures(client, _figure_spaces(request.user)),
+        "bookings": bookings[:CLIENT_CARD_BOOKINGS],
         "form": ClientForm(initial={"notes": client.notes, "do_not_book": client.do_not_book}),
     })
 

@@ -114,3 +114,18 @@ class TestCard:
 
     def test_anonymous_is_sent_to_sign_in(self, client, guests):
         assert client.get(f"/clients/{guests['irina'].pk}/").status_code == 302
+
+
+def test_a_long_history_says_it_is_cut_and_links_to_the_rest(client, admin, space):
+    regular = ClientFactory(name="Regular Guest", phone="+79167770000")
+    bookings = bulk_bookings(space, 103, clients=1)
+    Client.objects.filter(pk=bookings[0].client_id).update(name="Bulk Guest")
+    guest = Client.objects.get(pk=bookings[0].client_id)
+    BookingFactory(space=space, client=regular)
+    client.force_login(admin)
+    html = client.get(f"/clients/{guest.pk}/").content.decode()
+    assert "Showing the latest 100 of 103 bookings" in html
+    link = f"/bookings/?q={guest.phone.replace('+', '%2B')}"
+    assert link in html
+    assert client.get(link).context["page"].paginator.count == 103
+    assert "Showing the latest" not in client.get(f"/clients/{regular.pk}/").content.decode()

@@ -41,7 +41,7 @@ class TestPeriodFigures:
         for hour, state in [(9, BookingState.PENDING), (12, BookingState.CANCELLED), (15, BookingState.NO_SHOW)]:
             book(studio["loft"], 0, hour, state=state, total="50000")
         period = reports.day_period(timezone.localdate())
-        assert reports.revenue(Booking.objects.all(), period) == Decimal("3000")
+        assert reports.period_figures(Booking.objects.all(), visible_spaces_all(), period).revenue == Decimal("3000")
 
     def test_utilisation_is_booked_hours_of_active_bookings_over_open_hours(self, studio, settings):
         settings.STUDIO_OPENS_AT, settings.STUDIO_CLOSES_AT = 9, 21  # 12 open hours a day

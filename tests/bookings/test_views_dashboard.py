@@ -75,3 +75,27 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_1000_bookings(client, ow
     assert queries_for(client, "/dashboard/") == few
     client.force_login(manager)
     assert queries_for(client, "/dashboard/") == few_manager
+
+
+def test_the_next_days_link_opens_the_list_from_the_same_day(client, admin, studio):
+    tomorrow = BookingFactory(space=studio["white"], start=studio_time(1, 10), state=BookingState.CONFIRMED)
+    BookingFactory(space=studio["white"], start=studio_time(0, 20), end=studio_time(0, 21),
+                   state=BookingState.CONFIRMED)
+    client.force_login(admin)
+    response = client.get("/dashboard/")
+    first = studio_time(1, 0).date().isoformat()
+    assert f'href="/bookings/?date_from={first}&amp;sort=start"' in response.content.decode()
+    listed = client.get(f"/bookings/?date_from={first}&sort=start").context["page"].object_list
+    assert [b.pk for b in listed] == [b.pk for b in response.context["upcoming"]] == [tomorrow.pk]
+
+
+def test_a_space_colour_goes_into_the_page_only_as_a_checked_hex_colour(client, admin, studio):
+    hall = studio["white"]
+    type(hall).objects.filter(pk=hall.pk).update(colour="red;background:url(x)")  # a row from before validation
+    booking = BookingFactory(space=hall, start=studio_time(0, 20), end=studio_time(0, 21),
+                             state=BookingState.CONFIRMED)
+    client.force_login(admin)
+    for url in ("/dashboard/", "/bookings/", f"/bookings/{booking.pk}/", f"/clients/{booking.client.pk}/"):
+        html = client.get(url).content.decode()
+        assert "url(x)" not in html, url
+        assert "background: #8a94a3" in html, url
