@@ -1,10 +1,13 @@
 """The board's websocket, /ws/kanban/: pushes re-rendered cards and who else is looking.
 
 Messages to the browser (JSON):
-  {"type": "card", "id", "state", "date", "space", "html"}  a card to put in its column
-  {"type": "remove", "id"}                                  a card this employee no longer sees on a board
-  {"type": "order", "state", "ids"}                         the order of a column's cards
-  {"type": "presence", "names"}                             the other employees with the board open
+  {"type": "card", "id", "state", "date", "space", "version", "html"}  a card to put in its column
+  {"type": "remove", "id"}                     a card this employee no longer sees on a board
+  {"type": "order", "state", "ids"}            the order of a column's cards
+  {"type": "presence", "names"}                the other employees with the board open
+
+A change costs one render (where it was made) and no query per open board: each board knows the
+spaces its employee sees from the moment it connected.
 """
 
 import asyncio
@@ -12,32 +15,16 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
-from django_otp.models import Device
 
-from bookings.access import visible_bookings
-from employees.models import EmployeeStatus
+from employees.access import may_follow_live_updates
 
 from .presence import BEAT_SECONDS, Presence
-from .services import board_group, visible_card
-from .views import render_card
+from .services import board_group, visible_space_ids
 
 log = logging.getLogger("studio.kanban")
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
-
-
-def may_watch_board(user, session) -> bool:
-    """An active employee whose session passed the second factor, where their account has one."""
-    if not user.is_active or user.status != EmployeeStatus.ACTIVE:
-        return False
-    device_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
-    device = Device.from_persistent_id(device_id) if device_id else None
-    if device is not None and device.user_id == user.pk:
-        return True
-    return not user.mfa_required and not user_has_device(user, confirmed=True)
 
 
 class BoardConsumer(AsyncJsonWebsocketConsumer):
@@ -49,10 +36,13 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if not await database_sync_to_async(may_watch_board)(user, self.scope.get("session")):
+        if not await database_sync_to_async(may_follow_live_updates)(user, self.scope.get("session")):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
+        # The spaces this employee sees, read once: events then need no query. A changed assignment
+        # takes effect when the board reconnects (a reload, or the socket's own reconnect).
+        self.space_ids = await database_sync_to_async(visible_space_ids)(user)
         self.group = board_group()
         self.presence = Presence(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -73,30 +63,28 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
 
     # --- Bookings ---------------------------------------------------------------------------------
 
+    def _sees(self, space_id) -> bool:
+        return self.space_ids is None or space_id in self.space_ids
+
     async def booking_changed(self, event):
-        html, booking = await database_sync_to_async(self._render)(event["booking"])
-        if booking is None:
+        """A card rendered once by whoever made the change; sent as is to boards that see its space."""
+        if not self._sees(event["space"]):
+            if event.get("left_space"):
+                # It may have been on this board before it moved to a space this employee does not see.
+                await self.send_json({"type": "remove", "id": event["booking"]})
+            return
+        if not event.get("html"):
             await self.send_json({"type": "remove", "id": event["booking"]})
             return
-        start = timezone.localtime(booking.start)
         await self.send_json({
-            "type": "card", "id": booking.pk, "state": booking.state, "date": start.date().isoformat(),
-            "space": booking.space_id, "html": html,
+            "type": "card", "id": event["booking"], "state": event["state"], "date": event["date"],
+            "space": event["space"], "version": event["version"], "html": event["html"],
         })
 
-    def _render(self, booking_id):
-        booking = visible_card(self.user, booking_id)
-        return (render_card(booking) if booking else ""), booking
-
     async def board_order(self, event):
-        ids = await database_sync_to_async(self._visible_ids)(event["ids"])
-        await self.send_json({"type": "order", "state": event["state"], "ids": ids})
-
-    def _visible_ids(self, ids):
-        if self.user.is_admin_or_owner:
-            return ids
-        visible = set(visible_bookings(self.user).filter(pk__in=ids).values_list("pk", flat=True))
-        return [pk for pk in ids if pk in visible]
+        ids = [pk for pk, space in zip(event["ids"], event["spaces"], strict=True) if self._sees(space)]
+        if ids:
+            await self.send_json({"type": "order", "state": event["state"], "ids": ids})
 
     # --- Presence ---------------------------------------------------------------------------------
 

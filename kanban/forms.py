@@ -2,12 +2,15 @@ from datetime import timedelta
 
 from django import forms
 
-from .services import BOARD_STATES, MAX_RANGE_DAYS, default_range
+from bookings.dates import EARLIEST, LATEST, DateRangeForm
+
+from .services import BOARD_STATES, DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS, default_range
 
 
-class BoardFilterForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+class BoardFilterForm(DateRangeForm):
+    """The board's range (at most ``MAX_RANGE_DAYS`` days, within the years staff can pick) and space."""
+
+    max_days = MAX_RANGE_DAYS
     space = forms.ModelChoiceField(label="Space", queryset=None, required=False, empty_label="All spaces")
 
     def __init__(self, *args, spaces, **kwargs):
@@ -16,13 +19,16 @@ class BoardFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        default_from, default_to = default_range()
-        date_from = cleaned.get("date_from") or default_from
-        date_to = cleaned.get("date_to") or max(date_from, default_to)
-        if date_to < date_from:
-            raise forms.ValidationError("The end of the range is before its start.")
-        if date_to - date_from > timedelta(days=MAX_RANGE_DAYS):
-            raise forms.ValidationError(f"Show at most {MAX_RANGE_DAYS} days at a time.")
+        if self.errors:
+            return cleaned
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        # One end given: a week from it (or up to it); none: this week.
+        if date_from and not date_to:
+            date_to = min(date_from + timedelta(days=DEFAULT_RANGE_DAYS), LATEST)
+        elif date_to and not date_from:
+            date_from = max(date_to - timedelta(days=DEFAULT_RANGE_DAYS), EARLIEST)
+        elif not date_from:
+            date_from, date_to = default_range()
         cleaned["date_from"], cleaned["date_to"] = date_from, date_to
         return cleaned
 
@@ -41,7 +47,6 @@ class MoveForm(forms.Form):
     version = forms.IntegerField(min_value=1, required=False)
     reason = forms.CharField(max_length=1000, required=False)
     order = forms.CharField(required=False, max_length=20_000)
-    next = forms.CharField(required=False, max_length=2000)
 
     def clean_order(self) -> list[int]:
         raw = [part.strip() for part in self.cleaned_data["order"].split(",") if part.strip()]

@@ -7,16 +7,18 @@ data (``CardPosition``). Every open board hears about a change after the transac
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from bookings.access import visible_bookings
+from bookings.access import visible_bookings, visible_spaces
+from bookings.dates import LATEST, day_bounds
 from bookings.models import Booking, BookingState
 from bookings.services import allowed_transitions, booking_transition
 
@@ -35,7 +37,7 @@ DEFAULT_RANGE_DAYS = 7
 
 # (state, column label, folded by default). Drafts are never on the board.
 COLUMNS = [
-    (BookingState.PENDING, "New", False),
+    (BookingState.PENDING, "New · pending", False),
     (BookingState.CONFIRMED, "Confirmed", False),
     (BookingState.IN_PROGRESS, "In progress", False),
     (BookingState.COMPLETED, "Completed", False),
@@ -65,18 +67,15 @@ class Column:
 def default_range(today: date | None = None) -> tuple[date, date]:
     """Today and the next seven days, studio time."""
     today = today or timezone.localdate()
-    return today, today + timedelta(days=DEFAULT_RANGE_DAYS)
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.get_current_timezone())
+    return today, min(today + timedelta(days=DEFAULT_RANGE_DAYS), LATEST)
 
 
 def board_bookings(user, *, date_from: date, date_to: date, space=None):
     """The bookings ``user`` may see that start between ``date_from`` and ``date_to`` (inclusive)."""
+    first, after_last = day_bounds(date_from, date_to)
     bookings = (
         visible_bookings(user)
-        .filter(state__in=BOARD_STATES, start__gte=_day_start(date_from), start__lt=_day_start(date_to + timedelta(1)))
+        .filter(state__in=BOARD_STATES, start__gte=first, start__lt=after_last)
         .select_related("space", "card_position")
     )
     if space is not None:
@@ -106,17 +105,19 @@ def board_columns(user, *, date_from: date, date_to: date, space=None) -> list[C
     return list(columns.values())
 
 
-def visible_card(user, booking_id: int) -> Booking | None:
-    """The booking behind one card, if ``user`` may see it and it belongs on a board."""
-    booking = (
-        visible_bookings(user)
-        .filter(pk=booking_id, state__in=BOARD_STATES)
-        .select_related("space", "card_position")
-        .first()
-    )
-    if booking is not None:
+def render_card(booking: Booking, request=None) -> str:
+    """One card, as the board shows it and the websocket sends it. The same for every employee who may
+    see the booking (what a card shows depends on the booking only), so a change is rendered once."""
+    if not hasattr(booking, "moves"):
         booking.moves = card_moves(booking)
-    return booking
+    return render_to_string("kanban/board.html#card", {"booking": booking}, request=request)
+
+
+def visible_space_ids(user) -> frozenset[int] | None:
+    """The spaces whose cards ``user`` sees; None for every space (owners and admins)."""
+    if user.is_admin_or_owner:
+        return None
+    return frozenset(visible_spaces(user).values_list("pk", flat=True))
 
 
 def card_move(
@@ -142,7 +143,7 @@ def card_move(
 def column_order_save(*, user, state: str, order: list[int]) -> list[int]:
     """Save the order of the cards of one column; returns the ids that were placed."""
     wanted = list(dict.fromkeys(order))
-    present = set(visible_bookings(user).filter(pk__in=wanted, state=state).values_list("pk", flat=True))
+    present = dict(visible_bookings(user).filter(pk__in=wanted, state=state).values_list("pk", "space_id"))
     placed = [pk for pk in wanted if pk in present]
     CardPosition.objects.bulk_create(
         [CardPosition(booking_id=pk, position=index) for index, pk in enumerate(placed)],
@@ -150,12 +151,35 @@ def column_order_save(*, user, state: str, order: list[int]) -> list[int]:
         unique_fields=["booking"],
         update_fields=["position"],
     )
-    transaction.on_commit(lambda: broadcast({"type": "board.order", "state": state, "ids": placed}), robust=True)
+    # Each id with its space, so every board keeps only the cards its employee may see without a query.
+    message = {"type": "board.order", "state": state, "ids": placed, "spaces": [present[pk] for pk in placed]}
+    transaction.on_commit(lambda: broadcast(message), robust=True)
     return placed
 
 
-def broadcast_booking(booking: Booking) -> None:
-    broadcast({"type": "booking.changed", "booking": booking.pk, "space": booking.space_id})
+def booking_event(booking: Booking, *, may_have_left_space: bool = True) -> dict:
+    """The message every open board gets about a change of ``booking``, with its card rendered once.
+
+    ``may_have_left_space``: the booking may have been in another space before this change, so boards
+    that do not see its space now must drop its card if they show it.
+    """
+    event = {"type": "booking.changed", "booking": booking.pk, "space": booking.space_id,
+             "version": booking.version, "left_space": may_have_left_space}
+    if booking.state in BOARD_STATES:
+        event.update(state=booking.state, date=timezone.localtime(booking.start).date().isoformat(),
+                     html=render_card(booking))
+    return event
+
+
+def broadcast_booking(booking: Booking, *, may_have_left_space: bool = True) -> None:
+    try:
+        event = booking_event(booking, may_have_left_space=may_have_left_space)
+    except Exception:
+        # Rendering failed (a broken row?): every board drops the card rather than show a stale one.
+        log.exception("kanban card of booking %s could not be rendered", booking.pk)
+        event = {"type": "booking.changed", "booking": booking.pk, "space": booking.space_id,
+                 "version": booking.version, "left_space": True}
+    broadcast(event)
 
 
 def broadcast(message: dict) -> None:

@@ -4,23 +4,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.access import get_booking_for, visible_spaces
 from bookings.errors import BookingConflict, StaleBooking, TransitionRefused
 from employees.access import staff_required
+from studio_crm.htmx import page_or_partial, safe_next
 
 from .forms import BoardFilterForm, MoveForm
-from .services import COLUMN_LABELS, MAX_RANGE_DAYS, board_columns, card_move, card_moves, default_range
-
-
-def render_card(booking, request=None) -> str:
-    """One card, as the board shows it and the websocket sends it."""
-    if not hasattr(booking, "moves"):
-        booking.moves = card_moves(booking)
-    return render_to_string("kanban/board.html#card", {"booking": booking}, request=request)
+from .services import COLUMN_LABELS, MAX_RANGE_DAYS, board_columns, card_move, default_range, render_card
 
 
 @require_GET
@@ -39,17 +32,10 @@ def board(request):
         "max_range_days": MAX_RANGE_DAYS,
         "board_url": request.get_full_path(),
     }
-    template = "kanban/board.html#board" if request.htmx else "kanban/board.html"
-    return render(request, template, context)
+    return render(request, page_or_partial(request, "kanban/board.html", "board"), context)
 
 
-def _back_to_board(request, next_url: str):
-    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        return redirect(next_url)
-    return redirect("kanban")
-
-
-def _answer(request, *, booking, ok: bool, message: str, status: int = 200, next_url: str = ""):
+def _answer(request, *, booking, ok: bool, message: str, status: int = 200):
     """The outcome of a move: JSON for the board's script, a message and a redirect for a plain form."""
     level = "success" if ok else "error"
     if "application/json" in request.headers.get("Accept", ""):
@@ -61,7 +47,7 @@ def _answer(request, *, booking, ok: bool, message: str, status: int = 200, next
         response = HttpResponse(render_card(booking, request) if booking else "", status=status)
     else:
         getattr(messages, level)(request, message)
-        return _back_to_board(request, next_url)
+        return redirect(safe_next(request, reverse("kanban")))
     response["HX-Trigger"] = json.dumps({"toast": {"message": message, "level": level}})
     return response
 
@@ -80,11 +66,10 @@ def move(request):
                           reason=data["reason"], order=data["order"])
     except (TransitionRefused, BookingConflict, StaleBooking) as error:
         current = get_booking_for(request, booking.pk)
-        return _answer(request, booking=current, ok=False, message=error.message, status=409, next_url=data["next"])
+        return _answer(request, booking=current, ok=False, message=error.message, status=409)
     except ValidationError as error:
-        return _answer(request, booking=booking, ok=False, message=" ".join(error.messages), status=400,
-                       next_url=data["next"])
+        return _answer(request, booking=booking, ok=False, message=" ".join(error.messages), status=400)
     message = f"{moved.reference} ({moved.client_name}) is now in {COLUMN_LABELS[moved.state]}."
     if moved.state == booking.state and data["order"]:
         message = "Order saved."
-    return _answer(request, booking=moved, ok=True, message=message, next_url=data["next"])
+    return _answer(request, booking=moved, ok=True, message=message)

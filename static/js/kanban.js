@@ -239,8 +239,10 @@
     fetch(window.location.href, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(); })
       .then(function (html) {
-        var fresh = cardElement(html);
-        if (fresh && fresh.matches("[data-board]")) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("[data-board]");
+        if (fresh && board()) {
           board().replaceWith(fresh);
           enableDragging();
         }
@@ -250,6 +252,9 @@
 
   function handle(message) {
     if (message.type === "card") {
+      var shown = document.getElementById("card-" + message.id);
+      // Messages from two servers may cross: never replace a card with an older version of it.
+      if (shown && Number(shown.dataset.version) > Number(message.version)) return;
       if (belongsHere(message)) placeCard(message.html, message.state);
       else removeCard(message.id);
     } else if (message.type === "remove") {

@@ -5,11 +5,13 @@ from unittest import mock
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.models import Booking, BookingState
-from bookings.services import booking_create, booking_transition
+from bookings.services import booking_create, booking_transition, booking_update
 from employees.models import EmployeeStatus
 from tests.factories import BookingFactory, EmployeeFactory, studio_time
 
@@ -166,6 +168,95 @@ class TestBroadcast:
                                    HTTP_ACCEPT="application/json")
         assert response.status_code == 200
         assert Booking.objects.get(pk=booking.pk).state == BookingState.CONFIRMED
+
+
+class TestOneRenderPerChange:
+    """However many boards are open, a change is rendered once and costs no query per board."""
+
+    def test_render_and_query_count_do_not_grow_with_open_boards(self, owner, admin, manager, space):
+        from django.db.backends.utils import CursorWrapper
+
+        bookings = [BookingFactory(space=space, start=studio_time(1, hour)) for hour in (8, 11, 14, 17)]
+        queries = []
+        real_execute = CursorWrapper._execute
+
+        def counted(self, *args, **kwargs):
+            queries.append(args[0])
+            return real_execute(self, *args, **kwargs)
+
+        async def confirm(booking, sockets) -> tuple[int, int]:
+            """(queries, card renders) from confirming ``booking`` until every board has its card."""
+            queries.clear()
+            with mock.patch("kanban.services.render_to_string", wraps=render_to_string) as render:
+                await sync_to_async(booking_transition)(booking=booking, to=BookingState.CONFIRMED, by=owner)
+                for socket in sockets:
+                    assert (await next_message(socket, "card"))["id"] == booking.pk
+                await messages_until_quiet(sockets[0], quiet=0.2)
+            return len(queries), render.call_count
+
+        async def scenario():
+            one = [await open_board(owner)]
+            await messages_until_quiet(one[0])
+            with mock.patch.object(CursorWrapper, "_execute", counted):
+                await confirm(bookings[0], one)  # warms caches
+                with_one = await confirm(bookings[1], one)
+                many = one + [await open_board(user) for user in (admin, manager, owner, admin)]
+                for socket in many:
+                    await messages_until_quiet(socket, quiet=0.2)
+                with_five = await confirm(bookings[2], many)
+            assert with_five == with_one
+            assert with_one[1] == 1
+            for socket in many:
+                await socket.disconnect()
+
+        run(scenario)
+
+    def test_a_booking_moved_to_a_space_the_manager_does_not_see_leaves_their_board(self, owner, manager, studio):
+        booking = BookingFactory(space=studio["white"], start=studio_time(1, 10), client_name="Moving client")
+        elsewhere = BookingFactory(space=studio["loft"], start=studio_time(2, 10))
+
+        async def scenario():
+            maria = await open_board(manager)
+            await messages_until_quiet(maria)
+            # A change in a space she does not see is not even announced to her board.
+            await sync_to_async(booking_transition)(booking=elsewhere, to=BookingState.CONFIRMED, by=owner)
+            assert await messages_until_quiet(maria) == []
+            await sync_to_async(booking_update)(booking=booking, version=booking.version, by=owner,
+                                                space=studio["loft"])
+            received = await messages_until_quiet(maria)
+            assert received == [{"type": "remove", "id": booking.pk}]
+            await maria.disconnect()
+
+        run(scenario)
+
+    def test_a_manager_hears_the_order_of_their_cards_only(self, owner, manager, studio):
+        mine = BookingFactory(space=studio["white"], start=studio_time(1, 10))
+        theirs = BookingFactory(space=studio["loft"], start=studio_time(1, 10))
+        http = Client()
+        http.force_login(owner)
+
+        async def scenario():
+            maria = await open_board(manager)
+            await messages_until_quiet(maria)
+            await sync_to_async(http.post)(reverse("kanban_move"), {
+                "booking": theirs.pk, "to": "pending", "order": f"{theirs.pk},{mine.pk}"})
+            assert (await next_message(maria, "order"))["ids"] == [mine.pk]
+            await maria.disconnect()
+
+        run(scenario)
+
+    def test_the_card_message_carries_the_version(self, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+
+        async def scenario():
+            socket = await open_board(owner)
+            await messages_until_quiet(socket)
+            await sync_to_async(booking_transition)(booking=booking, to=BookingState.CONFIRMED, by=owner)
+            card = await next_message(socket, "card")
+            assert card["version"] == 2 and card["date"] == timezone.localdate(booking.start).isoformat()
+            await socket.disconnect()
+
+        run(scenario)
 
 
 class TestPresence:

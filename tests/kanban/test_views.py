@@ -45,7 +45,7 @@ class TestBoard:
         response = client.get(reverse("kanban"))
         html = response.content.decode()
         assert response.status_code == 200
-        for label in ["New", "Confirmed", "In progress", "Completed", "Cancelled", "No-show"]:
+        for label in ["New · pending", "Confirmed", "In progress", "Completed", "Cancelled", "No-show"]:
             assert f'<span class="state-dot" aria-hidden="true"></span>{label}</span>' in html
         for state in ["pending", "confirmed", "in_progress", "completed", "cancelled", "no_show"]:
             assert column_of(html, week[state]) == state
@@ -63,7 +63,7 @@ class TestBoard:
         card = html[html.index(f'id="card-{booking.pk}"'):]
         card = card[: card.index("</article>")]
         assert "Irina Petrova" in card
-        assert f'href="/bookings/{booking.pk}/"' in card
+        assert f'href="{booking.get_absolute_url()}"' in card
         assert "White Hall" in card and "background: #4f7cac" in card
         assert "10:00–12:00" in card and "2 h" in card
         assert "12,500 ₽" in card
@@ -72,6 +72,28 @@ class TestBoard:
         # The keyboard alternative to dragging: a pending booking can be confirmed or cancelled.
         assert '<option value="confirmed">Confirmed</option>' in card
         assert '<option value="cancelled">Cancelled</option>' in card
+
+    def test_an_unpaid_pending_booking_says_payment_pending(self, client, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10), payment_status=PaymentStatus.PENDING)
+        client.force_login(owner)
+        html = client.get(reverse("kanban")).content.decode()
+        card = html[html.index(f'id="card-{booking.pk}"'):]
+        card = card[: card.index("</article>")]
+        assert column_of(html, booking) == "pending"
+        assert ">Payment pending</span>" in card
+        assert ">Pending</span>" not in card
+
+    def test_a_space_colour_never_breaks_out_of_its_style_attribute(self, client, owner, space):
+        from bookings.models import Space
+
+        Space.objects.filter(pk=space.pk).update(colour="url(x)")  # a row from before colours were checked
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+        client.force_login(owner)
+        html = client.get(reverse("kanban")).content.decode()
+        card = html[html.index(f'id="card-{booking.pk}"'):]
+        card = card[: card.index("</article>")]
+        assert "url(x)" not in card
+        assert 'style="background: #8a94a3"' in card
 
     def test_column_counts_and_totals(self, client, owner, space):
         for hour in (10, 13):
@@ -105,15 +127,56 @@ class TestBoard:
         client.force_login(owner)
         response = client.get(reverse("kanban"), {"date_from": "2026-03-10", "date_to": "2026-03-01"})
         assert response.status_code == 200
-        assert "before its start" in response.content.decode()
+        assert "must not be after" in response.content.decode()
+        assert "Showing this week instead" in response.content.decode()
         assert f'id="card-{week["pending"].pk}"' in response.content.decode()
 
-    def test_htmx_gets_only_the_board(self, client, owner, week):
+    @pytest.mark.parametrize("dates", [
+        {"date_from": "9999-12-30", "date_to": "9999-12-31"},
+        {"date_from": "0001-01-01", "date_to": "0001-01-01"},
+        {"date_from": "0001-01-01"},
+        {"date_to": "9999-12-31"},
+        {"date_from": "2099-12-31"},
+        {"date_from": "1999-12-31", "date_to": "2000-01-05"},
+        {"date_from": "2026-01-01", "date_to": "2026-06-30"},
+        {"date_from": "not-a-date", "date_to": "31.12.2026"},
+    ])
+    @pytest.mark.parametrize("htmx", [False, True])
+    def test_dates_at_the_edge_of_the_calendar_give_a_message_not_an_error(self, client, owner, week, dates, htmx):
+        client.force_login(owner)
+        headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+        response = client.get(reverse("kanban"), dates, **headers)
+        html = response.content.decode()
+        assert response.status_code == 200
+        if dates == {"date_from": "2099-12-31"}:
+            # The last day staff can pick is a valid board of one day.
+            assert "could not be shown" not in html
+            assert 'data-to="2099-12-31"' in html
+        else:
+            assert "These dates could not be shown" in html and "Showing this week instead" in html
+            assert f'id="card-{week["pending"].pk}"' in html
+
+    def test_a_range_of_62_days_is_shown_and_63_is_refused(self, client, owner, week):
+        client.force_login(owner)
+        ok = client.get(reverse("kanban"), {"date_from": "2026-01-01", "date_to": "2026-03-03"}).content.decode()
+        too_long = client.get(reverse("kanban"), {"date_from": "2026-01-01", "date_to": "2026-03-04"}).content.decode()
+        assert "could not be shown" not in ok and 'data-to="2026-03-03"' in ok
+        assert "Choose at most 62 days" in too_long
+
+    def test_htmx_gets_only_the_filters_and_board(self, client, owner, week):
         client.force_login(owner)
         response = client.get(reverse("kanban"), HTTP_HX_REQUEST="true")
         html = response.content.decode()
-        assert html.lstrip().startswith('<div id="board"')
+        assert html.lstrip().startswith('<div id="board-area"')
+        assert 'id="board"' in html and "kanban-filters" in html
         assert "<html" not in html
+
+    def test_an_htmx_history_restore_gets_the_whole_page(self, client, owner, week):
+        client.force_login(owner)
+        response = client.get(reverse("kanban"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+        html = response.content.decode()
+        assert "<html" in html and 'id="board"' in html
+        assert 'class="page-header kanban-header"' in html
 
     def test_guests_are_sent_to_sign_in(self, client):
         response = client.get(reverse("kanban"))
