@@ -24,8 +24,18 @@ SHORT_STATES = {
     BookingState.IN_PROGRESS: "Live",
     BookingState.COMPLETED: "Done",
     BookingState.CANCELLED: "Canc.",
-    BookingState.NO_SHOW: "No-show",
+    BookingState.NO_SHOW: "NS",
 }
+# The legend: what each pattern means, and the short labels of the all-spaces week.
+STATE_KEYS = (
+    ("pending", "Pending", SHORT_STATES[BookingState.PENDING]),
+    ("confirmed", "Confirmed", SHORT_STATES[BookingState.CONFIRMED]),
+    ("in_progress", "In progress", SHORT_STATES[BookingState.IN_PROGRESS]),
+    ("completed", "Completed", SHORT_STATES[BookingState.COMPLETED]),
+    ("cancelled", "Cancelled", SHORT_STATES[BookingState.CANCELLED]),
+    ("no_show", "No-show", SHORT_STATES[BookingState.NO_SHOW]),
+    ("block", "Closed", "Closed"),
+)
 MOVABLE_STATES = (BookingState.PENDING, BookingState.CONFIRMED)
 
 
@@ -108,6 +118,11 @@ class Item:
         return SHORT_STATES.get(self.obj.state, "") if self.kind == "booking" else "Closed"
 
     @property
+    def hours_label(self) -> str:
+        """``10–13``, or ``10:30–13`` off the hour: the time in as few characters as a narrow lane needs."""
+        return "–".join(f"{t.hour}:{t.minute:02d}" if t.minute else f"{t.hour}" for t in (self.local_start, self.local_end))
+
+    @property
     def is_movable(self) -> bool:
         return self.kind == "booking" and self.obj.state in MOVABLE_STATES
 
@@ -149,6 +164,14 @@ class Grid:
     prev_day: date
     next_day: date
     notice: str = ""  # why some open hours cannot be booked (e.g. beyond the booking horizon)
+
+    @property
+    def state_keys(self) -> tuple:
+        return STATE_KEYS
+
+    @property
+    def has_cleanup(self) -> bool:
+        return any(lane.space.cleanup_minutes for lane in self.lanes)
 
     @property
     def header_rows(self) -> int:

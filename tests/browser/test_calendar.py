@@ -76,6 +76,8 @@ def test_book_from_a_free_hour_then_refused_move_into_a_taken_hour(new_page, own
 
 def test_screenshots_of_every_view(new_page, owner, studio):
     day = timezone.localdate() + timedelta(days=1)
+    studio["loft"].cleanup_minutes = 30
+    studio["loft"].save()
     confirmed = book(studio["white"], 1, 10, 3, "Anna Petrova")
     booking_transition(booking=confirmed, to=BookingState.CONFIRMED, by=owner)
     book(studio["loft"], 1, 12, 2, "Lev Sokolov")
@@ -93,3 +95,7 @@ def test_screenshots_of_every_view(new_page, owner, studio):
             screenshot(page, f"calendar-{view}-{size}")
         page.goto(f"/calendar/?view=week&date={day.isoformat()}&space=loft")
         screenshot(page, f"calendar-week-loft-{size}")
+        page.goto(f"/calendar/?view=week&date={day.isoformat()}")
+        page.locator(f'.cal-booking[data-booking="{confirmed.pk}"]').click()
+        expect(page.locator("#cal-dialog")).to_contain_text("Payment pending")
+        screenshot(page, f"calendar-summary-{size}")

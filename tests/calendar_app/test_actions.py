@@ -40,6 +40,15 @@ def test_summary_shows_the_booking_and_its_allowed_transitions(client, owner, st
     assert b"<html" in page.content and booking.reference.encode() in page.content
 
 
+def test_summary_shows_money_and_payment_apart_from_the_booking_state(client, owner, studio):
+    booking = book(studio["white"], 10)  # two hours at 2 500 ₽
+    client.force_login(owner)
+    html = client.get(f"/calendar/bookings/{booking.pk}/", headers=HTMX).content.decode()
+    assert "5\u202f000\u202f₽" in html and "5000.00" not in html
+    assert "Payment pending" in html
+    assert '<span class="badge state-pending">Pending</span>' in html
+
+
 def test_manager_gets_404_for_another_space_booking(client, manager, studio):
     other = book(studio["loft"], 10)
     client.force_login(manager)

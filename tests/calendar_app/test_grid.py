@@ -290,3 +290,23 @@ def test_hours_beyond_the_booking_horizon_are_not_offered(client, owner, studio,
     assert {cell.status for cell in far.context["grid"].lanes[0].cells} == {"refused"}
     assert b"/bookings/new/?" not in far.content
     assert b"Bookings open 3 days ahead" in far.content
+
+
+def test_all_spaces_week_shows_start_and_state_on_each_booking_and_explains_the_short_labels(client, owner, studio):
+    booking = BookingFactory(space=studio["loft"], start=studio_time(1, 12), end=studio_time(1, 14))
+    CalendarBlockFactory(space=studio["white"], start=studio_time(1, 10) + timedelta(minutes=30),
+                         end=studio_time(1, 12))
+    client.force_login(owner)
+    response = get(client, view="week", date=(timezone.localdate() + timedelta(days=1)).isoformat())
+    html = response.content.decode()
+    drawn = re.search(rf'data-booking="{booking.pk}".*?</a>', html, re.S).group(0)
+    assert '<span class="cal-item-hours" aria-hidden="true">12–14</span>' in drawn
+    assert '<span class="cal-item-short" aria-hidden="true">Pend.</span>' in drawn
+    assert '<span class="cal-item-hours" aria-hidden="true">10:30–12</span>' in html  # a block off the hour
+    legend = re.search(r'<div class="cal-legend">.*?</div>', html, re.S).group(0)
+    for short, label in (("Pend.", "Pending"), ("Conf.", "Confirmed"), ("Canc.", "Cancelled"), ("NS", "No-show")):
+        assert f'<b class="cal-legend-short">{short}</b><span class="cal-key-label">{label}</span>' in legend
+    assert ">L</b>Loft<" in legend
+    # With room to spell things out (one space), the legend does not repeat the short labels.
+    single = get(client, view="week", date=(timezone.localdate() + timedelta(days=1)).isoformat(), space="loft")
+    assert "cal-legend-short" not in single.content.decode()
