@@ -62,3 +62,10 @@ def assign_spaces(employee, spaces) -> None:
             assign_perm(SPACE_PERMISSION, employee, space)
         else:
             remove_perm(SPACE_PERMISSION, employee, space)
+
+
+def assigned_spaces(employee):
+    """The spaces ``employee`` is assigned to through per-space permissions (none for owners and admins)."""
+    return get_objects_for_user(
+        employee, SPACE_PERMISSION, klass=Space, accept_global_perms=False, with_superuser=False
+    )

@@ -48,7 +48,11 @@ def may_follow_live_updates(user, session) -> bool:
 
 staff_required = role_required(Role.OWNER, Role.ADMIN, Role.MANAGER)
 admin_required = role_required(Role.OWNER, Role.ADMIN)
-owner_required = role_required(Role.OWNER)
+
+
+def can_give_role(actor, role) -> bool:
+    """Only owners make owners."""
+    return actor.is_owner or role != Role.OWNER
 
 
 def can_manage_employee(actor, target) -> bool:
@@ -58,18 +62,26 @@ def can_manage_employee(actor, target) -> bool:
     return actor.role == Role.ADMIN and target.role != Role.OWNER
 
 
-def get_employee_for(request, pk, write: bool = False):
+def can_reset_sign_in(actor, target) -> bool:
+    """Who may give ``target`` a new password or remove their second factor: owners for everyone,
+    admins for managers only (an admin could otherwise take over another admin's account)."""
+    if actor.is_owner:
+        return True
+    return actor.role == Role.ADMIN and target.role == Role.MANAGER
+
+
+def get_employee_for(request, pk, write: bool = False, rule=can_manage_employee):
     """The employee ``pk`` for the employee pages (admins and owners), 404 if missing.
 
-    With ``write`` the signed-in employee must be allowed to change them: an admin acting on an owner
-    gets 403, and the denial is logged.
+    With ``write`` the signed-in employee must pass ``rule(actor, target)`` (by default: may change
+    them): an admin acting on an owner gets 403, and the denial is logged.
     """
     from django.shortcuts import get_object_or_404
 
     from .models import Employee
 
     employee = get_object_or_404(Employee, pk=pk)
-    if write and not can_manage_employee(request.user, employee):
+    if write and not rule(request.user, employee):
         log_denial(request, f"employee {pk} ({employee.role})")
         raise PermissionDenied
     return employee

@@ -1,11 +1,18 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from .models import Employee
+from bookings.access import assigned_spaces
+
+from .models import Employee, EmployeeStatus
+from .services import EmployeeActionRefused, employee_deactivate, employee_reactivate, employee_update
+
+REFUSAL_KEY = "employee_refusal"
 
 
 @admin.register(Employee)
@@ -24,6 +31,48 @@ class EmployeeAdmin(UserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "full_name", "email", "role", "password1", "password2"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        """Role and status changes go through the services, so the last-owner rule holds here too and a
+        deactivated employee is signed out everywhere. A refusal undoes the whole change."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        role, status = obj.role, obj.status
+        obj.role, obj.status = form.initial["role"], form.initial["status"]
+        try:
+            with transaction.atomic():
+                if role != obj.role:
+                    employee_update(employee=obj, by=request.user, role=role, spaces=assigned_spaces(obj))
+                else:
+                    obj.save()
+                if status != obj.status:
+                    self._change_status(request, obj, status)
+        except EmployeeActionRefused as refusal:
+            setattr(request, REFUSAL_KEY, True)
+            self.message_user(request, str(refusal), messages.ERROR)
+
+    @staticmethod
+    def _change_status(request, employee, status):
+        if status == EmployeeStatus.DEACTIVATED:
+            employee_deactivate(employee=employee, by=request.user)
+            return
+        if employee.status == EmployeeStatus.DEACTIVATED:
+            employee_reactivate(employee=employee, by=request.user)
+        if employee.status != status:
+            employee.status = status
+            employee.save(update_fields=["status"])
+
+    def log_change(self, request, obj, message):
+        if getattr(request, REFUSAL_KEY, False):
+            return None
+        return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if getattr(request, REFUSAL_KEY, False):
+            # Back to the unchanged form with the reason, rather than "changed successfully".
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
 
 def staff_sign_in(request, extra_context=None):

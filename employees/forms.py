@@ -3,6 +3,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 
 from bookings.models import Space
 
+from .access import can_give_role
 from .models import Employee, Role
 
 
@@ -52,18 +53,22 @@ class CurrentPasswordForm(forms.Form):
         return password
 
 
-class ProfileForm(forms.ModelForm):
-    class Meta:
-        model = Employee
-        fields = ["full_name", "email", "phone", "department"]
-        labels = {"full_name": "Full name", "phone": "Phone", "department": "Department"}
-        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+class UniqueEmailMixin:
+    """Emails are unique whatever their case: people sign in with them."""
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
         if Employee.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another employee already uses this email.")
         return email
+
+
+class ProfileForm(UniqueEmailMixin, forms.ModelForm):
+    class Meta:
+        model = Employee
+        fields = ["full_name", "email", "phone", "department"]
+        labels = {"full_name": "Full name", "phone": "Phone", "department": "Department"}
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
 
 class AccountPasswordForm(PasswordChangeForm):
@@ -77,14 +82,14 @@ class AccountPasswordForm(PasswordChangeForm):
 
 
 def role_choices_for(actor):
-    return [(value, label) for value, label in Role.choices if actor.is_owner or value != Role.OWNER]
+    return [(value, label) for value, label in Role.choices if can_give_role(actor, value)]
 
 
 class SpacesField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
 
-class EmployeeForm(forms.ModelForm):
+class EmployeeForm(UniqueEmailMixin, forms.ModelForm):
     """Create or edit an employee. Only owners may choose the owner role."""
 
     spaces = SpacesField(
@@ -105,12 +110,6 @@ class EmployeeForm(forms.ModelForm):
         if self.instance.pk:
             # The username is how people sign in and how lockouts are tracked; it stays.
             del self.fields["username"]
-
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if Employee.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another employee already uses this email.")
-        return email
 
     def clean(self):
         cleaned = super().clean()

@@ -26,6 +26,18 @@ def pending_authenticator(employee) -> TOTPDevice:
     return device
 
 
+def pending_authenticator_discard(employee) -> None:
+    """Drop an authenticator that was being set up but not confirmed."""
+    TOTPDevice.objects.filter(user=employee, confirmed=False).delete()
+
+
+def pending_authenticator_restart(employee) -> TOTPDevice:
+    """Start setting up a new authenticator with a fresh key; the confirmed one keeps working meanwhile."""
+    with transaction.atomic():
+        pending_authenticator_discard(employee)
+        return pending_authenticator(employee)
+
+
 def has_pending_authenticator(employee) -> bool:
     return TOTPDevice.objects.filter(user=employee, confirmed=False).exists()
 
@@ -88,8 +100,10 @@ def verify_code(employee, code: str):
 
 
 def mfa_devices_delete(employee) -> None:
-    TOTPDevice.objects.filter(user=employee).delete()
-    StaticDevice.objects.filter(user=employee).delete()
+    """Remove the authenticator and the backup codes together, or neither."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=employee).delete()
+        StaticDevice.objects.filter(user=employee).delete()
 
 
 def has_confirmed_device(employee) -> bool:

@@ -2,12 +2,11 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import logout
 from django.contrib.messages.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 
 from .mfa import has_confirmed_device
@@ -65,9 +64,7 @@ class StaffSessionMiddleware:
             return response
         if now - last_seen >= TOUCH_EVERY_SECONDS or ACTIVITY_KEY not in request.session:
             request.session[ACTIVITY_KEY] = now
-            user.last_activity = timezone.now()
-            # request.user is a lazy wrapper (django-otp); query the model itself.
-            get_user_model().objects.filter(pk=user.pk).update(last_activity=user.last_activity)
+            user.touch()
             staff_session_touch(request=request, employee=user, now=user.last_activity)
         return None
 

@@ -80,6 +80,7 @@ class Employee(AbstractUser):
         super().save(*args, **kwargs)
 
     def touch(self):
+        """Record activity now (one UPDATE of this column only)."""
         self.last_activity = timezone.now()
         Employee.objects.filter(pk=self.pk).update(last_activity=self.last_activity)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from bookings.access import assign_spaces
 from studio_crm.network import client_ip
 
+from .access import can_give_role, can_manage_employee, can_reset_sign_in
 from .mfa import mfa_devices_delete
 from .models import Employee, EmployeeStatus, Role, StaffSession
 
@@ -20,6 +21,9 @@ log = logging.getLogger("studio.security")
 
 # Temporary passwords are read aloud or copied: no 0/O, 1/l/I.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+RESET_REFUSED = "Only an owner can reset the password or two-step sign-in of an owner or an admin."
 
 
 class EmployeeActionRefused(Exception):
@@ -34,22 +38,25 @@ def _session_store():
 
 
 def staff_session_touch(*, request, employee, now=None) -> None:
-    """Record that the current session was used (creating its row on first sight)."""
+    """Record that the current session was used (creating its row on first sight).
+
+    Two first requests of one session may arrive together: update_or_create settles on one row.
+    """
     key = request.session.session_key
     if not key:
         return
     now = now or timezone.now()
-    updated = StaffSession.objects.filter(session_key=key, employee=employee).update(last_seen=now)
-    if not updated:
-        StaffSession.objects.filter(session_key=key).delete()
-        StaffSession.objects.create(
-            employee=employee,
-            session_key=key,
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
-            ip=client_ip(request),
-            created_at=now,
-            last_seen=now,
-        )
+    StaffSession.objects.update_or_create(
+        session_key=key,
+        defaults={"employee": employee, "last_seen": now},
+        create_defaults={
+            "employee": employee,
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            "ip": client_ip(request),
+            "created_at": now,
+            "last_seen": now,
+        },
+    )
 
 
 def staff_session_rekey(*, old_key: str | None, request) -> None:
@@ -95,16 +102,24 @@ def temporary_password() -> str:
     return "-".join(groups)
 
 
-def _refuse_owner_change_by_non_owner(*, employee, by, new_role=None) -> None:
-    if not by.is_owner and (employee.role == Role.OWNER or new_role == Role.OWNER):
-        raise EmployeeActionRefused("Only an owner can manage owners.")
+def _refuse_unless_allowed(
+    *, employee, by, new_role=None, rule=can_manage_employee, message="Only an owner can manage owners."
+) -> None:
+    """The rules themselves live in employees/access.py, shared with the pages that offer the actions."""
+    if not rule(by, employee) or (new_role is not None and not can_give_role(by, new_role)):
+        raise EmployeeActionRefused(message)
 
 
 def _refuse_removing_last_owner(employee) -> None:
-    if employee.role != Role.OWNER:
-        return
-    others = Employee.objects.filter(role=Role.OWNER).exclude(status=EmployeeStatus.DEACTIVATED).exclude(pk=employee.pk)
-    if not others.exists():
+    """Call inside a transaction: the active owners are locked, so two owners removing each other at
+    the same moment cannot both succeed (the second one waits and then sees the first change)."""
+    owners = list(
+        Employee.objects.select_for_update()
+        .filter(role=Role.OWNER)
+        .exclude(status=EmployeeStatus.DEACTIVATED)
+        .values_list("pk", flat=True)
+    )
+    if employee.pk in owners and len(owners) == 1:
         raise EmployeeActionRefused("The studio must keep at least one active owner.")
 
 
@@ -112,7 +127,7 @@ def employee_create(
     *, username: str, full_name: str, email: str, role: str, spaces=(), phone: str = "", department: str = "", by
 ) -> tuple[Employee, str]:
     """Invite a new employee; returns them and their temporary password (to be shown once)."""
-    _refuse_owner_change_by_non_owner(employee=Employee(role=role), by=by, new_role=role)
+    _refuse_unless_allowed(employee=Employee(role=role), by=by, new_role=role)
     password = temporary_password()
     with transaction.atomic():
         employee = Employee(
@@ -129,13 +144,13 @@ def employee_create(
 
 def employee_update(*, employee: Employee, by, role: str, spaces=(), **details) -> Employee:
     """Change an employee's role, assigned spaces (managers) and details."""
-    _refuse_owner_change_by_non_owner(employee=employee, by=by, new_role=role)
-    if role != employee.role:
-        if employee.pk == by.pk:
-            raise EmployeeActionRefused("You cannot change your own role.")
-        _refuse_removing_last_owner(employee)
+    _refuse_unless_allowed(employee=employee, by=by, new_role=role)
+    if role != employee.role and employee.pk == by.pk:
+        raise EmployeeActionRefused("You cannot change your own role.")
     with transaction.atomic():
         old_role = employee.role
+        if role != old_role:
+            _refuse_removing_last_owner(employee)
         for field, value in details.items():
             setattr(employee, field, value)
         employee.role = role
@@ -148,11 +163,11 @@ def employee_update(*, employee: Employee, by, role: str, spaces=(), **details) 
 
 
 def employee_deactivate(*, employee: Employee, by) -> None:
-    _refuse_owner_change_by_non_owner(employee=employee, by=by)
+    _refuse_unless_allowed(employee=employee, by=by)
     if employee.pk == by.pk:
         raise EmployeeActionRefused("You cannot deactivate your own account.")
-    _refuse_removing_last_owner(employee)
     with transaction.atomic():
+        _refuse_removing_last_owner(employee)
         employee.status = EmployeeStatus.DEACTIVATED
         employee.save(update_fields=["status"])
         ended = staff_sessions_end(employee=employee)
@@ -160,7 +175,7 @@ def employee_deactivate(*, employee: Employee, by) -> None:
 
 
 def employee_reactivate(*, employee: Employee, by) -> None:
-    _refuse_owner_change_by_non_owner(employee=employee, by=by)
+    _refuse_unless_allowed(employee=employee, by=by)
     employee.status = EmployeeStatus.ACTIVE
     employee.save(update_fields=["status"])
     log.info("employee reactivated employee=%s by=%s", employee.username, by.username)
@@ -168,7 +183,7 @@ def employee_reactivate(*, employee: Employee, by) -> None:
 
 def employee_reset_mfa(*, employee: Employee, by) -> None:
     """Remove the employee's authenticator and backup codes (a lost phone); they set up again at next sign-in."""
-    _refuse_owner_change_by_non_owner(employee=employee, by=by)
+    _refuse_unless_allowed(employee=employee, by=by, rule=can_reset_sign_in, message=RESET_REFUSED)
     with transaction.atomic():
         mfa_devices_delete(employee)
         if employee.pk != by.pk:
@@ -178,7 +193,7 @@ def employee_reset_mfa(*, employee: Employee, by) -> None:
 
 def employee_unlock(*, employee: Employee, by) -> int:
     """Clear failed sign-in attempts (from every address) so the employee can sign in again."""
-    _refuse_owner_change_by_non_owner(employee=employee, by=by)
+    _refuse_unless_allowed(employee=employee, by=by)
     cleared = axes_reset(username=employee.username)
     log.info("employee unlocked employee=%s attempts_cleared=%s by=%s", employee.username, cleared, by.username)
     return cleared
@@ -186,7 +201,7 @@ def employee_unlock(*, employee: Employee, by) -> int:
 
 def employee_set_temporary_password(*, employee: Employee, by) -> str:
     """Give the employee a new temporary password (to be shown once) and end their sessions."""
-    _refuse_owner_change_by_non_owner(employee=employee, by=by)
+    _refuse_unless_allowed(employee=employee, by=by, rule=can_reset_sign_in, message=RESET_REFUSED)
     if employee.pk == by.pk:
         raise EmployeeActionRefused("Change your own password on your account page.")
     password = temporary_password()

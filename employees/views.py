@@ -1,5 +1,6 @@
 """Staff sign-in with a second factor, the employee's own account, and employee management."""
 
+import copy
 import time
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -15,17 +16,19 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.models import UserObjectPermission
 
-from bookings.access import SPACE_PERMISSION
+from bookings.access import SPACE_PERMISSION, assigned_spaces
 from bookings.models import Space
+from studio_crm.htmx import safe_next
 
 from . import mfa
-from .access import admin_required, can_manage_employee, get_employee_for
+from .access import admin_required, can_manage_employee, can_reset_sign_in, get_employee_for
 from .forms import (
     AccountPasswordForm,
     CodeForm,
@@ -36,7 +39,7 @@ from .forms import (
     ProfileForm,
     SignInForm,
 )
-from .lockouts import locked_subquery, lockouts_of
+from .lockouts import count_failure, locked_subquery, lockouts_of, too_many_failures
 from .models import Employee, EmployeeStatus, Role, StaffSession
 from .services import (
     EmployeeActionRefused,
@@ -49,7 +52,6 @@ from .services import (
     employee_update,
     staff_session_rekey,
     staff_session_revoke,
-    staff_session_touch,
     staff_sessions_end,
     staff_sessions_forget_stale,
 )
@@ -58,16 +60,16 @@ PENDING_KEY = "studio_pending_sign_in"
 PENDING_SECONDS = 5 * 60
 BACKUP_CODES_KEY = "studio_backup_codes"
 TEMPORARY_PASSWORD_KEY = "studio_temporary_password"
+TOO_MANY_FAILURES = (
+    "Too many failed sign-ins for this account. Try again in an hour, or ask an owner to check the account."
+)
 
 
 # --- Sign-in ----------------------------------------------------------------------------------------
 
 
 def _next_url(request) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure()):
-        return url
-    return settings.LOGIN_REDIRECT_URL
+    return safe_next(request, settings.LOGIN_REDIRECT_URL)
 
 
 def username_for(login_name: str) -> str:
@@ -85,20 +87,31 @@ def login_view(request):
     if request.user.is_authenticated:
         return redirect(next_url)
     form = SignInForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request, username=username_for(form.cleaned_data["username"]), password=form.cleaned_data["password"]
-        )
-        if user is None:
-            # A lockout is turned into the lockout page by AxesMiddleware.
-            form.add_error(None, "The username or password is not right.")
-        elif mfa.has_confirmed_device(user):
-            request.session[PENDING_KEY] = {"id": user.pk, "backend": user.backend, "at": time.time(), "next": next_url}
-            return redirect("login_code")
+        username = username_for(form.cleaned_data["username"])
+        if too_many_failures(request, username):
+            form.add_error(None, TOO_MANY_FAILURES)
+            status = 429
         else:
-            login(request, user)
-            return redirect(next_url)
-    status = 400 if form.errors else 200
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                # A lockout is turned into the lockout page by AxesMiddleware.
+                count_failure(request, username)
+                form.add_error(None, "The username or password is not right.")
+            elif mfa.has_confirmed_device(user):
+                # A fresh session key for the half-signed-in state; the password hash ties it to this password.
+                request.session.cycle_key()
+                request.session[PENDING_KEY] = {
+                    "id": user.pk, "backend": user.backend, "hash": user.get_session_auth_hash(),
+                    "at": time.time(), "next": next_url,
+                }
+                return redirect("login_code")
+            else:
+                login(request, user)
+                return redirect(next_url)
+    if form.errors and status == 200:
+        status = 400
     return render(request, "employees/login.html", {"form": form, "next": next_url}, status=status)
 
 
@@ -110,6 +123,10 @@ def _signing_in_employee(request):
     if not pending or time.time() - pending["at"] > PENDING_SECONDS:
         return None, None
     user = Employee.objects.filter(pk=pending["id"], is_active=True).first()
+    # A password changed or reset since the password step ends the half-finished sign-in.
+    if user is None or not constant_time_compare(pending.get("hash", ""), user.get_session_auth_hash()):
+        request.session.pop(PENDING_KEY, None)
+        return None, None
     return user, pending
 
 
@@ -141,7 +158,7 @@ def login_code(request):
                 staff_session_rekey(old_key=old_key, request=request)
             otp_login(request, device)
             request.session.pop(PENDING_KEY, None)
-            if device.__class__.__name__ == "StaticDevice":
+            if isinstance(device, StaticDevice):
                 left = mfa.backup_codes_left(user)
                 messages.warning(request, f"You used a backup code; {left} left. Make new ones on your account page.")
             return redirect(next_url)
@@ -174,7 +191,8 @@ def _account_page(request, *, profile_form=None, password_form=None, status=200)
 def account(request):
     if request.method == "GET":
         return _account_page(request)
-    form = ProfileForm(request.POST, instance=Employee.objects.get(pk=request.user.pk))
+    # A copy: a refused form must not change the name shown in the page header.
+    form = ProfileForm(request.POST, instance=copy.copy(request.user))
     if not form.is_valid():
         return _account_page(request, profile_form=form, status=400)
     form.save()
@@ -225,7 +243,7 @@ def account_mfa(request):
     """Status of two-factor sign-in; POST confirms the authenticator being set up with its first code."""
     if request.method == "GET":
         return _mfa_page(request)
-    pending = TOTPDevice.objects.filter(user=request.user, confirmed=False).order_by("-pk").first()
+    pending = mfa.pending_authenticator(request.user) if mfa.has_pending_authenticator(request.user) else None
     form = ConfirmAuthenticatorForm(request.POST)
     if pending is None:
         messages.info(request, "There is no authenticator being set up.")
@@ -233,7 +251,6 @@ def account_mfa(request):
     if form.is_valid():
         codes = mfa.authenticator_confirm(employee=request.user, device=pending, code=form.cleaned_data["code"])
         if codes is not None:
-            pending.confirmed = True
             otp_login(request, pending)
             request.session[BACKUP_CODES_KEY] = codes
             messages.success(request, "Two-factor sign-in is on.")
@@ -267,8 +284,7 @@ def account_mfa_replace(request):
     form, ok = _password_confirmed(request, "replace")
     if not ok:
         return _mfa_page(request, replace_form=form, status=400)
-    TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
-    mfa.pending_authenticator(request.user)
+    mfa.pending_authenticator_restart(request.user)
     messages.info(request, "Scan the new code. Your current authenticator keeps working until you confirm the new one.")
     return redirect("account_mfa")
 
@@ -277,7 +293,7 @@ def account_mfa_replace(request):
 @require_POST
 def account_mfa_cancel(request):
     if mfa.confirmed_authenticator(request.user) is not None:
-        TOTPDevice.objects.filter(user=request.user, confirmed=False).delete()
+        mfa.pending_authenticator_discard(request.user)
     return redirect("account_mfa")
 
 
@@ -298,7 +314,6 @@ def account_mfa_remove(request):
 @require_GET
 def account_sessions(request):
     staff_sessions_forget_stale(employee=request.user)
-    staff_session_touch(request=request, employee=request.user)
     sessions = StaffSession.objects.filter(employee=request.user)
     context = {"sessions": sessions, "current_key": request.session.session_key}
     return render(request, "account/sessions.html", context)
@@ -398,16 +413,12 @@ def _employee_page(request, employee, *, form=None, status=200):
     else:
         temporary = None
     if form is None and manageable:
-        spaces = Space.objects.filter(pk__in=[
-            int(pk) for pk in UserObjectPermission.objects.filter(
-                user=employee, permission__codename=SPACE_PERMISSION.split(".")[1]
-            ).values_list("object_pk", flat=True)
-        ])
-        form = EmployeeForm(instance=employee, actor=request.user, initial={"spaces": spaces})
+        form = EmployeeForm(instance=employee, actor=request.user, initial={"spaces": assigned_spaces(employee)})
     context = {
         "employee": employee,
         "form": form,
         "manageable": manageable,
+        "may_reset_sign_in": can_reset_sign_in(request.user, employee),
         "is_self": employee.pk == request.user.pk,
         "spaces": _spaces_by_employee([employee]).get(employee.pk, []),
         "authenticator": mfa.confirmed_authenticator(employee),
@@ -427,7 +438,8 @@ def employee_detail(request, pk):
     employee = get_employee_for(request, pk, write=request.method == "POST")
     if request.method == "GET":
         return _employee_page(request, employee)
-    form = EmployeeForm(request.POST, instance=Employee.objects.get(pk=employee.pk), actor=request.user)
+    # A copy: a refused form must not change the name shown in the page header.
+    form = EmployeeForm(request.POST, instance=copy.copy(employee), actor=request.user)
     if not form.is_valid():
         return _employee_page(request, employee, form=form, status=400)
     data = form.cleaned_data
@@ -443,8 +455,8 @@ def employee_detail(request, pk):
     return redirect("employee_detail", pk=employee.pk)
 
 
-def _employee_action(request, pk, action, done: str):
-    employee = get_employee_for(request, pk, write=True)
+def _employee_action(request, pk, action, done: str, rule=can_manage_employee):
+    employee = get_employee_for(request, pk, write=True, rule=rule)
     try:
         result = action(employee=employee, by=request.user)
     except EmployeeActionRefused as refusal:
@@ -472,7 +484,8 @@ def employee_reactivate_view(request, pk):
 @require_POST
 def employee_reset_mfa_view(request, pk):
     return _employee_action(
-        request, pk, employee_reset_mfa, "Two-factor sign-in of {employee} is reset; they set it up at their next sign-in."
+        request, pk, employee_reset_mfa, "Two-factor sign-in of {employee} is reset; they set it up at their next sign-in.",
+        rule=can_reset_sign_in,
     )
 
 
@@ -486,5 +499,6 @@ def employee_unlock_view(request, pk):
 @require_POST
 def employee_password_view(request, pk):
     return _employee_action(
-        request, pk, employee_set_temporary_password, "{employee} has a new temporary password and was signed out."
+        request, pk, employee_set_temporary_password, "{employee} has a new temporary password and was signed out.",
+        rule=can_reset_sign_in,
     )

@@ -335,3 +335,8 @@ PUBLIC_RATE_LIMITS = {
 }
 # How long the answer to a POST with an Idempotency-Key is kept for retries.
 IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
+
+# --- Staff sign-in (employees/lockouts.py) --------------------------------------------------------
+# Failed sign-ins of one username from all addresses together ("count/period", django-ratelimit),
+# beside django-axes' lockout per username and address. Counted in the default cache.
+SIGN_IN_FAILURES_PER_USERNAME = env_str("SIGN_IN_FAILURES_PER_USERNAME", "50/h")

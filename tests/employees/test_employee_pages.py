@@ -1,13 +1,17 @@
 """/employees/: who may see and change whom, creating employees, roles and spaces."""
 
+import threading
+import time
+
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bookings.access import assign_spaces, visible_spaces
-from employees.models import Employee, EmployeeStatus, Role
+from employees.models import Employee, EmployeeStatus, Role, StaffSession
+from employees.services import EmployeeActionRefused, employee_deactivate, employee_update
 from tests.factories import EmployeeFactory
 
 from .conftest import sign_in
@@ -283,3 +287,93 @@ def test_the_django_admin_signs_in_through_the_staff_sign_in(client, manager):
     assert response.redirect_chain[-1][0] == "/login/?next=/admin/"
     client.force_login(manager)
     assert client.get("/admin/", follow=True).status_code == 403
+
+
+# --- Resetting sign-in, the last owner, the Django admin ---------------------------------------------
+
+
+def test_only_owners_reset_an_admins_password_or_two_step(client, owner, admin, authenticator):
+    other_admin = EmployeeFactory(username="admin2", role=Role.ADMIN)
+    authenticator(other_admin)
+    hash_before = other_admin.password
+    client.force_login(admin)
+    page = client.get(f"/employees/{other_admin.pk}/").content.decode()
+    assert "Reset password" not in page and "Only an owner can reset" in page
+    assert client.post(f"/employees/{other_admin.pk}/password/").status_code == 403
+    assert client.post(f"/employees/{other_admin.pk}/reset-mfa/").status_code == 403
+    other_admin.refresh_from_db()
+    assert other_admin.password == hash_before
+    assert TOTPDevice.objects.filter(user=other_admin).exists()
+
+    client.force_login(owner)
+    assert "Reset password" in client.get(f"/employees/{other_admin.pk}/").content.decode()
+    assert client.post(f"/employees/{other_admin.pk}/reset-mfa/").status_code == 302
+    assert not TOTPDevice.objects.filter(user=other_admin).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_removing_each_other_at_once_leave_one_owner():
+    first = EmployeeFactory(username="owner-a", role=Role.OWNER)
+    second = EmployeeFactory(username="owner-b", role=Role.OWNER)
+    barrier = threading.Barrier(2)
+    refusals = []
+
+    def first_deactivates_second():
+        try:
+            with transaction.atomic():
+                employee_deactivate(employee=Employee.objects.get(pk=second.pk), by=first)
+                barrier.wait()
+                time.sleep(0.5)  # the other owner acts while this change is not yet committed
+        finally:
+            connection.close()
+
+    def second_demotes_first():
+        try:
+            barrier.wait()
+            employee_update(employee=Employee.objects.get(pk=first.pk), by=second, role=Role.ADMIN)
+        except EmployeeActionRefused as refusal:
+            refusals.append(str(refusal))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_deactivates_second), threading.Thread(target=second_demotes_first)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    active_owners = Employee.objects.filter(role=Role.OWNER, status=EmployeeStatus.ACTIVE)
+    assert list(active_owners.values_list("username", flat=True)) == ["owner-a"]
+    assert refusals == ["The studio must keep at least one active owner."]
+
+
+def admin_change_data(employee, **changes):
+    data = {
+        "username": employee.username, "full_name": employee.full_name, "email": employee.email, "phone": "",
+        "department": "", "role": employee.role, "status": employee.status,
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_django_admin_keeps_the_owners_rules(client, owner):
+    client.force_login(owner)
+    url = f"/admin/employees/employee/{owner.pk}/change/"
+    response = client.post(url, admin_change_data(owner, role=Role.ADMIN, full_name="Renamed"), follow=True)
+    assert "You cannot change your own role." in response.content.decode()
+    assert "was changed successfully" not in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.role == Role.OWNER and owner.full_name == "Olga Owner"
+
+
+def test_deactivating_in_the_django_admin_signs_the_employee_out(client, owner, manager):
+    phone = client.__class__()
+    phone.force_login(manager)
+    client.force_login(owner)
+    url = f"/admin/employees/employee/{manager.pk}/change/"
+    response = client.post(url, admin_change_data(manager, status=EmployeeStatus.DEACTIVATED))
+    assert response.status_code == 302
+    manager.refresh_from_db()
+    assert manager.status == EmployeeStatus.DEACTIVATED and not manager.is_active
+    assert not StaffSession.objects.filter(employee=manager).exists()
+    assert phone.get("/account/").status_code == 302

@@ -2,11 +2,13 @@
 
 import time
 
+import pytest
 import time_machine
+from django.db import DatabaseError
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from employees.mfa import DEMO_TOTP_KEY, mfa_enroll_demo
+from employees.mfa import DEMO_TOTP_KEY, mfa_devices_delete, mfa_enroll_demo, new_backup_codes
 
 from .conftest import PASSWORD, enter_code, sign_in, totp_code
 
@@ -92,3 +94,19 @@ def test_demo_enrolment_prints_a_working_key(client, owner):
     assert device.confirmed and device.key == DEMO_TOTP_KEY
     sign_in(client, "owner")
     assert enter_code(client, totp_code(device))["Location"] == "/dashboard/"
+
+
+def test_authenticator_and_backup_codes_are_removed_together_or_not_at_all(manager, authenticator, monkeypatch):
+    authenticator(manager)
+    new_backup_codes(manager)
+
+    class Unreachable:
+        class objects:
+            @staticmethod
+            def filter(**kwargs):
+                raise DatabaseError("connection lost")
+
+    monkeypatch.setattr("employees.mfa.StaticDevice", Unreachable)
+    with pytest.raises(DatabaseError):
+        mfa_devices_delete(manager)
+    assert TOTPDevice.objects.filter(user=manager).exists()

@@ -1,8 +1,14 @@
 """The employee's own session list: device, address, last seen; revoking signs a session out."""
 
+import threading
+
+import pytest
+from django.db import connection
+from django.db.models.signals import pre_save
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from employees.models import StaffSession
+from employees.models import Role, StaffSession
+from tests.factories import EmployeeFactory
 
 from .conftest import sign_in
 
@@ -97,3 +103,33 @@ def test_reset_two_step_deletes_devices_and_signs_out(client, owner, manager, au
     assert client.post(f"/employees/{manager.pk}/reset-mfa/").status_code == 302
     assert not TOTPDevice.objects.filter(user=manager).exists()
     assert phone.get("/account/").status_code == 302
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a second connection writing meanwhile")
+@pytest.mark.django_db(transaction=True)
+def test_two_first_requests_of_one_session_share_one_row(client):
+    manager = EmployeeFactory(username="manager", role=Role.MANAGER)
+    client.force_login(manager)
+    StaffSession.objects.all().delete()
+    key = client.session.session_key
+
+    def the_other_request_records_it_first(sender, instance, **kwargs):
+        if instance._state.adding and instance.session_key == key:
+            pre_save.disconnect(the_other_request_records_it_first, sender=StaffSession)
+
+            def record():
+                try:
+                    StaffSession.objects.bulk_create([StaffSession(employee=manager, session_key=key)])
+                finally:
+                    connection.close()
+
+            other = threading.Thread(target=record)
+            other.start()
+            other.join()
+
+    pre_save.connect(the_other_request_records_it_first, sender=StaffSession)
+    try:
+        assert client.get("/account/").status_code == 200
+    finally:
+        pre_save.disconnect(the_other_request_records_it_first, sender=StaffSession)
+    assert StaffSession.objects.filter(session_key=key, employee=manager).count() == 1

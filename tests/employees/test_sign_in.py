@@ -1,6 +1,7 @@
 """Signing in: password, then a code for employees with an authenticator; sessions and sign-out."""
 
 import time
+import uuid
 
 import time_machine
 from django.conf import settings
@@ -199,3 +200,36 @@ def test_idle_session_is_signed_out(client, manager):
     assert response["Location"] == "/login/?next=%2Faccount%2Fsessions%2F"
     page = client.get("/login/")
     assert "signed out after a period of inactivity" in page.content.decode()
+
+
+def test_a_password_changed_during_the_code_step_ends_that_sign_in(client, owner, authenticator):
+    device = authenticator(owner)
+    assert sign_in(client, "owner")["Location"] == "/login/code/"
+    owner.set_password("a-new-password-after-a-leak")
+    owner.save()
+    response = enter_code(client, totp_code(device))
+    assert response.status_code == 302
+    assert response["Location"] == "/login/"
+    assert not signed_in_as(client)
+
+
+def test_the_password_step_gives_the_browser_a_new_session_key(client, owner, authenticator):
+    authenticator(owner)
+    before = client.session.session_key
+    assert sign_in(client, "owner")["Location"] == "/login/code/"
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != before
+
+
+def test_guessing_one_account_from_many_addresses_is_limited(client, db, settings):
+    settings.SIGN_IN_FAILURES_PER_USERNAME = "3/h"
+    # A fresh username: the counts live in the shared cache, which outlasts one test run.
+    target = EmployeeFactory(username=f"target-{uuid.uuid4().hex[:10]}", role=Role.MANAGER)
+    for n in range(3):
+        assert sign_in(client.__class__(), target.username, password="guess", ip=f"10.1.0.{n}").status_code == 400
+    response = sign_in(client, target.username, ip="10.1.0.99")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins for this account" in response.content.decode()
+    assert not signed_in_as(client)
+    # Other accounts are not affected.
+    other = EmployeeFactory(role=Role.MANAGER)
+    assert sign_in(client.__class__(), other.username, ip="10.1.0.99").status_code == 302
