@@ -75,7 +75,7 @@ class BookingForm(forms.Form):
     )
     book_anyway = forms.BooleanField(
         required=False, label="I have checked with the manager — book anyway",
-        help_text="This phone belongs to a client flagged “do not book”.",
+        help_text="Tick only after a manager has agreed to this booking.",
     )
 
     def __init__(self, *args, spaces, **kwargs):
@@ -239,6 +239,13 @@ class BookingFilterForm(DateRangeForm):
         if data.get("q"):
             bookings = bookings.filter(search_query(data["q"]))
         return bookings
+
+    @property
+    def narrows(self) -> bool:
+        """Whether any filter or search was applied (an invalid one is not)."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        ignored = {"sort", "date_from", "date_to"} if self.non_field_errors() else {"sort"}
+        return any(value for key, value in data.items() if key not in ignored)
 
     def ordering(self) -> list[str]:
         sort = (self.cleaned_data.get("sort") if hasattr(self, "cleaned_data") else "") or "-start"

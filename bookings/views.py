@@ -110,7 +110,7 @@ def booking_list(request):
         "page": page,
         "sort": form.current_sort,
         "batch_form": BatchForm(),
-        "filtered": any(value for key, value in request.GET.items() if key not in ("page", "sort")),
+        "filtered": form.narrows,
     })
 
 

@@ -51,11 +51,23 @@ def payment_badge(status) -> str:
 
 
 @register.simple_tag
-def change(current, previous) -> str:
-    """The change of a figure against the previous period, as an arrow and a percentage."""
+def change(current, previous, share=False) -> str:
+    """The change of a figure against the previous period, as an arrow and a percentage.
+
+    With ``share`` (figures that are themselves fractions, like utilisation) the change is in
+    percentage points: 4% → 5% reads "▲ 1 pt", not "▲ 25%".
+    """
     if current is None or previous is None:
         return mark_safe('<span class="stat-delta muted">no comparison</span>')
     current, previous = float(current), float(previous)
+    if share:
+        points = (current - previous) * 100
+        if abs(points) < 0.5:
+            return mark_safe('<span class="stat-delta muted">no change</span>')
+        direction, arrow, word = ("up", "▲", "up") if points > 0 else ("down", "▼", "down")
+        unit = "pt" if round(abs(points)) == 1 else "pts"
+        return format_html('<span class="stat-delta {}">{} {} {} <span class="sr-only">{}</span></span>',
+                           direction, arrow, f"{abs(points):.0f}", unit, word)
     if previous == 0:
         if current == 0:
             return mark_safe('<span class="stat-delta muted">no change</span>')

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from bookings.models import BookingState
+from bookings.templatetags.bookings_tags import change
 from tests.bookings.test_views_list import bulk_bookings, queries_for
 from tests.factories import BookingFactory, studio_time
 
@@ -99,3 +100,9 @@ def test_a_space_colour_goes_into_the_page_only_as_a_checked_hex_colour(client, 
         html = client.get(url).content.decode()
         assert "0;top:0" not in html, url
         assert "background: #8a94a3" in html, url
+
+
+def test_a_change_of_utilisation_is_in_percentage_points():
+    assert "▲ 1 pt" in change(0.05, 0.04, share=True)
+    assert "▼ 12 pts" in change(0.30, 0.42, share=True)
+    assert "▲ 25%" in change(5, 4)  # money still changes by a percentage

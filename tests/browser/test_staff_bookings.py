@@ -132,6 +132,7 @@ def test_screenshots_of_every_page(new_page, owner, studio):
         "dashboard": "/dashboard/",
         "booking-list": "/bookings/",
         "booking-list-filtered": "/bookings/?state=confirmed&sort=-total",
+        "booking-list-bad-dates": "/bookings/?date_from=2030-01-10&date_to=2030-01-01",
         "booking-new": f"/bookings/new/?space=white&start={studio_time(2, 10).isoformat()}",
         "booking-detail": f"/bookings/{booking.pk}/",
         "booking-edit": f"/bookings/{booking.pk}/edit/",
@@ -144,3 +145,21 @@ def test_screenshots_of_every_page(new_page, owner, studio):
             response = page.goto(url)
             assert response.status == 200, url
             screenshot(page, f"staff-{name}-{size_name}")
+
+
+def test_a_flagged_client_is_booked_only_after_ticking_book_anyway(new_page, owner, studio):
+    flagged = ClientFactory(name="Mikhail Orlov", phone="+79165550003", do_not_book=True)
+    for made, (size_name, viewport, hour) in enumerate((("desktop", DESKTOP, 10), ("phone", PHONE, 14))):
+        page = new_page(viewport=viewport, user=owner)
+        page.goto(f"/bookings/new/?space=white&start={studio_time(2, hour).isoformat()}")
+        page.fill("#id_client_name", "Mikhail Orlov")
+        page.fill("#id_client_phone", "8 916 555-00-03")
+        expect(page.locator("#preview-panel")).to_contain_text("Do not book.")
+        page.get_by_role("button", name="Create booking").click()
+        expect(page.locator(".field.has-error")).to_contain_text("flagged “do not book”")
+        screenshot(page, f"staff-booking-new-flagged-{size_name}")
+        assert Booking.objects.filter(client=flagged).count() == made
+        page.get_by_label("I have checked with the manager — book anyway").check()
+        page.get_by_role("button", name="Create booking").click()
+        page.wait_for_url(re.compile(r"/bookings/\d+/$"))
+        assert Booking.objects.filter(client=flagged).count() == made + 1
