@@ -8,8 +8,6 @@ other booking; POST /bookings honours ``Idempotency-Key`` (see bookings/idempote
 
 import json
 import logging
-import re
-from contextlib import suppress
 from datetime import date as Date
 from datetime import datetime
 from functools import wraps
@@ -28,22 +26,18 @@ from ninja.openapi.docs import DocsBase
 from ninja.openapi.schema import REF_TEMPLATE
 from pydantic.alias_generators import to_camel
 
-from studio_crm.network import client_ip
-
-from .api_schemas import BookingIn, BookingOut, ErrorOut
-from .availability import free_slots, longest_stay
+from .api_schemas import AvailabilityOut, BookingIn, BookingOut, ErrorOut
+from .availability import free_slots, longest_stay, validate_booking_day
 from .errors import BookingConflict
+from .guests import guest_booking_create, guest_lookup
 from .idempotency import Answer, IdempotencyError, run_once
-from .models import Booking, BookingSource, Equipment, Space
-from .phones import normalise_phone
-from .public_forms import NOT_FOUND, guest_booking, latest_bookable_day
+from .models import Booking, Equipment, Space
+from .public_forms import NOT_FOUND
 from .ratelimits import RateLimited, check_rate
-from .services import Consent, booking_create, phone_index
 
 logger = logging.getLogger("studio.api")
 
 SLUG = r"^[-a-zA-Z0-9_]{1,60}$"
-REFERENCE = re.compile(r"^REF-\d{8}-[A-Z0-9]{4}$", re.IGNORECASE)
 JSON_TYPES = ("application/json",)
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
@@ -193,14 +187,14 @@ def _slot_json(slot, slots=None) -> dict:
 
 
 def _check_day(day: Date) -> None:
-    if day < timezone.localdate():
-        raise validation_error({"date": ["That day has passed; choose today or a later date."]})
-    if day > latest_bookable_day():
-        raise validation_error({"date": [f"Bookings open {settings.BOOKING_HORIZON_DAYS} days ahead; choose an earlier date."]})
+    try:
+        validate_booking_day(day)
+    except ValidationError as error:
+        raise validation_error({"date": error.messages}) from None
 
 
-@api.get("/availability", response={200: dict, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
-         summary="Free whole-hour start times of a hall on one day", tags=["availability"])
+@api.get("/availability", response={200: AvailabilityOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+         summary="Free whole-hour start times of a hall on one day", tags=["availability"], by_alias=True)
 def availability(request, space: Annotated[str, Query(pattern=SLUG, description="The hall's slug")],
                  date: Annotated[Date, Query(description="YYYY-MM-DD, studio time")]):
     """Each slot is a free one-hour start; ``maxHours`` says how long a booking starting there can last."""
@@ -314,21 +308,12 @@ def _create(request, body: bytes) -> Answer:
             raise validation_error({"space": ["There is no hall with that slug."]})
         _check_day(payload.date)
         zone = timezone.get_current_timezone()
-        start = datetime.combine(payload.date, payload.start_time.replace(tzinfo=None), tzinfo=zone)
-        end = datetime.combine(payload.date, payload.end_time.replace(tzinfo=None), tzinfo=zone)
-        equipment = _equipment(payload.equipment)
-        try:
-            phone = normalise_phone(payload.client_phone)
-        except ValidationError as error:
-            raise validation_error({"clientPhone": error.messages}) from None
-        check_rate(request, "booking_phone", value=phone_index(phone))
-        booking = booking_create(
-            space=space, start=start, end=end,
-            client_name=payload.client_name, client_phone=phone, client_email=payload.client_email,
-            equipment=equipment, promo_code=payload.promo_code, special_requirements=payload.special_requirements,
-            source=BookingSource.WEBSITE,
-            consent=Consent(settings.CONSENT_POLICY_VERSION, timezone.now(), client_ip(request)),
-            by=None,
+        start = datetime.combine(payload.date, payload.start_time, tzinfo=zone)
+        end = datetime.combine(payload.date, payload.end_time, tzinfo=zone)
+        booking = guest_booking_create(
+            request, space=space, start=start, end=end, equipment=_equipment(payload.equipment),
+            client_name=payload.client_name, client_phone=payload.client_phone, client_email=payload.client_email,
+            promo_code=payload.promo_code, special_requirements=payload.special_requirements,
         )
     except ApiError as error:
         return error.answer
@@ -357,6 +342,7 @@ IDEMPOTENCY_HEADER = {
     "/bookings",
     response={201: BookingOut, 400: ErrorOut, 409: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Request a booking as a guest",
+    by_alias=True,
     tags=["bookings"],
     openapi_extra={
         "requestBody": {"required": True,
@@ -378,14 +364,11 @@ def create_booking(request):
 
 
 @api.get("/bookings/{reference}", response={200: BookingOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
-         summary="A guest's view of one booking", tags=["bookings"])
+         summary="A guest's view of one booking", tags=["bookings"], by_alias=True)
 def get_booking(request, reference: str,
                 phone: Annotated[str, Query(max_length=32, description="The phone the booking was made with")]):
     """Found only when the reference and the phone belong together; otherwise one neutral 404."""
-    check_rate(request, "lookup_ip")
-    with suppress(ValidationError):  # not a phone number: nothing to count, and the neutral answer below
-        check_rate(request, "lookup_phone", value=phone_index(phone))
-    booking = guest_booking(reference, phone) if REFERENCE.match(reference) else None
+    booking = guest_lookup(request, reference, phone)
     if booking is None:
         raise ApiError(404, "not_found", NOT_FOUND)
     return respond(Answer(200, booking_json(booking)))

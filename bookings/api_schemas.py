@@ -3,14 +3,25 @@
 Every string has a length limit; unknown fields are ignored (a price sent by a client is never read).
 """
 
+import re
 from datetime import date as Date
 from datetime import time as Time
+from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.alias_generators import to_camel
+
+HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _clock_time_schema(schema: dict) -> None:
+    # "HH:MM" only: not the RFC 3339 "time" format (seconds and an offset) a "time" field is described with.
+    schema.pop("format", None)
+    schema.update(type="string", pattern=HH_MM, examples=["10:00"])
+
 
 
 class CamelSchema(Schema):
@@ -43,8 +54,10 @@ class BookingIn(CamelSchema):
     """A guest's booking request. Times are studio-local whole hours ("10:00"); the booking ends the same day."""
 
     date: Date = Field(description="Day of the booking, YYYY-MM-DD")
-    start_time: Time = Field(description='Start, studio time, a whole hour: "10:00"')
-    end_time: Time = Field(description='End, studio time, a whole hour: "12:00"')
+    start_time: Time = Field(description='Start, studio time, a whole hour, "HH:MM": "10:00"',
+                             json_schema_extra=_clock_time_schema)
+    end_time: Time = Field(description='End, studio time, a whole hour, "HH:MM": "12:00"',
+                           json_schema_extra=_clock_time_schema)
     space: str = Field(min_length=1, max_length=60, description="The hall's slug, e.g. white")
     client_name: str = Field(min_length=1, max_length=150)
     client_phone: str = Field(min_length=1, max_length=32, description="Any common format; stored as E.164")
@@ -53,6 +66,14 @@ class BookingIn(CamelSchema):
     promo_code: str = Field("", max_length=32)
     special_requirements: str = Field("", max_length=2000)
     consent: StrictBool = Field(description="The guest agrees to the processing of personal data (must be true)")
+
+    @field_validator("start_time", "end_time", mode="before")
+    @classmethod
+    def studio_clock_time(cls, value):
+        # Only "HH:MM": a number or a time with an offset ("10:00+05:00") would be read as some other hour.
+        if not isinstance(value, str) or not re.fullmatch(HH_MM, value):
+            raise ValueError('Give the time as "HH:MM" in studio time, e.g. "10:00".')
+        return value
 
     @field_validator("client_name")
     @classmethod
@@ -129,14 +150,29 @@ class BookingOut(Schema):
     can_cancel: bool = Field(alias="canCancel", description="Whether the guest may still cancel online")
 
 
+class AlternativeOut(Schema):
+    start_time: str = Field(alias="startTime", description='"10:00", studio time')
+    end_time: str = Field(alias="endTime")
+    start: str = Field(description="ISO 8601 with the studio's offset")
+    end: str
+
+
+class ConflictOut(Schema):
+    kind: Literal["booked", "closed", "equipment"] = Field(
+        description="booked: another booking; closed: the hall is closed then; equipment: not enough free units")
+    start: str = Field(description="Start of the taken time, ISO 8601 with the studio's offset")
+    end: str
+
+
 class ErrorBody(Schema):
     code: str = Field(description="validation_error, invalid_json, not_found, conflict, rate_limited, "
                                   "payload_too_large, unsupported_media_type, idempotency_key_reused, "
                                   "idempotency_in_progress, invalid_idempotency_key, method_not_allowed, server_error")
     message: str
     fields: dict[str, list[str]] | None = Field(None, description="Field errors by camelCase field name (400)")
-    conflict: dict | None = Field(None, description="The taken time, {start, end} (409)")
-    alternatives: list[SlotOut] | None = Field(None, description="Nearest free one-hour slots that day (409)")
+    conflict: ConflictOut | None = Field(None, description="What is in the way (409 conflict); null when unknown")
+    alternatives: list[AlternativeOut] | None = Field(None, description="Nearest free one-hour slots that day (409)")
+    retry_after: int | None = Field(None, alias="retryAfter", description="Seconds to wait before trying again (429)")
 
 
 class ErrorOut(Schema):

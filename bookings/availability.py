@@ -176,3 +176,13 @@ def nearest_free_slots(space: Space, start: datetime, *, count: int = 3) -> list
     slots = free_slots(space, timezone.localtime(start).date())
     return sorted(slots, key=lambda slot: abs(slot.start - start))[:count]
 
+
+
+def validate_booking_day(day: date) -> None:
+    """Raise a ValidationError unless guests may book on ``day``: from today to the booking horizon."""
+    today = timezone.localdate()
+    if day < today:
+        raise ValidationError("That day has passed; choose today or a later date.", code="past")
+    if day > today + timedelta(days=settings.BOOKING_HORIZON_DAYS):
+        raise ValidationError(f"Bookings open {settings.BOOKING_HORIZON_DAYS} days ahead; choose an earlier date.",
+                              code="horizon")

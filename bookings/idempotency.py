@@ -5,10 +5,15 @@ with a hash of the request body. A retry with the same body is answered from the
 same body, header ``Idempotent-Replayed: true``); the same key with a different body is refused with
 422 ``idempotency_key_reused``. While the first request is still running, duplicates wait for its
 answer: ``cache.add`` is the lock, so two duplicates arriving together never both run.
-Answers that a retry should not repeat (429, 5xx) are not kept.
+Answers that a retry should not repeat are not kept: 429, 5xx, and 409 (the time was taken; a
+retry after it frees up must book).
+
+A booking never depends on the cache: when it is unreachable the request simply runs, without the
+replay protection, and the failure is logged.
 """
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +25,9 @@ KEY_MAX_LENGTH = 255
 LOCK_SECONDS = 30
 WAIT_SECONDS = 10
 POLL_SECONDS = 0.05
+NOT_KEPT = {409, 429}
+
+logger = logging.getLogger("studio.idempotency")
 
 
 @dataclass
@@ -61,28 +69,48 @@ def run_once(key: str, body: bytes, run: Callable[[], Answer]) -> Answer:
     fingerprint = hashlib.sha256(body).hexdigest()
     storage_key = _storage_key(key)
     lock_key = storage_key + ":lock"
+    try:
+        stored = _first_answer_or_lock(storage_key, lock_key, fingerprint)
+    except IdempotencyError:
+        raise
+    except Exception:  # the cache is unreachable: book anyway rather than refuse the guest
+        logger.warning("Idempotency skipped: the cache is unavailable.", exc_info=True)
+        return run()
+    if stored is not None:
+        return _replay(stored, fingerprint)
+    try:
+        stored = _quietly(cache.get, storage_key)  # finished between our read and taking the lock
+        if stored is not None:
+            return _replay(stored, fingerprint)
+        answer = run()
+        if answer.status < 500 and answer.status not in NOT_KEPT:
+            _quietly(cache.set, storage_key,
+                     {"fingerprint": fingerprint, "status": answer.status, "body": answer.body, "headers": answer.headers},
+                     settings.IDEMPOTENCY_TTL_SECONDS)
+        return answer
+    finally:
+        _quietly(cache.delete, lock_key)
+
+
+def _first_answer_or_lock(storage_key: str, lock_key: str, fingerprint: str) -> dict | None:
+    """The stored first answer, or None once this request holds the key's lock (waiting for a running duplicate)."""
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         stored = cache.get(storage_key)
         if stored is not None:
-            return _replay(stored, fingerprint)
+            return stored
         if cache.add(lock_key, fingerprint, LOCK_SECONDS):
-            break
+            return None
         if time.monotonic() >= deadline:
             raise IdempotencyError(409, "idempotency_in_progress",
                                    "A request with this Idempotency-Key is still being processed.", retry_after=1)
         time.sleep(POLL_SECONDS)
+
+
+def _quietly(operation, *args):
+    """A cache call whose failure must not turn a booking into an error; None when it fails."""
     try:
-        stored = cache.get(storage_key)  # finished between our read and taking the lock
-        if stored is not None:
-            return _replay(stored, fingerprint)
-        answer = run()
-        if answer.status != 429 and answer.status < 500:
-            cache.set(
-                storage_key,
-                {"fingerprint": fingerprint, "status": answer.status, "body": answer.body, "headers": answer.headers},
-                settings.IDEMPOTENCY_TTL_SECONDS,
-            )
-        return answer
-    finally:
-        cache.delete(lock_key)
+        return operation(*args)
+    except Exception:
+        logger.warning("Idempotency cache call failed.", exc_info=True)
+        return None

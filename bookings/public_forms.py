@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .availability import validate_booking_time
-from .models import Booking, Equipment, Space
+from .availability import validate_booking_day, validate_booking_time
+from .models import Equipment, Space
 from .phones import normalise_phone
-from .services import phone_index, promo_for
+from .services import promo_for
 
 NOT_FOUND = "We could not find a booking with that reference and phone number."
 
@@ -75,10 +75,7 @@ class SlotQueryForm(forms.Form):
 
     def clean_date(self):
         day = self.cleaned_data.get("date") or timezone.localdate()
-        if day < timezone.localdate():
-            raise ValidationError("That day has passed; choose today or a later date.")
-        if day > latest_bookable_day():
-            raise ValidationError(f"Bookings open {settings.BOOKING_HORIZON_DAYS} days ahead; choose an earlier date.")
+        validate_booking_day(day)
         return day
 
 
@@ -187,26 +184,6 @@ class GuestCancelForm(forms.Form):
     reason = forms.CharField(label="Why are you cancelling?", max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": "Tell us briefly why you are cancelling."})
-
-
-def guest_booking(reference: str, phone: str):
-    """The booking with this reference made with this phone, or None: the one way guests find a booking.
-
-    The phone is compared by its blind index, so a wrong phone and a wrong reference look the same.
-    """
-    reference = (reference or "").strip().upper()
-    try:
-        index = phone_index(phone)
-    except ValidationError:
-        return None
-    if not reference or len(reference) > 32:
-        return None
-    return (
-        Booking.objects.select_related("space")
-        .prefetch_related("equipment_lines__equipment")
-        .filter(reference=reference, client_phone_index=index)
-        .first()
-    )
 
 
 def active_equipment():

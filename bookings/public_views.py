@@ -5,23 +5,25 @@ slot list and the price in place. A guest reaches a booking's page only from the
 it or after proving reference + phone; that proof is kept in their session (``GUEST_SESSION_KEY``).
 """
 
+import json
 import logging
-from contextlib import suppress
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from studio_crm.htmx import page_or_partial
 from studio_crm.network import client_ip
 
 from .availability import free_slots, longest_stay
-from .errors import BookingConflict, TransitionRefused
-from .models import Booking, BookingSource, BookingState, Space
+from .errors import BookingConflict, TransitionRefused, error_text
+from .guests import guest_booking_create, guest_lookup
+from .models import Booking, BookingState, Space
 from .pricing import quote
 from .public_forms import (
     NOT_FOUND,
@@ -32,12 +34,11 @@ from .public_forms import (
     SlotQueryForm,
     active_equipment,
     add_service_errors,
-    guest_booking,
     hour_choices,
     latest_bookable_day,
 )
 from .ratelimits import RateLimited, check_rate
-from .services import Consent, booking_create, booking_transition, phone_index
+from .services import booking_guest_cancel
 
 logger = logging.getLogger("studio.public")
 
@@ -66,9 +67,14 @@ def get_booking_for_guest(request, reference: str) -> Booking:
     return booking
 
 
-def _too_many(request, template: str, context: dict, error: RateLimited):
-    context["rate_limited"] = error
-    response = render(request, template, context, status=429)
+def _too_many(request, template: str | None, context: dict, error: RateLimited):
+    """429: the page with a notice, or for an htmx request (which swaps nothing on an error) a toast."""
+    if request.htmx or template is None:
+        response = HttpResponse(error.message, status=429, content_type="text/plain; charset=utf-8")
+        response["HX-Trigger"] = json.dumps({"toast": {"message": error.message, "level": "error"}})
+    else:
+        context["rate_limited"] = error
+        response = render(request, template, context, status=429)
     response["Retry-After"] = str(error.retry_after)
     return response
 
@@ -116,30 +122,33 @@ def _price(choice: SlotChoiceForm) -> dict | None:
     }
 
 
-def _book_context(request, data=None, *, choice=None, details=None) -> dict:
-    query = SlotQueryForm(data if data is not None else (request.GET or None))
-    equipment = active_equipment()
-    context = {
+def _page_context(request, query: SlotQueryForm) -> dict:
+    """Steps one and two (hall and day), without a free-slot search."""
+    today = timezone.localdate()
+    return {
         "spaces": Space.objects.filter(is_active=True),
         "query": query,
-        "today": timezone.localdate(),
+        "today": today,
         "latest_day": latest_bookable_day(),
-        "equipment": equipment,
         "policy_version": settings.CONSENT_POLICY_VERSION,
         "cancel_hours": settings.GUEST_CANCELLATION_HOURS,
-        "date_value": query.data.get("date") or timezone.localdate().isoformat() if query.is_bound
-        else timezone.localdate().isoformat(),
+        "date_value": (query.data.get("date") if query.is_bound else None) or today.isoformat(),
         # The previous/next day links also move the date picker above the slots.
         "oob_date": bool(request.htmx) and "nav" in request.GET,
     }
+
+
+def _book_context(request, data, *, choice=None, details=None) -> dict:
+    """The whole page: the free start times of the chosen day and, once one is picked, its price."""
+    query = SlotQueryForm(data or None)
+    context = _page_context(request, query)
     if query.is_bound and query.is_valid():
         space, day = query.cleaned_data["space"], query.cleaned_data["date"]
-        source = data if data is not None else request.GET
-        hours = _int(source.get("hours"))
-        context.update(_slot_context(space, day, source.get("start"), hours))
+        hours = _int(data.get("hours"))
+        context.update(_slot_context(space, day, data.get("start"), hours))
         context["date_value"] = day.isoformat()
-        initial = {"space": space.slug, "date": day, "start": source.get("start"), "hours": hours or 1}
-        context["choice"] = choice or SlotChoiceForm(initial=initial, equipment=equipment)
+        initial = {"space": space.slug, "date": day, "start": data.get("start"), "hours": hours or 1}
+        context["choice"] = choice or SlotChoiceForm(initial=initial, equipment=active_equipment())
         context["details"] = details or GuestDetailsForm()
         context["price"] = _price(context["choice"]) if context["choice"].is_bound else None
     return context
@@ -164,71 +173,84 @@ def _error_summary(*forms) -> list[dict]:
     return summary
 
 
+def _booking_fields(choice: SlotChoiceForm, details: GuestDetailsForm) -> dict:
+    slot, guest = choice.cleaned_data, details.cleaned_data
+    return {
+        "space": slot["space"], "start": slot["start_at"], "end": slot["end_at"],
+        "equipment": slot["equipment"], "promo_code": slot["promo_code"],
+        **{name: guest[name] for name in ("client_name", "client_phone", "client_email", "special_requirements")},
+    }
+
+
+def _invalid(request, context: dict, choice, details, error: ValidationError | None = None):
+    if error is not None:
+        add_service_errors(dict.fromkeys(choice.fields, choice) | dict.fromkeys(details.fields, details), error, choice)
+    context["error_summary"] = _error_summary(choice, details)
+    return render(request, "public/book.html", context, status=400)
+
+
+def _taken(request, context: dict, choice, error: BookingConflict):
+    """The time was taken meanwhile: the day's free hours again, and the nearest ones as one-click choices."""
+    context["conflict"] = error
+    context["alternatives"] = [slot.label for slot in error.alternatives]
+    context.update(_slot_context(choice.cleaned_data["space"], choice.cleaned_data["date"], None, None))
+    return render(request, "public/book.html", context, status=409)
+
+
 @require_http_methods(["GET", "POST"])
 def book(request):
     if request.method == "GET":
-        context = _book_context(request)
-        template = "public/book.html#steps" if request.htmx and not request.htmx.boosted else "public/book.html"
-        return render(request, template, context)
-
-    equipment = active_equipment()
+        return _book_page(request)
     data = request.POST.copy()
-    alternative = data.get("alternative")
-    if alternative:
-        data["start"] = alternative
-    choice = SlotChoiceForm(data, equipment=equipment)
-    details = GuestDetailsForm(data)
-    context = _book_context(request, data, choice=choice, details=details)
-    if details.is_robot:
+    if data.get("alternative"):
+        data["start"] = data["alternative"]
+    if GuestDetailsForm(data).is_robot:
         logger.info("Booking form honeypot filled from %s; nothing booked.", client_ip(request))
         return redirect("book")
+    # "Update price" and "Take 12:00" only ask for a price or another time: they count as look-ups.
+    asks_price = bool(data.get("alternative")) or data.get("action") == "quote"
     try:
-        check_rate(request, "booking_ip")
+        check_rate(request, "quote_ip" if asks_price else "booking_ip")
     except RateLimited as error:
-        return _too_many(request, "public/book.html", context, error)
-    choice_ok = choice.is_valid()
-    if alternative or data.get("action") == "quote":
-        # Only a price or another time was asked for: show the details as typed, without complaints yet.
+        return _too_many(request, "public/book.html", _page_context(request, SlotQueryForm(data)), error)
+    choice, details = SlotChoiceForm(data, equipment=active_equipment()), GuestDetailsForm(data)
+    context = _book_context(request, data, choice=choice, details=details)
+    if asks_price:
+        # Show the details as typed, without complaints yet.
         context["details"] = GuestDetailsForm(initial={name: data.get(name) for name in DETAIL_FIELDS})
-        context["picked_alternative"] = alternative
+        context["picked_alternative"] = data.get("alternative")
         return render(request, "public/book.html", context)
-    if not (choice_ok and details.is_valid()):
-        context["error_summary"] = _error_summary(choice, details)
-        return render(request, "public/book.html", context, status=400)
+    if not (choice.is_valid() and details.is_valid()):
+        return _invalid(request, context, choice, details)
     try:
-        check_rate(request, "booking_phone", value=phone_index(details.cleaned_data["client_phone"]))
-        booking = booking_create(
-            space=choice.cleaned_data["space"],
-            start=choice.cleaned_data["start_at"],
-            end=choice.cleaned_data["end_at"],
-            client_name=details.cleaned_data["client_name"],
-            client_phone=details.cleaned_data["client_phone"],
-            client_email=details.cleaned_data["client_email"],
-            equipment=choice.cleaned_data["equipment"],
-            promo_code=choice.cleaned_data["promo_code"],
-            special_requirements=details.cleaned_data["special_requirements"],
-            source=BookingSource.WEBSITE,
-            consent=Consent(settings.CONSENT_POLICY_VERSION, timezone.now(), client_ip(request)),
-            by=None,
-        )
+        booking = guest_booking_create(request, **_booking_fields(choice, details))
     except RateLimited as error:
         return _too_many(request, "public/book.html", context, error)
     except ValidationError as error:
-        add_service_errors(dict.fromkeys(choice.fields, choice) | dict.fromkeys(details.fields, details), error, choice)
-        context["error_summary"] = _error_summary(choice, details)
-        return render(request, "public/book.html", context, status=400)
+        return _invalid(request, context, choice, details, error)
     except BookingConflict as error:
-        context["conflict"] = error
-        context["alternatives"] = [timezone.localtime(slot.start).strftime("%H:%M") for slot in error.alternatives]
-        context.update(_slot_context(choice.cleaned_data["space"], choice.cleaned_data["date"], None, None))
-        return render(request, "public/book.html", context, status=409)
+        return _taken(request, context, choice, error)
     _remember(request, booking.reference)
     return redirect("book_done", reference=booking.reference)
+
+
+def _book_page(request):
+    """GET /book/: the empty page, or with ?space=&date= the day's free start times."""
+    if request.GET:
+        try:
+            check_rate(request, "quote_ip")
+        except RateLimited as error:
+            return _too_many(request, "public/book.html", _page_context(request, SlotQueryForm(request.GET)), error)
+    return render(request, page_or_partial(request, "public/book.html", "steps"), _book_context(request, request.GET))
 
 
 @require_GET
 def book_quote(request):
     """The price and the length choices for what the booking form holds now (an HTMX partial)."""
+    try:
+        check_rate(request, "quote_ip")
+    except RateLimited as error:
+        return _too_many(request, None, {}, error)
     data = request.GET.copy()
     # A new start time brings its own length choices (out of band); other changes leave the select alone.
     context = {"oob_hours": "slot" in data, "cancel_hours": settings.GUEST_CANCELLATION_HOURS}
@@ -267,14 +289,10 @@ def book_lookup(request):
     context = {"form": form}
     if request.method == "GET":
         return render(request, "public/lookup.html", context)
+    if not form.is_valid():
+        return render(request, "public/lookup.html", context, status=400)
     try:
-        check_rate(request, "lookup_ip")
-        if not form.is_valid():
-            return render(request, "public/lookup.html", context, status=400)
-        # Not a phone number at all: no phone to count, and the neutral answer below like any other miss.
-        with suppress(ValidationError):
-            check_rate(request, "lookup_phone", value=phone_index(form.cleaned_data["phone"]))
-        booking = guest_booking(form.cleaned_data["reference"], form.cleaned_data["phone"])
+        booking = guest_lookup(request, form.cleaned_data["reference"], form.cleaned_data["phone"])
     except RateLimited as error:
         return _too_many(request, "public/lookup.html", context, error)
     if booking is None:
@@ -303,17 +321,17 @@ def _detail_context(booking, form) -> dict:
 @require_POST
 def book_cancel(request, reference):
     booking = get_booking_for_guest(request, reference)
-    form = GuestCancelForm(request.POST)
     if not booking.can_guest_cancel():
         messages.error(request, f"This booking can no longer be cancelled online. "
                                 f"Please call the studio (online cancellation closes {settings.GUEST_CANCELLATION_HOURS} hours before the start).")
         return redirect("book_lookup_detail", reference=reference)
+    form = GuestCancelForm(request.POST)
     if not form.is_valid():
         return render(request, "public/lookup_detail.html", _detail_context(booking, form), status=400)
     try:
-        booking_transition(booking=booking, to=BookingState.CANCELLED, by=None, reason=form.cleaned_data["reason"])
+        booking_guest_cancel(booking=booking, reason=form.cleaned_data["reason"])
     except (TransitionRefused, ValidationError) as error:
-        messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+        messages.error(request, error_text(error))
         return redirect("book_lookup_detail", reference=reference)
     messages.success(request, f"Booking {reference} is cancelled. The time is free for others again.")
     return redirect("book_lookup_detail", reference=reference)

@@ -470,3 +470,20 @@ def client_update(*, client: Client, by, notes: str, do_not_book: bool) -> Clien
     client.do_not_book = do_not_book
     client.save(update_fields=["notes", "do_not_book", "updated_at"])
     return client
+
+
+def booking_guest_cancel(*, booking: Booking, reason: str) -> Booking:
+    """A guest cancels their own booking online, which is allowed only up to the notice period before the start.
+
+    The notice is checked on the locked row, so a booking moved closer meanwhile is not cancelled by a page
+    loaded earlier. Raises TransitionRefused when it is too late (the guest must call the studio), and what
+    booking_transition raises.
+    """
+    with transaction.atomic():
+        current = _lock_current(booking, None)
+        if not current.can_guest_cancel():
+            raise TransitionRefused(
+                f"{current.reference} can no longer be cancelled online: its start is too close or it is no longer "
+                "active. Please call the studio."
+            )
+        return booking_transition(booking=current, to=BookingState.CANCELLED, by=None, reason=reason)

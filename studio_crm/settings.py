@@ -332,6 +332,8 @@ PUBLIC_RATE_LIMITS = {
     "lookup_ip": env_str("RATE_LIMIT_LOOKUP_IP", "30/h"),
     "lookup_phone": env_str("RATE_LIMIT_LOOKUP_PHONE", "10/h"),
     "availability_ip": env_str("RATE_LIMIT_AVAILABILITY_IP", "600/h"),
+    # Slot look-ups and price quotes of /book/ (each runs a free-slot search and may test a promo code).
+    "quote_ip": env_str("RATE_LIMIT_QUOTE_IP", "300/h"),
 }
 # How long the answer to a POST with an Idempotency-Key is kept for retries.
 IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60

@@ -117,6 +117,14 @@ class TestCreate:
         ({"equipment": [{"quantity": 1}]}, "equipment.0"),
         ({"equipment": [{"name": "Softbox", "quantity": 0}]}, "equipment.0.quantity"),
         ({"date": "0001-01-01"}, "date"),
+        # Only "HH:MM" in studio time: an offset or a number would be read as some other hour.
+        ({"startTime": "10:00+05:00"}, "startTime"),
+        ({"startTime": "10:00Z"}, "startTime"),
+        ({"startTime": 36000}, "startTime"),
+        ({"endTime": 43200.0}, "endTime"),
+        ({"startTime": "10:00:00"}, "startTime"),
+        ({"startTime": "10"}, "startTime"),
+        ({"endTime": "24:00"}, "endTime"),
     ])
     def test_invalid_requests_are_400_with_camel_case_fields_and_write_nothing(self, client, space, overrides, field):
         response = post(client, body(**overrides))
@@ -193,7 +201,7 @@ class TestTransport:
         def explode(**kwargs):
             raise RuntimeError("secret internals")
 
-        monkeypatch.setattr("bookings.api.booking_create", explode)
+        monkeypatch.setattr("bookings.guests.booking_create", explode)
         response = post(client, body())
         error = error_of(response)
         assert response.status_code == 500 and error["code"] == "server_error" and "secret" not in response.content.decode()
@@ -214,6 +222,32 @@ class TestTransport:
         assert response.status_code == 429 and response["Retry-After"] and Booking.objects.count() == 1
 
 
+class BrokenCache:
+    """A cache whose server is unreachable (except for the ``working`` operations, served from memory)."""
+
+    def __init__(self, working=()):
+        self.working, self.values = set(working), {}
+
+    def _call(self, name, result):
+        if name not in self.working:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        return result
+
+    def get(self, key, default=None):
+        return self._call("get", self.values.get(key, default))
+
+    def add(self, key, value, timeout=None):
+        return self._call("add", self.values.setdefault(key, value) is value)
+
+    def set(self, key, value, timeout=None):
+        self._call("set", None)
+        self.values[key] = value
+
+    def delete(self, key):
+        self._call("delete", None)
+        self.values.pop(key, None)
+
+
 class TestIdempotency:
     def test_a_retry_with_the_same_key_returns_the_first_answer(self, client, space):
         first = post(client, body(), **{"Idempotency-Key": "9b2f4c1e"})
@@ -229,11 +263,31 @@ class TestIdempotency:
         assert Booking.objects.count() == 1
 
     def test_an_error_answer_is_replayed_too(self, client, space):
-        BookingFactory(space=space, start=studio_time(2, 10), end=studio_time(2, 12))
-        first = post(client, body(), **{"Idempotency-Key": "k-2"})
-        Booking.objects.all().delete()
-        again = post(client, body(), **{"Idempotency-Key": "k-2"})
-        assert first.status_code == again.status_code == 409 and first.json() == again.json()
+        first = post(client, body(promoCode="LATER"), **{"Idempotency-Key": "k-2"})
+        PromoCodeFactory(code="LATER")
+        again = post(client, body(promoCode="LATER"), **{"Idempotency-Key": "k-2"})
+        assert first.status_code == again.status_code == 400 and first.json() == again.json()
+        assert again["Idempotent-Replayed"] == "true" and Booking.objects.count() == 0
+
+    def test_a_conflict_is_not_kept_so_a_retry_books_once_the_time_is_free(self, client, space):
+        taken = BookingFactory(space=space, start=studio_time(2, 10), end=studio_time(2, 12))
+        assert post(client, body(), **{"Idempotency-Key": "k-3"}).status_code == 409
+        taken.delete()
+        again = post(client, body(), **{"Idempotency-Key": "k-3"})
+        assert again.status_code == 201 and "Idempotent-Replayed" not in again
+        replay = post(client, body(), **{"Idempotency-Key": "k-3"})
+        assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+        assert Booking.objects.count() == 1
+
+    def test_a_booking_with_a_key_is_made_while_the_cache_is_down(self, client, space, monkeypatch):
+        monkeypatch.setattr("bookings.idempotency.cache", BrokenCache())
+        response = post(client, body(), **{"Idempotency-Key": "k-4"})
+        assert response.status_code == 201 and Booking.objects.count() == 1
+
+    def test_a_booking_stands_when_the_cache_fails_after_it_is_made(self, client, space, monkeypatch):
+        monkeypatch.setattr("bookings.idempotency.cache", BrokenCache(working={"get", "add"}))
+        response = post(client, body(), **{"Idempotency-Key": "k-5"})
+        assert response.status_code == 201 and Booking.objects.count() == 1
 
     def test_an_unusable_key_is_400(self, client, space):
         response = post(client, body(), **{"Idempotency-Key": "x" * 300})
@@ -279,8 +333,72 @@ class TestDocs:
         assert {"startTime", "clientPhone", "consent"} <= set(booking_in["properties"])
         assert booking_in["properties"]["clientName"]["maxLength"] == 150
 
+    def test_real_answers_match_the_published_schema(self, client, studio, settings):
+        """Every answer a website can get has the keys and types the OpenAPI document promises."""
+        openapi = client.get("/api/v1/openapi.json").json()
+        guest = ClientFactory(phone="+79161234567")
+        BookingFactory(space=studio["white"], client=guest, start=studio_time(2, 14), end=studio_time(2, 16))
+        EquipmentFactory(name="Softbox", stock=1)
+        settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "lookup_ip": "2/h"}
+        made = post(client, body(equipment=[{"name": "Softbox"}]))
+        reference = made.json()["bookingReference"]
+        answers = [
+            ("/api/v1/availability", "get", client.get(f"/api/v1/availability?space=white&date={DAY:%Y-%m-%d}")),
+            ("/api/v1/availability", "get", client.get("/api/v1/availability?space=white&date=2020-01-01")),
+            ("/api/v1/availability", "get", client.get(f"/api/v1/availability?space=nowhere&date={DAY:%Y-%m-%d}")),
+            ("/api/v1/bookings", "post", made),
+            ("/api/v1/bookings", "post", post(client, body(startTime="14:00", endTime="15:00"))),
+            ("/api/v1/bookings", "post", post(client, body(space="loft", equipment=[{"name": "Softbox"}]))),
+            ("/api/v1/bookings", "post", post(client, body(clientPhone="12345"))),
+            ("/api/v1/bookings", "post", client.post("/api/v1/bookings", "x", content_type="text/plain")),
+            ("/api/v1/bookings", "post", post(client, body(startTime="18:00", endTime="19:00"), **{"Idempotency-Key": "k"})),
+            ("/api/v1/bookings", "post", post(client, body(space="loft"), **{"Idempotency-Key": "k"})),
+            ("/api/v1/bookings/{reference}", "get", client.get(f"/api/v1/bookings/{reference}", {"phone": "+79161234567"})),
+            ("/api/v1/bookings/{reference}", "get", client.get("/api/v1/bookings/REF-20260101-ZZZZ", {"phone": "+79161234567"})),
+            ("/api/v1/bookings/{reference}", "get", client.get("/api/v1/bookings/REF-20260101-ZZZZ", {"phone": "+79161234567"})),
+        ]
+        assert {response.status_code for _path, _method, response in answers} == {200, 201, 400, 404, 409, 415, 422, 429}
+        for path, method, response in answers:
+            declared = openapi["paths"][path][method]["responses"]
+            assert str(response.status_code) in declared, (path, response.status_code)
+            schema = declared[str(response.status_code)]["content"]["application/json"]["schema"]
+            problems = schema_problems(response.json(), schema, openapi["components"]["schemas"])
+            assert not problems, (path, response.status_code, problems)
+
     def test_the_docs_page_loads_nothing_from_a_cdn(self, client):
         response = client.get("/api/v1/docs")
         page = response.content.decode()
         assert response.status_code == 200 and "/api/v1/openapi.json" in page and "clientPhone" in page
         assert "cdn" not in page.lower() and "unpkg" not in page and "jsdelivr" not in page
+
+
+def schema_problems(value, schema: dict, components: dict, where: str = "$") -> list[str]:
+    """Where ``value`` does not fit ``schema`` (an OpenAPI 3.1 / JSON Schema subset: $ref, anyOf, types,
+    enum, properties, required, additionalProperties, items); empty when it fits."""
+    if "$ref" in schema:
+        return schema_problems(value, components[schema["$ref"].rsplit("/", 1)[-1]], components, where)
+    if "anyOf" in schema:
+        options = [schema_problems(value, option, components, where) for option in schema["anyOf"]]
+        return [] if any(not found for found in options) else min(options, key=len)
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{where}: {value!r} is not one of {schema['enum']}"]
+    kinds = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float), "boolean": bool,
+             "null": type(None)}
+    kind = schema.get("type")
+    if kind and (not isinstance(value, kinds[kind]) or (kind == "integer" and isinstance(value, bool))):
+        return [f"{where}: {value!r} is not {kind}"]
+    problems = []
+    if kind == "object":
+        properties = schema.get("properties", {})
+        problems += [f"{where}: {name} is missing" for name in schema.get("required", []) if name not in value]
+        for name, item in value.items():
+            if name in properties:
+                problems += schema_problems(item, properties[name], components, f"{where}.{name}")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                problems += schema_problems(item, schema["additionalProperties"], components, f"{where}.{name}")
+            elif properties or schema.get("additionalProperties") is False:
+                problems.append(f"{where}: {name} is not in the schema")
+    if kind == "array":
+        for position, item in enumerate(value):
+            problems += schema_problems(item, schema.get("items", {}), components, f"{where}[{position}]")
+    return problems

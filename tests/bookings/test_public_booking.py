@@ -1,5 +1,6 @@
 """The public booking page, as a guest reaches it: /book/ without JavaScript and with HTMX."""
 
+import json
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -8,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from bookings.models import Booking, BookingState, PromoCode
+from bookings.models import Booking, BookingState, PromoCode, Space
 from tests.factories import (
     BookingFactory,
     CalendarBlockFactory,
@@ -207,6 +208,48 @@ class TestBooking:
         response = client.post("/book/", form(space="loft", client_phone="8 (916) 123-45-67"))
         assert response.status_code == 429 and response["Retry-After"]
         assert Booking.objects.count() == 1
+
+
+class TestLookUpLimits:
+    """Slot look-ups and price quotes run a free-slot search and may test a promo code: they are counted too."""
+
+    def test_too_many_price_quotes_get_429_with_a_notice(self, client, space, settings):
+        settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "quote_ip": "2/h"}
+        PromoCodeFactory(code="SPRING10", value=Decimal("10"))
+        query = {"space": "white", "date": f"{DAY:%Y-%m-%d}", "start": "10:00", "hours": "2"}
+        for guess in ("AAAA", "BBBB"):
+            assert client.get("/book/quote/", {**query, "promo_code": guess}).status_code == 200
+        response = client.get("/book/quote/", {**query, "promo_code": "SPRING10"}, headers={"HX-Request": "true"})
+        assert response.status_code == 429 and int(response["Retry-After"]) > 0
+        assert json.loads(response["HX-Trigger"])["toast"]["level"] == "error"
+        assert "4,500" not in response.content.decode()
+
+    def test_too_many_slot_look_ups_get_429_without_slots(self, client, space, settings):
+        settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "quote_ip": "1/h"}
+        assert client.get("/book/").status_code == 200  # the bare page looks nothing up
+        client.get(f"/book/?space=white&date={DAY:%Y-%m-%d}")
+        response = client.get(f"/book/?space=white&date={DAY+timedelta(days=1):%Y-%m-%d}")
+        page = response.content.decode()
+        assert response.status_code == 429 and "Too many attempts" in page and 'name="start"' not in page
+
+    def test_update_price_without_javascript_counts_as_a_look_up(self, client, space, settings):
+        settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "quote_ip": "1/h"}
+        client.post("/book/", form(action="quote"))
+        response = client.post("/book/", form(action="quote", promo_code="GUESS"))
+        assert response.status_code == 429 and Booking.objects.count() == 0
+
+    def test_price_updates_and_alternatives_do_not_use_up_the_booking_limit(self, client, space, settings):
+        settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "booking_ip": "1/h"}
+        client.post("/book/", form(action="quote"))
+        client.post("/book/", form(alternative="12:00"))
+        response = client.post("/book/", form())
+        assert response.status_code == 302 and Booking.objects.count() == 1
+
+
+def test_a_hall_colour_from_before_validation_never_reaches_the_page(client, studio):
+    Space.objects.filter(slug="white").update(colour="red;a:b")  # the column holds 7 characters
+    page = client.get("/book/").content.decode()
+    assert "red;a:b" not in page and "--space-colour: #8a94a3" in page
 
 
 def test_the_privacy_policy_shows_its_version(client, settings):

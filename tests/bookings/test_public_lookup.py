@@ -1,9 +1,15 @@
 """A guest looks a booking up with reference + phone, and may cancel it within the policy."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
-from bookings.models import BookingState, BookingTransition
+from bookings import public_views
+from bookings.errors import TransitionRefused
+from bookings.models import Booking, BookingState, BookingTransition
+from bookings.services import booking_guest_cancel
 from tests.factories import BookingFactory, ClientFactory, studio_time
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +105,32 @@ class TestCancel:
         response = client.post(f"/book/lookup/{soon.reference}/cancel/", {"reason": "Late"}, follow=True)
         soon.refresh_from_db()
         assert soon.state == BookingState.PENDING and "can no longer be cancelled online" in response.content.decode()
+
+    def test_a_booking_moved_into_the_notice_period_meanwhile_is_not_cancelled(self, client, booking, monkeypatch):
+        """The page loaded the booking a moment before staff moved it to tomorrow morning: the late move wins."""
+        self.proven(client, booking)
+        load = public_views.get_booking_for_guest
+        soon = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+
+        def load_then_staff_move_it(request, reference):
+            loaded = load(request, reference)
+            Booking.objects.filter(pk=loaded.pk).update(start=soon, end=soon + timedelta(hours=2))
+            return loaded
+
+        monkeypatch.setattr(public_views, "get_booking_for_guest", load_then_staff_move_it)
+        response = client.post(f"/book/lookup/{booking.reference}/cancel/", {"reason": "Model is ill"}, follow=True)
+        booking.refresh_from_db()
+        assert booking.state == BookingState.PENDING and "can no longer be cancelled online" in response.content.decode()
+        assert not BookingTransition.objects.filter(booking=booking, to_state=BookingState.CANCELLED).exists()
+
+    def test_the_guest_cancel_service_checks_the_notice_on_the_current_row(self, booking):
+        stale = Booking.objects.get(pk=booking.pk)
+        soon = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+        Booking.objects.filter(pk=booking.pk).update(start=soon, end=soon + timedelta(hours=2))
+        with pytest.raises(TransitionRefused, match="can no longer be cancelled online"):
+            booking_guest_cancel(booking=stale, reason="Model is ill")
+        booking.refresh_from_db()
+        assert booking.state == BookingState.PENDING
 
     def test_cancel_without_proof_is_404(self, client, booking):
         response = client.post(f"/book/lookup/{booking.reference}/cancel/", {"reason": "x"})

@@ -1,0 +1,72 @@
+"""What a guest does without an account, the same through the booking page and the JSON API:
+book a hall, and find a booking again by its reference and phone.
+
+Both count against the public rate limits (``ratelimits.check_rate``) and raise RateLimited beyond them.
+"""
+
+import re
+from contextlib import suppress
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from studio_crm.network import client_ip
+
+from .models import Booking, BookingSource
+from .phones import normalise_phone
+from .ratelimits import check_rate
+from .services import Consent, booking_create, phone_index
+
+REFERENCE = re.compile(r"REF-\d{8}-[A-Z0-9]{4}")
+
+
+def guest_booking_create(request, *, space, start, end, client_name: str, client_phone: str, client_email: str = "",
+                         equipment: dict | None = None, promo_code: str = "", special_requirements: str = "") -> Booking:
+    """A pending website booking made by a guest who agreed to the privacy policy in ``request``.
+
+    Raises RateLimited when this phone booked too often, ValidationError keyed by model field (a bad phone
+    as ``client_phone``), BookingConflict when the time is taken.
+    """
+    try:
+        phone = normalise_phone(client_phone)
+    except ValidationError as error:
+        raise ValidationError({"client_phone": error.messages}) from None
+    check_rate(request, "booking_phone", value=phone_index(phone))
+    return booking_create(
+        space=space, start=start, end=end,
+        client_name=client_name, client_phone=phone, client_email=client_email,
+        equipment=equipment or {}, promo_code=promo_code, special_requirements=special_requirements,
+        source=BookingSource.WEBSITE,
+        consent=Consent(settings.CONSENT_POLICY_VERSION, timezone.now(), client_ip(request)),
+        by=None,
+    )
+
+
+def guest_lookup(request, reference: str, phone: str) -> Booking | None:
+    """``guest_booking`` counted against the per-address and per-phone look-up limits (RateLimited beyond them)."""
+    check_rate(request, "lookup_ip")
+    # Not a phone number at all: no phone to count, and the neutral miss like any other.
+    with suppress(ValidationError):
+        check_rate(request, "lookup_phone", value=phone_index(phone))
+    return guest_booking(reference, phone)
+
+
+def guest_booking(reference: str, phone: str) -> Booking | None:
+    """The booking with this reference made with this phone, or None: the one way guests find a booking.
+
+    The phone is compared by its blind index, so a wrong phone and a wrong reference look the same.
+    """
+    reference = (reference or "").strip().upper()
+    if not REFERENCE.fullmatch(reference):
+        return None
+    try:
+        index = phone_index(phone)
+    except ValidationError:
+        return None
+    return (
+        Booking.objects.select_related("space")
+        .prefetch_related("equipment_lines__equipment")
+        .filter(reference=reference, client_phone_index=index)
+        .first()
+    )
