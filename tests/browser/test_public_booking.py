@@ -70,7 +70,7 @@ def test_a_guest_books_from_a_phone_and_the_slot_is_gone_for_the_next(new_page, 
 
 
 @pytest.mark.parametrize("viewport, size", [(PHONE, "phone"), (DESKTOP, "desktop")])
-def test_public_pages_at_phone_and_desktop_size(new_page, hall, viewport, size):
+def test_public_pages_at_phone_and_desktop_size(new_page, hall, viewport, size, settings):
     """Walks every public page and saves a screenshot of each for a person to look at."""
     PromoCodeFactory(code="SPRING10", value=Decimal("10"))
     day = studio_time(3, 10)
@@ -112,6 +112,7 @@ def test_public_pages_at_phone_and_desktop_size(new_page, hall, viewport, size):
 
     lookup = new_page(viewport=viewport)
     lookup.goto("/book/lookup/")
+    screenshot(lookup, f"public-7-lookup-{size}")
     lookup.get_by_label("Booking reference").fill(reference)
     lookup.get_by_label("Phone used for the booking").fill("+7 916 000-00-00")
     lookup.get_by_role("button", name="Find booking").click()
@@ -131,3 +132,8 @@ def test_public_pages_at_phone_and_desktop_size(new_page, hall, viewport, size):
     screenshot(lookup, f"public-10-privacy-{size}")
     lookup.goto("/api/v1/docs")
     screenshot(lookup, f"public-11-api-docs-{size}")
+
+    settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "quote_ip": "0/h"}
+    response = lookup.goto(f"/book/?space=white&date={day:%Y-%m-%d}")
+    assert response.status == 429 and lookup.get_by_text("Too many attempts").is_visible()
+    screenshot(lookup, f"public-12-too-many-{size}")
