@@ -138,26 +138,32 @@ def check_equipment_stock(equipment: dict, start: datetime, end: datetime, *, ex
             )
 
 
+def hour_clashes(space: Space, start: datetime, held) -> bool:
+    """Whether a one-hour booking of ``space`` from ``start``, with its cleanup time, overlaps any
+    (start, until) range in ``held`` (active bookings with their cleanup, and blocks)."""
+    occupied_until = start + HOUR + space.cleanup
+    return any(s < occupied_until and e > start for s, e in held)
+
+
 def free_slots(space: Space, day: date, *, now: datetime | None = None, exclude: Booking | None = None) -> list[Slot]:
     """The whole hours of ``day`` a new one-hour booking of ``space`` could start at.
 
     ``exclude``: a booking being rescheduled, whose own time counts as free.
     """
     now = now or timezone.now()
+    horizon = now + timedelta(days=settings.BOOKING_HORIZON_DAYS)
     opens, closes = (as_utc(moment) for moment in opening_hours(day))
     bookings = Booking.objects.filter(space=space, state__in=ACTIVE_STATES, start__lt=closes, occupied_until__gt=opens)
     if exclude is not None:
         bookings = bookings.exclude(pk=exclude.pk)
-    taken = list(bookings.values_list("start", "occupied_until"))
-    taken += list(CalendarBlock.objects.filter(space=space, start__lt=closes, end__gt=opens).values_list("start", "end"))
+    held = list(bookings.values_list("start", "occupied_until"))
+    held += list(CalendarBlock.objects.filter(space=space, start__lt=closes, end__gt=opens).values_list("start", "end"))
     slots = []
     start = opens
     while start + HOUR <= closes:
-        end = start + HOUR
-        occupied_until = end + space.cleanup
-        if start >= now and not any(s < occupied_until and e > start for s, e in taken):
-            slots.append(Slot(start, end))
-        start = end
+        if now <= start <= horizon and not hour_clashes(space, start, held):
+            slots.append(Slot(start, start + HOUR))
+        start += HOUR
     return slots
 
 

@@ -97,12 +97,15 @@ def _lock_space(space: Space) -> Space:
     return Space.objects.select_for_update().get(pk=space.pk)
 
 
-def _clean_equipment(equipment) -> dict[Equipment, int]:
+def _clean_equipment(equipment, *, booked: dict[int, int] | None = None) -> dict[Equipment, int]:
+    """Positive quantities only. Equipment taken out of service can no longer be added, but a booking
+    may keep (or reduce) what it already had of it: ``booked`` maps equipment id to that quantity."""
+    booked = booked or {}
     cleaned = {}
     for item, quantity in (equipment or {}).items():
         if quantity is None or quantity <= 0:
             continue
-        if not item.is_active:
+        if not item.is_active and int(quantity) > booked.get(item.pk, 0):
             raise ValidationError({"equipment": f"{item.name} is not available for booking."})
         cleaned[item] = cleaned.get(item, 0) + int(quantity)
     return cleaned
@@ -331,7 +334,8 @@ def booking_update(
         new_space = space or current.space
         new_start, new_end = as_utc(start or current.start), as_utc(end or current.end)
         current_equipment = {line.equipment: line.quantity for line in current.equipment_lines.select_related("equipment")}
-        new_equipment = _clean_equipment(equipment) if equipment is not None else current_equipment
+        booked = {item.pk: quantity for item, quantity in current_equipment.items()}
+        new_equipment = _clean_equipment(equipment, booked=booked) if equipment is not None else current_equipment
         rescheduled = (new_space.pk, new_start, new_end) != (current.space_id, current.start, current.end)
         equipment_changed = {i.pk: q for i, q in new_equipment.items()} != {i.pk: q for i, q in current_equipment.items()}
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from bookings.availability import as_utc, opening_hours, validate_booking_time
+from bookings.availability import as_utc, hour_clashes, opening_hours, validate_booking_time
 from bookings.models import ACTIVE_STATES, BookingState, CalendarBlock, Space
 
 HOUR = timedelta(hours=1)
@@ -280,7 +280,7 @@ def build_time_grid(
                 status = "past"
             elif note := _time_refusal(start, now, refusals):
                 status = "refused"
-            elif _clashes(lane, start):
+            elif hour_clashes(lane.space, start, lane.held):
                 status, note = "buffer", _cleanup_note(lane.space)
             else:
                 status = "free"
@@ -318,16 +318,6 @@ def _time_refusal(start: datetime, now: datetime, cache: dict[datetime, str]) ->
 
 def _cleanup_note(space: Space) -> str:
     return f"Kept free for cleanup: {space.name} needs {space.cleanup_minutes} min between bookings."
-
-
-def _clashes(lane: Lane, start: datetime) -> bool:
-    """Whether a one-hour booking from ``start`` plus the space's cleanup time would overlap held time.
-
-    The rule of bookings.availability.free_slots and find_conflict, applied to the rows the grid has
-    already fetched, so the grid's query count does not grow with its lanes.
-    """
-    occupied_until = start + HOUR + lane.space.cleanup
-    return any(s < occupied_until and e > start for s, e in lane.held)
 
 
 def _place(kind: str, obj, lane: Lane, space: Space, row_count: int) -> Item | None:

@@ -51,3 +51,9 @@ def test_weekend_and_evening_rates_apply_hour_by_hour(space):
     assert quote(space=space, start=friday, end=friday + timedelta(hours=2)).total_price == Decimal("5500")
     # Saturday: the weekday rate beats the every-day evening rate.
     assert quote(space=space, start=saturday, end=saturday + timedelta(hours=2)).total_price == Decimal("8000")
+
+
+def test_days_beyond_the_booking_horizon_offer_nothing(space, settings):
+    settings.BOOKING_HORIZON_DAYS = 10
+    assert free_slots(space, studio_time(9).date())
+    assert free_slots(space, studio_time(11).date()) == []

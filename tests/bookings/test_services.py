@@ -270,3 +270,16 @@ class TestEquipmentPeak:
         book(studio["cyclorama"], studio_time(2, 10), hours=3, equipment={fog: 1})
         with pytest.raises(BookingConflict, match="Only 0 × Fog"):
             book(studio["white"], studio_time(2, 12), hours=1, equipment={fog: 1})
+
+
+class TestRetiredEquipment:
+    def test_a_booking_keeps_or_reduces_equipment_taken_out_of_service_but_cannot_add_more(self, space, admin):
+        fog = EquipmentFactory(name="Fog", stock=3)
+        flash = EquipmentFactory(name="Flash")
+        booking = book(space, studio_time(2, 10), equipment={fog: 2})
+        fog.is_active = False
+        fog.save()
+        booking = booking_update(booking=booking, version=booking.version, by=admin, equipment={fog: 1, flash: 1})
+        assert {line.equipment.name: line.quantity for line in booking.equipment_lines.all()} == {"Fog": 1, "Flash": 1}
+        with pytest.raises(ValidationError, match="Fog is not available"):
+            booking_update(booking=booking, version=booking.version, by=admin, equipment={fog: 2})
