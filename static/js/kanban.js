@@ -4,7 +4,13 @@
   "use strict";
 
   var REASON_NEEDED = { cancelled: "Cancel this booking?", no_show: "Mark this booking as a no-show?" };
-  var money = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 2 });
+  // As the |money template filter writes it: "12 500 ₽" with thin spaces, kopecks only when there are some.
+  var THIN = "\u202f";
+  function money(amount) {
+    var whole = Math.round(amount * 100) % 100 === 0;
+    var text = amount.toLocaleString("en-GB", { minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: whole ? 0 : 2 });
+    return text.replace(/,/g, THIN) + THIN + "₽";
+  }
 
   function board() { return document.querySelector("[data-board]"); }
   function csrfToken() {
@@ -36,7 +42,7 @@
       var count = column.querySelector("[data-count]");
       count.textContent = cards.length;
       count.setAttribute("aria-label", cards.length + (cards.length === 1 ? " booking" : " bookings"));
-      column.querySelector("[data-revenue]").textContent = money.format(total) + " ₽";
+      column.querySelector("[data-revenue]").textContent = money(total);
     });
   }
 

@@ -66,7 +66,7 @@ class TestBoard:
         assert f'href="{booking.get_absolute_url()}"' in card
         assert "White Hall" in card and "background: #4f7cac" in card
         assert "10:00–12:00" in card and "2 h" in card
-        assert "12,500 ₽" in card
+        assert "12\u202f500\u202f₽" in card
         assert "Deposit paid" in card
         assert "Has notes" in card
         # The keyboard alternative to dragging: a pending booking can be confirmed or cancelled.
@@ -102,7 +102,7 @@ class TestBoard:
         html = client.get(reverse("kanban")).content.decode()
         head = html[html.index('data-column="pending"'):]
         assert 'aria-label="2 bookings">2</span>' in head[:600]
-        assert "10,000 ₽" in head[:800]
+        assert "10\u202f000\u202f₽" in head[:800]
 
     def test_a_manager_sees_only_their_spaces(self, client, manager, week):
         client.force_login(manager)
