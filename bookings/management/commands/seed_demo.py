@@ -166,6 +166,8 @@ class Command(BaseCommand):
                     client = rng.choice(clients[1:])
                     chosen = dict.fromkeys(rng.sample(equipment, k=rng.choice([0, 0, 1, 2])), 1)
                     state, payment = self.state_for(rng, start, end, now)
+                    source = rng.choice([BookingSource.WEBSITE, BookingSource.WEBSITE, BookingSource.PHONE,
+                                         BookingSource.WALK_IN])
                     price = quote(space=space, start=start, end=end, equipment=chosen)
                     booking = Booking(
                         reference=new_reference(start), space=space, client=client, start=start, end=end,
@@ -174,9 +176,9 @@ class Command(BaseCommand):
                         special_requirements=rng.choice(REQUESTS), base_price=price.base_price,
                         equipment_price=price.equipment_price, discount=price.discount,
                         total_price=price.total_price, payment_status=payment,
-                        source=rng.choice([BookingSource.WEBSITE, BookingSource.WEBSITE, BookingSource.PHONE,
-                                           BookingSource.WALK_IN]),
-                        created_by=None if rng.random() < 0.5 else rng.choice(staff),
+                        source=source,
+                        # Guests book on the website themselves; staff take phone and walk-in bookings.
+                        created_by=None if source == BookingSource.WEBSITE else rng.choice(staff),
                     )
                     bookings.append(booking)
                     lines.extend(BookingEquipment(booking=booking, equipment=item, quantity=1, price=price.lines[item])
