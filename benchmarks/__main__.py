@@ -31,7 +31,7 @@ def main() -> None:
             module = importlib.import_module(f"benchmarks.{module_info.name}")
             print(f"\n== {module_info.name} ==")
             for label, figure in module.run():
-                print(f"{label:<60} {figure}")
+                print(f"{label:<66} {figure}")
     finally:
         runner.teardown_databases(old_config)
 
