@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
@@ -141,8 +142,50 @@ class BookingTransitionAdmin(admin.ModelAdmin):
         return False
 
 
+class CalendarBlockForm(forms.ModelForm):
+    class Meta:
+        model = models.CalendarBlock
+        fields = ["space", "kind", "start", "end", "note"]
+
+    def clean(self):
+        from calendar_app.services import block_refusal
+
+        cleaned = super().clean()
+        space, start, end = cleaned.get("space"), cleaned.get("start"), cleaned.get("end")
+        if self.instance.pk is None and space and start and end and end > start:
+            refusal = block_refusal(space=space, start=start, end=end)
+            if refusal:
+                raise ValidationError(refusal)
+        return cleaned
+
+
 @admin.register(models.CalendarBlock)
 class CalendarBlockAdmin(admin.ModelAdmin):
+    """Blocks are made and removed through the calendar's services, which refuse to close a hall over
+    active bookings. A block's time is changed by removing it and closing the hall again."""
+
+    form = CalendarBlockForm
     list_display = ["space", "kind", "start", "end", "note", "created_by"]
     list_filter = ["kind", "space"]
     date_hierarchy = "start"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["space", "kind", "start", "end", "note"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        from calendar_app.services import block_create
+
+        if change:
+            return
+        block = block_create(space=obj.space, start=obj.start, end=obj.end, kind=obj.kind, note=obj.note,
+                             by=request.user)
+        obj.pk = block.pk
+
+    def delete_model(self, request, obj):
+        from calendar_app.services import block_delete
+
+        block_delete(block=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for block in queryset:
+            self.delete_model(request, block)

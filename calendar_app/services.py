@@ -36,6 +36,20 @@ def _require_admin(by) -> None:
         raise PermissionDenied("Only admins and owners can close a space.")
 
 
+def block_refusal(*, space: Space, start: datetime, end: datetime) -> str:
+    """Why ``space`` cannot be closed from ``start`` to ``end`` (active bookings or another block stand
+    there), or an empty string. block_create asks again under the space's lock."""
+    clash = list(holding_bookings(space, start, end)[:3])
+    if clash:
+        listed = "; ".join(f"{b.reference} ({local_range(b.start, b.end)})" for b in clash)
+        return f"{space.name} has active bookings in that time: {listed}. Move or cancel them first."
+    other = CalendarBlock.objects.filter(space=space, start__lt=end, end__gt=start).first()
+    if other is not None:
+        return (f"{space.name} is already closed {local_range(other.start, other.end)} "
+                f"({other.get_kind_display().lower()}).")
+    return ""
+
+
 def block_create(
     *, space: Space, start: datetime, end: datetime, kind: str = BlockKind.MAINTENANCE, note: str = "", by
 ) -> CalendarBlock:
@@ -52,18 +66,9 @@ def block_create(
     with transaction.atomic():
         # The same lock the booking services take: no booking can slip in while we check.
         space = Space.objects.select_for_update().get(pk=space.pk)
-        clash = list(holding_bookings(space, start, end)[:3])
-        if clash:
-            listed = "; ".join(f"{b.reference} ({local_range(b.start, b.end)})" for b in clash)
-            raise ValidationError(
-                f"{space.name} has active bookings in that time: {listed}. Move or cancel them first."
-            )
-        other = CalendarBlock.objects.filter(space=space, start__lt=end, end__gt=start).first()
-        if other is not None:
-            raise ValidationError(
-                f"{space.name} is already closed {local_range(other.start, other.end)} "
-                f"({other.get_kind_display().lower()})."
-            )
+        refusal = block_refusal(space=space, start=start, end=end)
+        if refusal:
+            raise ValidationError(refusal)
         block = CalendarBlock.objects.create(
             space=space, start=start, end=end, kind=kind, note=(note or "").strip(), created_by=by
         )

@@ -12,7 +12,8 @@ class EmployeesConfig(AppConfig):
         from . import receivers
         from .models import Employee
 
-        auditlog.register(Employee, exclude_fields=["password", "last_login", "last_activity"])
+        auditlog.register(Employee, exclude_fields=["password", "last_login", "last_activity"],
+                          mask_fields=["email", "phone"])
         # A receiver rather than a data migration: permissions are created after migrations run
         # (post_migrate), so a migration on a fresh database would find none to grant.
         post_migrate.connect(receivers.ensure_admins_group, sender=self, dispatch_uid="employees.admins_group")

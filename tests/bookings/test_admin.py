@@ -51,3 +51,22 @@ def test_admin_actions_go_through_the_state_machine(client, owner, space):
 def test_a_manager_cannot_open_the_admin(client, manager):
     client.force_login(manager)
     assert client.get("/admin/").status_code == 302
+
+
+def test_the_admin_cannot_close_a_hall_over_active_bookings(client, owner, space):
+    from bookings.models import CalendarBlock
+    from tests.factories import studio_time
+
+    booking = BookingFactory(space=space, state=BookingState.CONFIRMED, start=studio_time(2, 10))
+    client.force_login(owner)
+    form = {"space": space.pk, "kind": "maintenance", "note": "",
+            "start_0": studio_time(2, 9).strftime("%Y-%m-%d"), "start_1": "09:00:00",
+            "end_0": studio_time(2, 9).strftime("%Y-%m-%d"), "end_1": "13:00:00"}
+    response = client.post("/admin/bookings/calendarblock/add/", form)
+    assert response.status_code == 200
+    assert booking.reference in response.content.decode()
+    assert not CalendarBlock.objects.exists()
+    form.update(start_1="15:00:00", end_1="18:00:00")
+    response = client.post("/admin/bookings/calendarblock/add/", form)
+    assert response.status_code == 302
+    assert CalendarBlock.objects.get().created_by == owner

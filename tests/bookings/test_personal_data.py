@@ -75,3 +75,19 @@ def test_a_new_client_is_created_once_per_phone(space):
                        client_name="Irina", client_phone="+79161234567")
     assert Client.objects.count() == 1
     assert Client.objects.get().bookings.count() == 2
+
+
+def test_the_audit_trail_masks_client_and_employee_contact_details(booking, manager):
+    from auditlog.models import LogEntry
+
+    from bookings.services import client_update
+
+    client_update(client=booking.client, by=manager, notes="Prefers mornings", do_not_book=False)
+    booking.client.email = "changed@example.com"
+    booking.client.save()
+    manager.phone, manager.email = "+79990001122", "maria.new@studio.example"
+    manager.save()
+    logged = " ".join(str(entry.changes) for entry in LogEntry.objects.all())
+    for secret in ("changed@example.com", "9990001122", "maria.new@studio.example"):
+        assert secret not in logged
+    assert "Prefers mornings" in logged

@@ -283,3 +283,41 @@ class TestRetiredEquipment:
         assert {line.equipment.name: line.quantity for line in booking.equipment_lines.all()} == {"Fog": 1, "Flash": 1}
         with pytest.raises(ValidationError, match="Fog is not available"):
             booking_update(booking=booking, version=booking.version, by=admin, equipment={fog: 2})
+
+
+ALL_STATES = list(BookingState.values)
+ALLOWED = {
+    ("draft", "pending"), ("pending", "confirmed"), ("pending", "cancelled"), ("confirmed", "in_progress"),
+    ("confirmed", "cancelled"), ("confirmed", "no_show"), ("in_progress", "completed"),
+}
+
+
+class TestStateMachine:
+    @pytest.mark.parametrize("from_state, to_state", [
+        (a, b) for a in ALL_STATES for b in ALL_STATES if (a, b) not in ALLOWED
+    ])
+    def test_every_move_outside_the_machine_is_refused_and_changes_nothing(self, space, admin, from_state, to_state):
+        booking = BookingFactory(space=space, state=from_state, start=studio_time(-1, 10))  # started: timing is no excuse
+        with pytest.raises(TransitionRefused):
+            booking_transition(booking=booking, to=to_state, by=admin, reason="Because")
+        fresh = Booking.objects.get(pk=booking.pk)
+        assert (fresh.state, fresh.version) == (from_state, booking.version)
+        assert not BookingTransition.objects.filter(booking=booking).exists()
+
+    def test_a_session_starts_from_its_start_time_and_then_completes(self, space, admin):
+        booking = BookingFactory(space=space, state=BookingState.CONFIRMED, start=studio_time(1, 10))
+        with pytest.raises(TransitionRefused, match="from the start time"):
+            booking_transition(booking=booking, to=BookingState.IN_PROGRESS, by=admin)
+        with time_machine.travel(booking.start + timedelta(minutes=1)):
+            booking = booking_transition(booking=booking, to=BookingState.IN_PROGRESS, by=admin)
+            booking = booking_transition(booking=booking, to=BookingState.COMPLETED, by=admin)
+        assert booking.state == BookingState.COMPLETED
+        assert list(booking.transitions.values_list("to_state", flat=True)) == ["in_progress", "completed"]
+
+    @pytest.mark.parametrize("final", [BookingState.COMPLETED, BookingState.CANCELLED, BookingState.NO_SHOW])
+    def test_final_states_are_final(self, space, admin, final):
+        booking = BookingFactory(space=space, state=final, start=studio_time(-1, 10))
+        refused = [to for to in ALL_STATES if to != final]
+        for to in refused:
+            with pytest.raises(TransitionRefused):
+                booking_transition(booking=booking, to=to, by=admin, reason="Because")

@@ -152,15 +152,19 @@ class Command(BaseCommand):
         zone = timezone.get_current_timezone()
         now = timezone.now()
         today = timezone.localdate()
-        bookings, lines, transitions = [], [], []
+        bookings, lines, transitions, references = [], [], [], set()
+        # During opening hours the first hall's day starts with a session going on now, so the
+        # board and the calendar show one in progress.
+        current_hour = timezone.localtime(now).hour
+        live_now = 9 <= current_hour < 21
         for offset in range(-30, 31):
             day = today + timedelta(days=offset)
-            for space in spaces.values():
-                hour = 9 + rng.randrange(0, 3)
-                while hour < 21 and rng.random() < 0.75:
-                    hours = rng.choice([1, 2, 2, 3, 4])
-                    if hour + hours > 22:
-                        break
+            for number, space in enumerate(spaces.values()):
+                in_session = live_now and offset == 0 and number == 0
+                hour = current_hour if in_session else 9 + rng.randrange(0, 3)
+                while hour < 21 and (in_session or rng.random() < 0.75):
+                    in_session = False
+                    hours = min(rng.choice([1, 2, 2, 3, 4]), 22 - hour)
                     start = datetime.combine(day, time(hour), tzinfo=zone)
                     end = start + timedelta(hours=hours)
                     client = rng.choice(clients[1:])
@@ -170,7 +174,8 @@ class Command(BaseCommand):
                                          BookingSource.WALK_IN])
                     price = quote(space=space, start=start, end=end, equipment=chosen)
                     booking = Booking(
-                        reference=new_reference(start), space=space, client=client, start=start, end=end,
+                        reference=self.unique_reference(start, references), space=space, client=client,
+                        start=start, end=end,
                         occupied_until=end + space.cleanup, state=state, client_name=client.name,
                         client_phone=client.phone, client_phone_index=client.phone_index, client_email=client.email,
                         special_requirements=rng.choice(REQUESTS), base_price=price.base_price,
@@ -189,6 +194,15 @@ class Command(BaseCommand):
         BookingEquipment.objects.bulk_create(lines)
         BookingTransition.objects.bulk_create(transitions)
         return len(bookings)
+
+    @staticmethod
+    def unique_reference(start, taken: set[str]) -> str:
+        """A reference not yet used in this batch (bulk_create would fail on the unique constraint)."""
+        reference = new_reference(start)
+        while reference in taken:
+            reference = new_reference(start)
+        taken.add(reference)
+        return reference
 
     @staticmethod
     def state_for(rng, start, end, now) -> tuple[str, str]:
