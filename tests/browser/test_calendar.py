@@ -29,17 +29,15 @@ def test_book_from_a_free_hour_then_refused_move_into_a_taken_hour(new_page, own
     start = studio_time(1, 10)
     page.locator(f'a.cal-cell.free[data-start="{start.isoformat()}"]').click()
     assert "/bookings/new/?space=white&start=" in page.url
-    if page.locator("#id_client_name").count():
-        expect(page.locator("#id_space")).to_have_value("white")
-        if not page.locator("#id_date").input_value():  # a date input needs an ISO value to show it
-            page.fill("#id_date", day.isoformat())
-        page.fill("#id_hours", "2")
-        page.fill("#id_client_name", "Vera Kozlova")
-        page.fill("#id_client_phone", "8 (916) 777-12-34")
-        page.get_by_role("button", name="Create booking").click()
-        page.wait_for_url(lambda url: "/bookings/new/" not in url)
-    else:  # the booking form is not there yet: book the hour the link named
-        book(studio["white"], 1, 10, 2, "Vera Kozlova", by=owner)
+    # The form arrives with the hour the link named: space, date and start time already chosen.
+    expect(page.locator("#id_space")).to_have_value("white")
+    expect(page.locator("#id_date")).to_have_value(day.isoformat())
+    expect(page.locator("#id_start_time")).to_have_value("10")
+    page.fill("#id_hours", "2")
+    page.fill("#id_client_name", "Vera Kozlova")
+    page.fill("#id_client_phone", "8 (916) 777-12-34")
+    page.get_by_role("button", name="Create booking").click()
+    page.wait_for_url(lambda url: "/bookings/new/" not in url)
     booking = Booking.objects.get(client_name="Vera Kozlova")
     assert (booking.space.slug, booking.start) == ("white", start)
 

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 
 from bookings.models import Booking, BookingState, PaymentStatus
+from bookings.services import booking_transition
 from tests.browser.conftest import CHROMIUM, DESKTOP, PHONE, screenshot, session_for
 from tests.factories import BookingFactory, studio_time
 from tests.kanban.servers import asgi_server
@@ -129,3 +130,38 @@ def test_screenshots_of_the_board(open_board, owner, admin, studio):
     screenshot(phone, "kanban-phone")
     assert phone.locator(".kanban-card:visible").count() == len(states) - 1  # no-show folded
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # the board scrolls, not the page
+
+
+
+def test_a_board_whose_connection_dropped_catches_up_when_it_reconnects(browser, board_server, owner, studio):
+    """Changes a board missed while its socket was down are not replayed: on reconnecting it fetches the
+    whole board again, without a page reload."""
+    booking = BookingFactory(space=studio["white"], start=studio_time(1, 10), client_name="Irina Petrova")
+    context = browser.new_context(viewport=DESKTOP, base_url=board_server)
+    context.set_default_timeout(10_000)
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_for(owner), "url": board_server}])
+    sockets = []
+
+    def through(route):  # the real server behind a socket the test can cut
+        route.connect_to_server()
+        sockets.append(route)
+
+    context.route_web_socket("**/ws/kanban/", through)
+    try:
+        page = context.new_page()
+        page.goto("/kanban/")
+        page.wait_for_selector('[data-live-status][data-state="live"]')
+        page.evaluate("window.sameDocument = true")
+        # Confirmed elsewhere, by a process whose news never reaches this board's server.
+        booking_transition(booking=booking, to=BookingState.CONFIRMED, by=owner)
+        page.wait_for_timeout(300)
+        assert card_in(page, booking, "pending").count() == 1
+
+        sockets[0].close(code=1011, reason="server restarting")
+        page.wait_for_selector('[data-live-status][data-state="live"]')
+        card_in(page, booking, "confirmed").wait_for()
+        assert len(sockets) == 2
+        assert page.locator('[data-column="pending"] [data-count]').inner_text() == "0"
+        assert page.evaluate("window.sameDocument") is True
+    finally:
+        context.close()
