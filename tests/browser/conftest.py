@@ -5,12 +5,14 @@ tests are skipped locally, but CI installs it (.ci/run), so there they always ru
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django_otp.oath import TOTP
 
 from tests.signing_in import mark_verified
 
@@ -91,3 +93,10 @@ def screenshot(page, name: str) -> None:
     """Save a full-page screenshot under screenshots/ (git-ignored) for a person to look at."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def current_code(device) -> str:
+    """The code an authenticator app shows for ``device`` right now."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():06d}"

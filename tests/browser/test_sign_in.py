@@ -1,9 +1,6 @@
 """An owner signs in with password and authenticator code on a phone; the employee pages render at both sizes."""
 
-import time
-
 import pytest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bookings.access import assign_spaces
@@ -11,13 +8,7 @@ from employees.mfa import new_backup_codes
 from employees.models import Role, StaffSession
 from tests.factories import EmployeeFactory
 
-from .conftest import DESKTOP, PHONE, screenshot
-
-
-def current_code(device) -> str:
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    return f"{totp.token():06d}"
+from .conftest import DESKTOP, PHONE, current_code, screenshot
 
 
 def no_sideways_scroll(page) -> bool:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingEquipment, BookingSource, BookingState, PaymentStatus
 from bookings.services import booking_create, booking_transition, booking_update
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, current_code, screenshot
 from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, studio_time
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,8 +73,19 @@ def realistic_studio(studio, owner):
 
 def test_book_confirm_find_and_export(new_page, owner, studio):
     EquipmentFactory(name="Softbox 120 cm", stock=3)
-    page = new_page(user=owner)
+    device = TOTPDevice.objects.create(user=owner, name="Phone", confirmed=True)
+    page = new_page()
     day = studio_time(3, 10).date()
+
+    # Signed in as the owner is: password, then the authenticator's current code.
+    page.goto("/login/")
+    page.get_by_label("Username or email").fill(owner.email)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/login/code/")
+    page.get_by_label("Code").fill(current_code(device))
+    page.get_by_role("button", name="Verify and sign in").click()
+    page.wait_for_url("**/dashboard/")
 
     page.goto("/bookings/new/")
     page.select_option("#id_space", "loft")
