@@ -3,6 +3,7 @@
 import time
 import uuid
 
+import pytest
 import time_machine
 from django.conf import settings
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -149,8 +150,10 @@ def test_next_is_followed_after_both_steps_but_only_on_this_site(client, owner, 
         assert enter_code(other, totp_code(device))["Location"] == "/dashboard/"
 
 
-def test_owner_without_authenticator_must_set_one_up_first(client, owner):
-    response = sign_in(client, "owner")
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_owner_or_admin_without_authenticator_must_set_one_up_first(client, request, role):
+    request.getfixturevalue(role)
+    response = sign_in(client, role)
     assert response.status_code == 302
     for path in ("/dashboard/", "/employees/", "/account/", "/account/sessions/", "/admin/"):
         response = client.get(path)
