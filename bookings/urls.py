@@ -1,20 +1,20 @@
 from django.urls import path
 
-from . import views
+from . import booking_form_views, client_views, dashboard_views, views
 
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("bookings/", views.booking_list, name="booking_list"),
     path("bookings/export.csv", views.booking_export, name="booking_export"),
     path("bookings/batch/", views.booking_batch, name="booking_batch"),
-    path("bookings/new/", views.booking_create, name="booking_create"),
-    path("bookings/preview/", views.booking_preview, name="booking_preview"),
+    path("bookings/new/", booking_form_views.booking_create, name="booking_create"),
+    path("bookings/preview/", booking_form_views.booking_preview, name="booking_preview"),
     path("bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
-    path("bookings/<int:pk>/edit/", views.booking_edit, name="booking_edit"),
+    path("bookings/<int:pk>/edit/", booking_form_views.booking_edit, name="booking_edit"),
     path("bookings/<int:pk>/transition/", views.booking_transition, name="booking_transition"),
     path("bookings/<int:pk>/payment/", views.booking_payment, name="booking_payment"),
     path("bookings/<int:pk>/notes/", views.booking_notes, name="booking_notes"),
-    path("clients/", views.client_list, name="client_list"),
-    path("clients/<int:pk>/", views.client_detail, name="client_detail"),
-    path("clients/<int:pk>/update/", views.client_update, name="client_update"),
+    path("clients/", client_views.client_list, name="client_list"),
+    path("clients/<int:pk>/", client_views.client_detail, name="client_detail"),
+    path("clients/<int:pk>/update/", client_views.client_update, name="client_update"),
 ]
