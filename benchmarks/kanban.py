@@ -13,8 +13,6 @@ from decimal import Decimal
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,15 +22,9 @@ MOVES = 20
 
 
 def _session_cookie(user) -> str:
-    from tests.signing_in import mark_verified
+    from tests.signing_in import signed_in_session
 
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    mark_verified(session, user)
-    session.create()
-    return session.session_key
+    return signed_in_session(user)
 
 
 def _http_client(user) -> Client:

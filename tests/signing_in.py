@@ -15,3 +15,26 @@ def confirmed_device(user) -> TOTPDevice:
 
 def mark_verified(session, user) -> None:
     session[DEVICE_ID_SESSION_KEY] = confirmed_device(user).persistent_id
+
+
+def signed_in_session(user, *, verified: bool = True) -> str:
+    """The key of a new session in which ``user`` is signed in (and verified, unless told otherwise),
+    for clients that carry a cookie rather than use the test client: browsers and websockets."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if verified:
+        mark_verified(session, user)
+    session.create()
+    return session.session_key
+
+
+def session_cookie(user, *, verified: bool = True) -> str:
+    """A Cookie header value carrying ``signed_in_session``."""
+    from django.conf import settings
+
+    return f"{settings.SESSION_COOKIE_NAME}={signed_in_session(user, verified=verified)}"

@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django_otp.oath import TOTP
 
-from tests.signing_in import mark_verified
+from tests.signing_in import signed_in_session
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -80,13 +78,7 @@ def page(new_page):
 
 def session_for(user) -> str:
     """A signed-in (and, for staff with two factors, verified) session key for ``user``."""
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    mark_verified(session, user)
-    session.create()
-    return session.session_key
+    return signed_in_session(user)
 
 
 def screenshot(page, name: str) -> None:

@@ -14,20 +14,13 @@ from calendar_app.services import GROUP
 from employees.models import Employee, EmployeeStatus
 from studio_crm.asgi import application
 from tests.factories import studio_time
-from tests.signing_in import confirmed_device, mark_verified
+from tests.signing_in import confirmed_device, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def cookie_for(user, *, verified=True) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    if verified:
-        mark_verified(session, user)
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return session_cookie(user, verified=verified)
 
 
 def socket(cookie=None) -> WebsocketCommunicator:

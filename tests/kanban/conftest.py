@@ -4,12 +4,9 @@ import uuid
 
 import pytest
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 
 from studio_crm.asgi import application
-from tests.signing_in import mark_verified
+from tests.signing_in import session_cookie
 
 
 @pytest.fixture(autouse=True)
@@ -20,14 +17,7 @@ def own_board_group(settings):
 
 def signed_in_cookie(user, *, verified=True) -> str:
     """A Cookie header value with a signed-in session for ``user``."""
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    if verified:
-        mark_verified(session, user)
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return session_cookie(user, verified=verified)
 
 
 def board_socket(cookie: str | None = None) -> WebsocketCommunicator:
