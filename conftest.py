@@ -2,6 +2,7 @@ import os
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from bookings.access import assign_spaces
@@ -25,6 +26,15 @@ def force_login_includes_second_factor(monkeypatch):
         session.save()
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def fresh_limits():
+    """An empty cache before and after the test: rate-limit counters and idempotency answers start at zero
+    (with Redis, the cache outlives a test)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

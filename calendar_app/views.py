@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bookings.access import get_booking_for, visible_bookings, visible_spaces
 from bookings.availability import as_utc
-from bookings.errors import BookingError, local_range
+from bookings.errors import BookingError, error_text, local_range
 from bookings.forms import TransitionForm
 from bookings.models import BookingState, CalendarBlock
 from bookings.services import (
@@ -133,6 +133,24 @@ def _error_toast(message: str) -> dict:
     return {"toast": {"message": message, "level": "error"}}
 
 
+def _refused(request, booking, error, *, move_form=None):
+    """The summary again with the reason: 400 for input the rules refuse, 409 for a clash or a stale change."""
+    message, status = error_text(error), 400 if isinstance(error, ValidationError) else 409
+    if move_form is not None:
+        move_form.add_error(None, message)
+        return _summary_response(request, booking, move_form=move_form, status=status, toast=_error_toast(message))
+    return _summary_response(request, booking, error=message, status=status, toast=_error_toast(message))
+
+
+def _done(request, booking, message: str):
+    """After a change: the fresh summary and a redraw of the grid (htmx), or back to the day with a message."""
+    if request.htmx:
+        return _summary_response(request, booking, toast={
+            "calendarChanged": {"booking": booking.pk}, "toast": {"message": message, "level": "success"}})
+    messages.success(request, message)
+    return redirect(_day_url(booking))
+
+
 @require_POST
 @staff_required
 def booking_move(request, pk):
@@ -147,19 +165,9 @@ def booking_move(request, pk):
     try:
         moved = booking_update(booking=booking, version=form.cleaned_data["version"], by=request.user,
                                space=form.cleaned_data["space"], start=start, end=start + hours * HOUR)
-    except ValidationError as error:
-        message = " ".join(error.messages)
-        form.add_error(None, message)
-        return _summary_response(request, booking, move_form=form, status=400, toast=_error_toast(message))
-    except BookingError as error:
-        form.add_error(None, error.message)
-        return _summary_response(request, booking, move_form=form, status=409, toast=_error_toast(error.message))
-    message = f"{moved.reference} moved to {moved.space.name}, {local_range(moved.start, moved.end)}."
-    if request.htmx:
-        return _summary_response(request, moved, toast={
-            "calendarChanged": {"booking": moved.pk}, "toast": {"message": message, "level": "success"}})
-    messages.success(request, message)
-    return redirect(_day_url(moved))
+    except (ValidationError, BookingError) as error:
+        return _refused(request, booking, error, move_form=form)
+    return _done(request, moved, f"{moved.reference} moved to {moved.space.name}, {local_range(moved.start, moved.end)}.")
 
 
 @require_POST
@@ -173,18 +181,9 @@ def booking_transition_view(request, pk):
     try:
         changed = booking_transition(booking=booking, to=to, by=request.user, reason=form.cleaned_data["reason"],
                                      version=form.cleaned_data["version"])
-    except ValidationError as error:
-        message = " ".join(error.messages)
-        return _summary_response(request, booking, error=message, status=400, toast=_error_toast(message))
-    except BookingError as error:
-        return _summary_response(request, booking, error=error.message, status=409,
-                                 toast=_error_toast(error.message))
-    message = f"{changed.reference} is now {changed.get_state_display().lower()}."
-    if request.htmx:
-        return _summary_response(request, changed, toast={
-            "calendarChanged": {"booking": changed.pk}, "toast": {"message": message, "level": "success"}})
-    messages.success(request, message)
-    return redirect(_day_url(changed))
+    except (ValidationError, BookingError) as error:
+        return _refused(request, booking, error)
+    return _done(request, changed, f"{changed.reference} is now {changed.get_state_display().lower()}.")
 
 
 @require_POST

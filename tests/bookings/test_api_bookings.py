@@ -5,23 +5,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from bookings.models import Booking, BookingState, PromoCode
 from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, PromoCodeFactory, studio_time
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 
 DAY = studio_time(2, 10)
 NEUTRAL = "We could not find a booking with that reference and phone number."
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def body(**overrides):

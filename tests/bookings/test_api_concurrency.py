@@ -4,7 +4,6 @@ import json
 import threading
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -17,11 +16,8 @@ DAY = studio_time(3, 10)
 
 
 @pytest.fixture(autouse=True)
-def generous_limits(settings):
+def generous_limits(settings, fresh_limits):
     settings.PUBLIC_RATE_LIMITS = {}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def body(number: int) -> str:

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from bookings import public_views
@@ -12,16 +11,9 @@ from bookings.models import Booking, BookingState, BookingTransition
 from bookings.services import booking_guest_cancel
 from tests.factories import BookingFactory, ClientFactory, studio_time
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 
 NEUTRAL = "We could not find a booking with that reference and phone number."
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

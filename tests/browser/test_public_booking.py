@@ -4,20 +4,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
 from bookings.models import Booking, BookingState
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.factories import BookingFactory, EquipmentFactory, PromoCodeFactory, studio_time
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_limits")]
 
 
 @pytest.fixture

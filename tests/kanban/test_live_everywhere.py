@@ -5,7 +5,6 @@ from unittest import mock
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.utils import timezone
@@ -16,16 +15,9 @@ from tests.factories import BookingFactory, ClientFactory, studio_time
 
 from .conftest import board_socket, messages_until_quiet, signed_in_cookie
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_limits")]
 
 PHONE = "+79161234567"
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
