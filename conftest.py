@@ -1,31 +1,30 @@
 import os
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 
 from bookings.access import assign_spaces
 from employees.models import Role
 from tests.factories import EmployeeFactory, SpaceFactory
-from tests.signing_in import mark_verified
+from tests.signing_in import signed_in_client
 
 # Playwright drives the browser from a thread with an event loop; Django's live server is sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def force_login_includes_second_factor(monkeypatch):
-    """``client.force_login(user)`` gives a session verified with a TOTP device, as after a real sign-in."""
-    original = Client.force_login
+def own_board_group(settings):
+    """Each test's boards talk in a group of their own: test runs may share one Redis."""
+    settings.KANBAN_GROUP = f"kanban-test-{uuid.uuid4().hex}"
 
-    def force_login(self, user, backend=None):
-        original(self, user, backend)
-        session = self.session
-        mark_verified(session, user)
-        session.save()
 
-    monkeypatch.setattr(Client, "force_login", force_login)
+@pytest.fixture
+def staff_client(db):
+    """``staff_client(employee)``: a test client signed in as ``employee`` with the second factor verified,
+    as after a real sign-in (a bare ``client.force_login`` leaves it unverified)."""
+    return signed_in_client
 
 
 @pytest.fixture

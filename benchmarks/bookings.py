@@ -36,7 +36,7 @@ def run() -> list[tuple[str, str]]:
     for n in range(200):
         start = _day(2 + n // 13) + timedelta(hours=n % 13)
         began = time.perf_counter()
-        booking_create(space=space, start=start, end=start + timedelta(hours=1), client_name=f"Guest {n}",
+        booking_create(by=None, space=space, start=start, end=start + timedelta(hours=1), client_name=f"Guest {n}",
                        client_phone=f"+7916{n:07d}", equipment={flash: 1})
         timings.append(time.perf_counter() - began)
     figures.append(("booking_create (with equipment, on a busy space)", _ms(timings)))
@@ -56,7 +56,7 @@ def run() -> list[tuple[str, str]]:
     def guest(i):
         barrier.wait()
         try:
-            booking_create(space=race_space, start=start, end=start + timedelta(hours=2), client_name=f"Racer {i}",
+            booking_create(by=None, space=race_space, start=start, end=start + timedelta(hours=2), client_name=f"Racer {i}",
                            client_phone=f"+7917{i:07d}")
             outcomes.append("booked")
         except BookingConflict:

@@ -3,8 +3,15 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from . import models
-from .errors import BookingError
-from .services import booking_set_payment, booking_transition, booking_update
+from .errors import BookingError, error_text
+from .services import (
+    block_create,
+    block_delete,
+    block_refusal,
+    booking_set_payment,
+    booking_transition,
+    booking_update,
+)
 
 
 class SpaceRateInline(admin.TabularInline):
@@ -109,8 +116,7 @@ class BookingAdmin(admin.ModelAdmin):
                 operation(booking)
                 count += 1
             except (BookingError, ValidationError) as error:
-                message = error.message if isinstance(error, BookingError) else " ".join(error.messages)
-                self.message_user(request, f"{booking.reference}: {message}", messages.WARNING)
+                self.message_user(request, f"{booking.reference}: {error_text(error)}", messages.WARNING)
         if count:
             self.message_user(request, f"{count} booking(s) {done}.", messages.SUCCESS)
 
@@ -148,8 +154,6 @@ class CalendarBlockForm(forms.ModelForm):
         fields = ["space", "kind", "start", "end", "note"]
 
     def clean(self):
-        from calendar_app.services import block_refusal
-
         cleaned = super().clean()
         space, start, end = cleaned.get("space"), cleaned.get("start"), cleaned.get("end")
         if self.instance.pk is None and space and start and end and end > start:
@@ -161,7 +165,7 @@ class CalendarBlockForm(forms.ModelForm):
 
 @admin.register(models.CalendarBlock)
 class CalendarBlockAdmin(admin.ModelAdmin):
-    """Blocks are made and removed through the calendar's services, which refuse to close a hall over
+    """Blocks are made and removed through the block services, which refuse to close a hall over
     active bookings. A block's time is changed by removing it and closing the hall again."""
 
     form = CalendarBlockForm
@@ -173,8 +177,6 @@ class CalendarBlockAdmin(admin.ModelAdmin):
         return ["space", "kind", "start", "end", "note"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
-        from calendar_app.services import block_create
-
         if change:
             return
         block = block_create(space=obj.space, start=obj.start, end=obj.end, kind=obj.kind, note=obj.note,
@@ -182,8 +184,6 @@ class CalendarBlockAdmin(admin.ModelAdmin):
         obj.pk = block.pk
 
     def delete_model(self, request, obj):
-        from calendar_app.services import block_delete
-
         block_delete(block=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):

@@ -20,14 +20,15 @@ from . import services
 from .access import get_booking_for, visible_clients, visible_spaces
 from .availability import as_utc, free_slots, longest_stay
 from .dates import EARLIEST, LATEST
-from .errors import BookingConflict, BookingError, StaleBooking
+from .errors import BookingConflict, BookingError, StaleBooking, add_service_error
 from .forms import (
+    SERVICE_FIELD,
     BookingEditForm,
     BookingForm,
-    add_service_error,
-    hour_choices,
     is_bookable_hour,
     is_bookable_length,
+    start_hour_choices,
+    whole_number,
 )
 from .models import Client, Equipment
 from .pricing import quote
@@ -44,12 +45,6 @@ def _conflict_text(error: BookingConflict) -> str:
 
 
 # --- Booking form -----------------------------------------------------------------------------------
-
-
-def _int(value):
-    with suppress(TypeError, ValueError):
-        return int(value)
-    return None
 
 
 def _parse(parser, text: str):
@@ -70,11 +65,11 @@ def _preview(data, spaces, *, user, booking=None) -> dict:
     Values outside what the form offers (a start outside opening hours, a length beyond the limits,
     a date in another century) are ignored, as if not chosen yet.
     """
-    context = {"hour_choices": hour_choices()}
+    context = {"start_hour_choices": start_hour_choices()}
     choosable = Q(is_active=True) | Q(pk=booking.space_id) if booking else Q(is_active=True)
     space = spaces.filter(choosable, slug=data.get("space")).first() if data.get("space") else None
     day = _bookable_day(data.get("date"))
-    start_hour, hours = _int(data.get("start_time")), _int(data.get("hours"))
+    start_hour, hours = whole_number(data.get("start_time")), whole_number(data.get("hours"))
     start_hour = start_hour if is_bookable_hour(start_hour) else None
     hours = hours if is_bookable_length(hours) else None
     context.update(space=space, day=day, start_hour=start_hour)
@@ -102,7 +97,7 @@ def _quote(data, space, start, hours, booking, context):
     booked = booking.equipment_lines.values("equipment") if booking else []
     equipment = {}
     for item in Equipment.objects.filter(Q(is_active=True) | Q(pk__in=booked)):
-        quantity = _int(data.get(f"equipment_{item.pk}"))
+        quantity = whole_number(data.get(f"equipment_{item.pk}"))
         if quantity and 0 < quantity <= item.stock:
             equipment[item] = quantity
     promo = booking.promo_code if booking else None
@@ -166,7 +161,7 @@ def booking_create(request):
             form.add_error(None, _conflict_text(error))
             alternatives = error.alternatives
         except ValidationError as error:
-            add_service_error(form, error)
+            add_service_error(form, error, SERVICE_FIELD)
         else:
             messages.success(request, f"Booking {booking.reference} created for {booking.client_name}.")
             return redirect(booking)
@@ -206,12 +201,10 @@ def booking_edit(request, pk):
             form.add_error(None, _conflict_text(error))
             alternatives = error.alternatives
         except StaleBooking as error:
-            form.add_error(None, error.message)
-            stale = True
-        except BookingError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
             add_service_error(form, error)
+            stale = True
+        except (BookingError, ValidationError) as error:
+            add_service_error(form, error, SERVICE_FIELD)
         else:
             messages.success(request, f"Booking {booking.reference} saved.")
             return redirect(booking)
@@ -222,6 +215,6 @@ def booking_edit(request, pk):
 @staff_required
 @require_GET
 def booking_preview(request):
-    booking = get_booking_for(request, request.GET["booking"]) if _int(request.GET.get("booking")) else None
+    booking = get_booking_for(request, request.GET["booking"]) if whole_number(request.GET.get("booking")) else None
     preview = _preview(request.GET, visible_spaces(request.user), user=request.user, booking=booking)
     return render(request, "bookings/form.html#preview", {"preview": preview, "booking": booking})

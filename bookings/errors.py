@@ -1,3 +1,6 @@
+from collections.abc import Mapping
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -47,8 +50,27 @@ class BatchRefused(BookingError):
         self.refusals = refusals
 
 
-def error_text(error) -> str:
-    """What to tell the person about a refused operation (a BookingError or a ValidationError)."""
+def service_errors(error: "BookingError | ValidationError") -> dict[str | None, list[str]]:
+    """A refused operation's messages by the model field they concern; None holds those about no one field."""
     if isinstance(error, BookingError):
-        return error.message
-    return " ".join(error.messages)
+        return {None: [error.message]}
+    if not hasattr(error, "error_dict"):
+        return {None: error.messages}
+    return {None if name == NON_FIELD_ERRORS else name: messages for name, messages in error.message_dict.items()}
+
+
+def add_service_error(form, error: "BookingError | ValidationError", fields: Mapping[str, str] | None = None) -> None:
+    """Put a refused operation's messages on the form: each on the field it concerns, the rest above the form.
+
+    Services name model fields; ``fields`` maps those names to the form's where they differ. Staff forms, guest
+    forms, the API and the admin all go through ``service_errors``, so a rule's message reaches every one alike.
+    """
+    fields = fields or {}
+    for name, messages in service_errors(error).items():
+        field = fields.get(name, name)
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def error_text(error: "BookingError | ValidationError") -> str:
+    """What to tell the person about a refused operation, in one line (messages, the admin, batch refusals)."""
+    return " ".join(message for messages in service_errors(error).values() for message in messages)

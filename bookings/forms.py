@@ -27,27 +27,25 @@ SORTS = {
 PAGE_SIZES = (25, 50, 100)
 
 
-def hour_choices():
+def whole_number(value) -> int | None:
+    """``value`` as an int, or None when it is missing or not a whole number (query strings, posted fields)."""
+    with suppress(TypeError, ValueError):
+        return int(value)
+    return None
+
+
+def start_hour_choices():
+    """The start times the booking forms offer: every whole hour inside opening hours."""
     return [(hour, f"{hour:02d}:00") for hour in range(settings.STUDIO_OPENS_AT, min(settings.STUDIO_CLOSES_AT, 24))]
 
 
 def is_bookable_hour(hour) -> bool:
     """``hour`` is one of the start times the form offers (inside opening hours)."""
-    return hour in {value for value, _label in hour_choices()}
+    return hour in {value for value, _label in start_hour_choices()}
 
 
 def is_bookable_length(hours) -> bool:
     return hours is not None and settings.BOOKING_MIN_HOURS <= hours <= settings.BOOKING_MAX_HOURS
-
-
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the fields it names (or on the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        field = SERVICE_FIELD.get(name, name)
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class BookingForm(forms.Form):
@@ -81,7 +79,7 @@ class BookingForm(forms.Form):
     def __init__(self, *args, spaces, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["space"].queryset = self.space_choices(spaces)
-        self.fields["start_time"].choices = [("", "Choose a time"), *hour_choices()]
+        self.fields["start_time"].choices = [("", "Choose a time"), *start_hour_choices()]
         self.fields["hours"].widget.attrs.update(min=settings.BOOKING_MIN_HOURS, max=settings.BOOKING_MAX_HOURS)
         self.equipment_items = list(self.equipment_choices())
         for item in self.equipment_items:

@@ -10,7 +10,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Func, Q
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import FSMField, transition
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, can_proceed, transition
 
 from .phones import display_phone
 from .pii import EncryptedTextField
@@ -201,6 +202,26 @@ ACTIVE_STATES = (BookingState.PENDING, BookingState.CONFIRMED, BookingState.IN_P
 # under a lock on the space; the constraint is the backstop for what staff have committed to.
 FIRM_STATES = (BookingState.CONFIRMED, BookingState.IN_PROGRESS, BookingState.COMPLETED)
 FINAL_STATES = (BookingState.COMPLETED, BookingState.CANCELLED, BookingState.NO_SHOW)
+# Moving to these needs a reason from whoever does it.
+REASON_REQUIRED_STATES = (BookingState.CANCELLED, BookingState.NO_SHOW)
+# The method on Booking that moves it to each state, in the state machine's order.
+TRANSITION_METHODS = {
+    BookingState.PENDING: "submit",
+    BookingState.CONFIRMED: "confirm",
+    BookingState.CANCELLED: "cancel",
+    BookingState.IN_PROGRESS: "start_session",
+    BookingState.NO_SHOW: "mark_no_show",
+    BookingState.COMPLETED: "complete",
+}
+# What the button that moves a booking to each state says.
+TRANSITION_LABELS = {
+    BookingState.PENDING: _("Submit"),
+    BookingState.CONFIRMED: _("Confirm"),
+    BookingState.IN_PROGRESS: _("Start session"),
+    BookingState.COMPLETED: _("Complete"),
+    BookingState.CANCELLED: _("Cancel booking"),
+    BookingState.NO_SHOW: _("Mark no-show"),
+}
 
 
 class PaymentStatus(models.TextChoices):
@@ -316,7 +337,43 @@ class Booking(models.Model):
 
     @property
     def is_final(self) -> bool:
+        """Completed, cancelled or no-show: the state can no longer change, nor the time or equipment."""
         return self.state in FINAL_STATES
+
+    @property
+    def can_reschedule(self) -> bool:
+        """Its time, hall and equipment may still change."""
+        return not self.is_final
+
+    @staticmethod
+    def needs_reason(to: str) -> bool:
+        """A move to ``to`` must say why (cancel, no-show)."""
+        return to in REASON_REQUIRED_STATES
+
+    def transition_refusal(self, to: str) -> str:
+        """Why this booking cannot move to ``to`` now, or an empty string if it can."""
+        method_name = TRANSITION_METHODS.get(to)
+        if method_name is None:
+            return _("A booking cannot be moved to %(state)s.") % {"state": to}
+        target = BookingState(to).label
+        method = getattr(self, method_name)
+        if self.state == to:
+            return _("%(reference)s is already %(state)s.") % {"reference": self.reference, "state": str(target).lower()}
+        if not can_proceed(method, check_conditions=False):
+            return _("A %(current)s booking cannot become %(state)s.") % {
+                "current": self.get_state_display().lower(), "state": str(target).lower()}
+        if not can_proceed(method):
+            return _("%(state)s can only be set from the start time (%(start)s).") % {
+                "state": target, "start": f"{timezone.localtime(self.start):%d %b %H:%M}"}
+        return ""
+
+    def next_states(self) -> list[BookingState]:
+        """The states this booking can move to now, in the state machine's order."""
+        return [state for state in TRANSITION_METHODS if not self.transition_refusal(state)]
+
+    def move_to(self, to: str) -> None:
+        """Change the state in memory through the state machine; the caller saves (``booking_transition``)."""
+        getattr(self, TRANSITION_METHODS[to])()
 
     @property
     def client_phone_display(self) -> str:

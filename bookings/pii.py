@@ -35,11 +35,6 @@ def decrypt(token: str) -> str:
         raise InvalidToken("Stored personal data cannot be decrypted with any key in PII_KEYS.") from error
 
 
-def reencrypt(token: str) -> str:
-    """The same value encrypted under the newest key."""
-    return fernet().rotate(token.encode()).decode()
-
-
 def blind_index(value: str) -> str:
     return hmac.new(settings.PII_INDEX_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 

@@ -5,19 +5,21 @@ people booking or confirming the same hall are serialised (on SQLite, the IMMEDI
 serialises all writers). On PostgreSQL an exclusion constraint backs the check up.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
-from django_fsm import can_proceed
+from django.utils.translation import gettext as _
 
 from .availability import (
     as_utc,
     check_equipment_stock,
     find_conflict,
+    holding_bookings,
     nearest_free_slots,
     validate_booking_time,
 )
@@ -33,11 +35,13 @@ from .errors import (
 from .models import (
     FIRM_STATES,
     ActorKind,
+    BlockKind,
     Booking,
     BookingEquipment,
     BookingSource,
     BookingState,
     BookingTransition,
+    CalendarBlock,
     Client,
     Equipment,
     PaymentStatus,
@@ -48,27 +52,12 @@ from .phones import normalise_phone
 from .pii import blind_index
 from .pricing import quote
 from .references import new_reference
-from .signals import booking_created, booking_state_changed, booking_updated
+from .signals import block_changed, booking_created, booking_state_changed, booking_updated
 
-# Transition method on Booking for each target state.
-TRANSITION_METHODS = {
-    BookingState.PENDING: "submit",
-    BookingState.CONFIRMED: "confirm",
-    BookingState.CANCELLED: "cancel",
-    BookingState.IN_PROGRESS: "start_session",
-    BookingState.NO_SHOW: "mark_no_show",
-    BookingState.COMPLETED: "complete",
-}
-# What the button that moves a booking to each state says.
-TRANSITION_LABELS = {
-    BookingState.PENDING: "Submit",
-    BookingState.CONFIRMED: "Confirm",
-    BookingState.IN_PROGRESS: "Start session",
-    BookingState.COMPLETED: "Complete",
-    BookingState.CANCELLED: "Cancel booking",
-    BookingState.NO_SHOW: "Mark no-show",
-}
-REASON_REQUIRED = (BookingState.CANCELLED, BookingState.NO_SHOW)
+if TYPE_CHECKING:
+    from employees.models import Employee
+
+block_log = logging.getLogger("studio.calendar")
 
 
 @dataclass(frozen=True)
@@ -85,7 +74,7 @@ def phone_index(raw_phone: str) -> str:
     return blind_index(normalise_phone(raw_phone))
 
 
-def _actor_kind(by) -> str:
+def _actor_kind(by: "Employee | None") -> str:
     return ActorKind.EMPLOYEE if by is not None else ActorKind.GUEST
 
 
@@ -188,7 +177,7 @@ def booking_create(
     internal_notes: str = "",
     source: str = BookingSource.PHONE,
     consent: Consent | None = None,
-    by=None,
+    by: "Employee | None",
 ) -> Booking:
     """Book ``space`` from ``start`` to ``end`` as a pending request.
 
@@ -287,84 +276,119 @@ def _lock_current(booking: Booking, version: int | None) -> Booking:
     return current
 
 
-EDITABLE_FIELDS = {"client_name", "client_email", "special_requirements", "notes", "internal_notes", "source"}
+def _client_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"client_name": _("Enter the client's name.")})
+    return name
+
+
+def _change_details(current: Booking, details: dict[str, str | None]) -> set[str]:
+    """Set the plain fields given (None keeps a field); the names of those that changed."""
+    details = {name: value for name, value in details.items() if value is not None}
+    if "client_name" in details:
+        details["client_name"] = _client_name(details["client_name"])
+    if "source" in details and details["source"] not in BookingSource.values:
+        raise ValidationError({"source": _("Unknown source.")})
+    changed = {name for name, value in details.items() if getattr(current, name) != value}
+    for name in changed:
+        setattr(current, name, details[name])
+    return changed
+
+
+def _change_phone(current: Booking, client_phone: str | None) -> set[str]:
+    """A new phone moves the booking to that phone's client card."""
+    if client_phone is None:
+        return set()
+    try:
+        phone = normalise_phone(client_phone)
+    except ValidationError as error:
+        raise ValidationError({"client_phone": error.messages}) from error
+    if phone == current.client_phone:
+        return set()
+    current.client = client_for_phone(phone=phone, name=current.client_name, email=current.client_email)
+    current.client_phone = phone
+    current.client_phone_index = current.client.phone_index
+    return {"client_phone", "client"}
+
+
+def _check_new_time(current: Booking, space: Space, start: datetime, end: datetime) -> Space:
+    """The new time follows the rules and is free: the space comes back locked."""
+    validate_booking_time(start, end)
+    space = _lock_space(space)
+    try:
+        find_conflict(space, start, end, exclude=current)
+    except BookingConflict as error:
+        raise _conflict_with_alternatives(error, space, start) from None
+    return space
+
+
+def _reprice(current: Booking, space: Space, start: datetime, end: datetime, equipment: dict[Equipment, int]) -> None:
+    """Put the booking at the new time with the new equipment, priced anew (lines are priced by the hour too)."""
+    equipment = _lock_equipment(equipment)
+    check_equipment_stock(equipment, start, end, exclude=current)
+    price = quote(space=space, start=start, end=end, equipment=equipment, promo=current.promo_code)
+    current.space, current.start, current.end = space, start, end
+    current.occupied_until = end + space.cleanup
+    current.base_price, current.equipment_price = price.base_price, price.equipment_price
+    current.discount, current.total_price = price.discount, price.total_price
+    current.equipment_lines.all().delete()
+    BookingEquipment.objects.bulk_create(
+        BookingEquipment(booking=current, equipment=item, quantity=quantity, price=price.lines[item])
+        for item, quantity in equipment.items()
+    )
+
+
+def _change_schedule(current: Booking, *, space: Space | None, start: datetime | None, end: datetime | None,
+                     equipment: dict | None) -> set[str]:
+    """Reschedule and re-equip under the same rules as a new booking; the names of what changed."""
+    booked = {line.equipment: line.quantity for line in current.equipment_lines.select_related("equipment")}
+    booked_ids = {item.pk: quantity for item, quantity in booked.items()}
+    new_equipment = _clean_equipment(equipment, booked=booked_ids) if equipment is not None else booked
+    new_space = space or current.space
+    new_start, new_end = as_utc(start or current.start), as_utc(end or current.end)
+    rescheduled = (new_space.pk, new_start, new_end) != (current.space_id, current.start, current.end)
+    equipment_changed = {item.pk: quantity for item, quantity in new_equipment.items()} != booked_ids
+    if not (rescheduled or equipment_changed):
+        return set()
+    if not current.can_reschedule:
+        raise TransitionRefused(_("%(reference)s is %(state)s and cannot be changed.") % {
+            "reference": current.reference, "state": current.get_state_display().lower()})
+    if rescheduled:
+        new_space = _check_new_time(current, new_space, new_start, new_end)
+    _reprice(current, new_space, new_start, new_end, new_equipment)
+    return {"space", "start", "end", "total_price"} if rescheduled else {"equipment", "total_price"}
 
 
 def booking_update(
     *,
     booking: Booking,
     version: int,
-    by,
+    by: "Employee | None",
     space: Space | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     equipment: dict | None = None,
     client_phone: str | None = None,
-    **details,
+    client_name: str | None = None,
+    client_email: str | None = None,
+    special_requirements: str | None = None,
+    notes: str | None = None,
+    internal_notes: str | None = None,
+    source: str | None = None,
 ) -> Booking:
-    """Reschedule a booking, change its equipment or the client's details.
+    """Reschedule a booking, change its equipment or the client's details; None leaves a value as it is.
 
     ``version`` is the version the editor loaded; if the booking changed since, StaleBooking is
     raised and nothing is written. Time and equipment follow the same rules as a new booking.
     """
-    unknown = set(details) - EDITABLE_FIELDS
-    if unknown:
-        raise TypeError(f"booking_update() cannot change {', '.join(sorted(unknown))}")
+    details = {"client_name": client_name, "client_email": client_email, "special_requirements": special_requirements,
+               "notes": notes, "internal_notes": internal_notes, "source": source}
     with transaction.atomic():
         current = _lock_current(booking, version)
-        changed = {name for name, value in details.items() if getattr(current, name) != value}
-        for name in changed:
-            setattr(current, name, details[name])
-        if "client_name" in changed and not current.client_name.strip():
-            raise ValidationError({"client_name": "Enter the client's name."})
-        if "source" in changed and current.source not in BookingSource.values:
-            raise ValidationError({"source": "Unknown source."})
-
-        if client_phone is not None:
-            try:
-                phone = normalise_phone(client_phone)
-            except ValidationError as error:
-                raise ValidationError({"client_phone": error.messages}) from error
-            if phone != current.client_phone:
-                current.client = client_for_phone(phone=phone, name=current.client_name, email=current.client_email)
-                current.client_phone = phone
-                current.client_phone_index = current.client.phone_index
-                changed |= {"client_phone", "client"}
-
-        new_space = space or current.space
-        new_start, new_end = as_utc(start or current.start), as_utc(end or current.end)
-        current_equipment = {line.equipment: line.quantity for line in current.equipment_lines.select_related("equipment")}
-        booked = {item.pk: quantity for item, quantity in current_equipment.items()}
-        new_equipment = _clean_equipment(equipment, booked=booked) if equipment is not None else current_equipment
-        rescheduled = (new_space.pk, new_start, new_end) != (current.space_id, current.start, current.end)
-        equipment_changed = {i.pk: q for i, q in new_equipment.items()} != {i.pk: q for i, q in current_equipment.items()}
-
-        if rescheduled or equipment_changed:
-            if current.is_final:
-                raise TransitionRefused(f"{current.reference} is {current.get_state_display().lower()} and cannot be changed.")
-            if rescheduled:
-                validate_booking_time(new_start, new_end)
-                new_space = _lock_space(new_space)
-                try:
-                    find_conflict(new_space, new_start, new_end, exclude=current)
-                except BookingConflict as error:
-                    raise _conflict_with_alternatives(error, new_space, new_start) from None
-            new_equipment = _lock_equipment(new_equipment)
-            check_equipment_stock(new_equipment, new_start, new_end, exclude=current)
-            price = quote(space=new_space, start=new_start, end=new_end, equipment=new_equipment,
-                          promo=current.promo_code)
-            current.space, current.start, current.end = new_space, new_start, new_end
-            current.occupied_until = new_end + new_space.cleanup
-            current.base_price, current.equipment_price = price.base_price, price.equipment_price
-            current.discount, current.total_price = price.discount, price.total_price
-            # Lines are priced by the hour too, so a new time re-prices them as well.
-            current.equipment_lines.all().delete()
-            BookingEquipment.objects.bulk_create(
-                BookingEquipment(booking=current, equipment=item, quantity=quantity, price=price.lines[item])
-                for item, quantity in new_equipment.items()
-            )
-            changed |= {"space", "start", "end", "total_price"} if rescheduled else {"equipment", "total_price"}
-
+        changed = _change_details(current, details)
+        changed |= _change_phone(current, client_phone)
+        changed |= _change_schedule(current, space=space, start=start, end=end, equipment=equipment)
         if not changed:
             return current
         current.version += 1
@@ -374,7 +398,7 @@ def booking_update(
     return current
 
 
-def booking_set_payment(*, booking: Booking, status: str, by, version: int | None = None) -> Booking:
+def booking_set_payment(*, booking: Booking, status: str, by: "Employee | None", version: int | None = None) -> Booking:
     if status not in PaymentStatus.values:
         raise ValidationError({"payment_status": "Unknown payment status."})
     with transaction.atomic():
@@ -389,47 +413,27 @@ def booking_set_payment(*, booking: Booking, status: str, by, version: int | Non
     return current
 
 
-def transition_refusal(booking: Booking, to: str) -> str:
-    """Why ``booking`` cannot move to ``to`` now, or an empty string if it can."""
-    method_name = TRANSITION_METHODS.get(to)
-    if method_name is None:
-        return f"A booking cannot be moved to {to}."
-    target_label = BookingState(to).label
-    method = getattr(booking, method_name)
-    if booking.state == to:
-        return f"{booking.reference} is already {target_label.lower()}."
-    if not can_proceed(method, check_conditions=False):
-        return f"A {booking.get_state_display().lower()} booking cannot become {target_label.lower()}."
-    if not can_proceed(method):
-        return f"{target_label} can only be set from the start time ({timezone.localtime(booking.start):%d %b %H:%M})."
-    return ""
-
-
-def allowed_transitions(booking: Booking) -> list[BookingState]:
-    """The states ``booking`` can move to now, in the state machine's order."""
-    return [state for state in TRANSITION_METHODS if not transition_refusal(booking, state)]
-
-
-def booking_transition(*, booking: Booking, to: str, by, reason: str = "", version: int | None = None) -> Booking:
+def booking_transition(*, booking: Booking, to: str, by: "Employee | None", reason: str = "", version: int | None = None) -> Booking:
     """Move ``booking`` to state ``to``, recording who did it and why.
 
     Raises TransitionRefused (row untouched) when the state machine does not allow it, ValidationError
     when a cancel or no-show comes without a reason, BookingConflict when confirming into a taken slot.
     """
     reason = (reason or "").strip()
-    if to in REASON_REQUIRED and not reason:
-        raise ValidationError({"reason": f"Give a reason to mark the booking {BookingState(to).label.lower()}."})
+    if Booking.needs_reason(to) and not reason:
+        raise ValidationError({"reason": _("Give a reason to mark the booking %(state)s.") % {
+            "state": str(BookingState(to).label).lower()}})
     with transaction.atomic():
         # Booking row first, then its space: the same order as booking_update, so the two never deadlock.
         current = _lock_current(booking, version)
-        refusal = transition_refusal(current, to)
+        refusal = current.transition_refusal(to)
         if refusal:
             raise TransitionRefused(refusal)
         if to == BookingState.CONFIRMED:
             _lock_space(current.space)
             find_conflict(current.space, current.start, current.end, exclude=current, states=FIRM_STATES)
         from_state = current.state
-        getattr(current, TRANSITION_METHODS[to])()
+        current.move_to(to)
         current.version += 1
         current.updated_by = by
         _save_guarded(current, update_fields=["state", "version", "updated_by", "updated_at"])
@@ -443,7 +447,7 @@ def booking_transition(*, booking: Booking, to: str, by, reason: str = "", versi
 BATCH_ACTIONS = {"confirm", "cancel", "paid"}
 
 
-def booking_batch(*, bookings, action: str, by, reason: str = "") -> None:
+def booking_batch(*, bookings, action: str, by: "Employee | None", reason: str = "") -> None:
     """Confirm, cancel or mark paid every booking in ``bookings``, all or nothing.
 
     If any booking is refused, BatchRefused lists each refusal with its reason and nothing is changed.
@@ -468,7 +472,7 @@ def booking_batch(*, bookings, action: str, by, reason: str = "") -> None:
             raise BatchRefused(refusals, total=len(bookings))
 
 
-def client_update(*, client: Client, by, notes: str, do_not_book: bool) -> Client:
+def client_update(*, client: Client, by: "Employee | None", notes: str, do_not_book: bool) -> Client:
     """Staff's notes on a client and the "do not book" flag."""
     client.notes = notes
     client.do_not_book = do_not_book
@@ -491,3 +495,73 @@ def booking_guest_cancel(*, booking: Booking, reason: str) -> Booking:
                 "active. Please call the studio."
             )
         return booking_transition(booking=current, to=BookingState.CANCELLED, by=None, reason=reason)
+
+
+# --- Calendar blocks: a space closed for a time ---------------------------------------------------
+
+
+def _require_block_admin(by: "Employee | None") -> None:
+    if by is None or not by.is_admin_or_owner:
+        raise PermissionDenied("Only admins and owners can close a space.")
+
+
+def _send_block_changed(*, block: CalendarBlock, by: "Employee", deleted: bool) -> None:
+    transaction.on_commit(
+        lambda: block_changed.send(sender=CalendarBlock, block=block, by=by, deleted=deleted), robust=True
+    )
+
+
+def block_refusal(*, space: Space, start: datetime, end: datetime) -> str:
+    """Why ``space`` cannot be closed from ``start`` to ``end`` (active bookings or another block stand
+    there), or an empty string. block_create asks again under the space's lock."""
+    clash = list(holding_bookings(space, start, end)[:3])
+    if clash:
+        listed = "; ".join(f"{b.reference} ({local_range(b.start, b.end)})" for b in clash)
+        return f"{space.name} has active bookings in that time: {listed}. Move or cancel them first."
+    other = CalendarBlock.objects.filter(space=space, start__lt=end, end__gt=start).first()
+    if other is not None:
+        return (f"{space.name} is already closed {local_range(other.start, other.end)} "
+                f"({other.get_kind_display().lower()}).")
+    return ""
+
+
+def block_create(
+    *,
+    space: Space,
+    start: datetime,
+    end: datetime,
+    kind: str = BlockKind.MAINTENANCE,
+    note: str = "",
+    by: "Employee | None",
+) -> CalendarBlock:
+    """Close ``space`` from ``start`` to ``end`` (admins and owners only, else PermissionDenied).
+
+    Refused (ValidationError) where an active booking or another block stands in that time: those
+    must be moved or cancelled first, so nobody arrives at a closed hall.
+    """
+    _require_block_admin(by)
+    if end <= start:
+        raise ValidationError({"end": "The end must be after the start."})
+    if kind not in BlockKind.values:
+        raise ValidationError({"kind": "Choose maintenance or private event."})
+    with transaction.atomic():
+        # The same lock the booking services take: no booking can slip in while we check.
+        space = _lock_space(space)
+        refusal = block_refusal(space=space, start=start, end=end)
+        if refusal:
+            raise ValidationError(refusal)
+        block = CalendarBlock.objects.create(
+            space=space, start=start, end=end, kind=kind, note=(note or "").strip(), created_by=by
+        )
+        _send_block_changed(block=block, by=by, deleted=False)
+    block_log.info("block created space=%s %s by=%s", space.slug, local_range(start, end), by.username)
+    return block
+
+
+def block_delete(*, block: CalendarBlock, by: "Employee | None") -> None:
+    """Reopen the time ``block`` closed (admins and owners only, else PermissionDenied)."""
+    _require_block_admin(by)
+    with transaction.atomic():
+        CalendarBlock.objects.filter(pk=block.pk).delete()
+        _send_block_changed(block=block, by=by, deleted=True)
+    block_log.info("block deleted space=%s by=%s", block.space_id, by.username)

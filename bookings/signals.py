@@ -14,3 +14,7 @@ booking_updated = Signal()
 # A booking moved through the state machine. Arguments: booking (Booking), from_state (str),
 # to_state (str), by (Employee or None), reason (str).
 booking_state_changed = Signal()
+
+# A space was closed for a time, or reopened. Arguments: block (CalendarBlock; when deleted, as it was),
+# by (Employee), deleted (bool: the block was removed, so its time is open again).
+block_changed = Signal()

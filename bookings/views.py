@@ -30,7 +30,7 @@ from .forms import (
     PaymentForm,
     TransitionForm,
 )
-from .models import BookingState, PaymentStatus
+from .models import REASON_REQUIRED_STATES, BookingState, PaymentStatus
 
 PAGE_SIZE = PAGE_SIZES[0]
 
@@ -164,8 +164,8 @@ def booking_detail(request, pk):
         "booking": booking,
         "lines": booking.equipment_lines.select_related("equipment"),
         "history": _history(booking),
-        "transitions": services.allowed_transitions(booking),
-        "reason_required": services.REASON_REQUIRED,
+        "transitions": booking.next_states(),
+        "reason_required": REASON_REQUIRED_STATES,
         "payment_form": PaymentForm(initial={"payment_status": booking.payment_status, "version": booking.version}),
         "notes_form": InternalNotesForm(initial={"internal_notes": booking.internal_notes,
                                                   "version": booking.version}),

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.availability import as_utc, hour_clashes, opening_hours, validate_booking_time
@@ -36,7 +37,6 @@ STATE_KEYS = (
     ("no_show", "No-show", SHORT_STATES[BookingState.NO_SHOW]),
     ("block", "Closed", "Closed"),
 )
-MOVABLE_STATES = (BookingState.PENDING, BookingState.CONFIRMED)
 
 
 def parse_day(value: str | None) -> date:
@@ -57,11 +57,12 @@ def day_window(day: date) -> tuple[datetime, datetime]:
 
 
 def calendar_url(**params) -> str:
-    return "/calendar/?" + urlencode({key: value for key, value in params.items() if value})
+    return reverse("calendar") + "?" + urlencode({key: value for key, value in params.items() if value})
 
 
 def new_booking_url(space: Space, start: datetime) -> str:
-    return "/bookings/new/?" + urlencode({"space": space.slug, "start": timezone.localtime(start).isoformat()})
+    query = urlencode({"space": space.slug, "start": timezone.localtime(start).isoformat()})
+    return reverse("booking_create") + "?" + query
 
 
 @dataclass
@@ -124,7 +125,7 @@ class Item:
 
     @property
     def is_movable(self) -> bool:
-        return self.kind == "booking" and self.obj.state in MOVABLE_STATES
+        return self.kind == "booking" and self.obj.can_reschedule
 
     @property
     def local_start(self):
@@ -210,20 +211,42 @@ def build_time_grid(
 ) -> Grid:
     """The day view (spaces across) or the week view (days across, each day one lane per space)."""
     now = timezone.now()
-    today = timezone.localdate()
-    if view == "day":
-        days = [day]
-        prev_day, next_day = day - timedelta(days=1), day + timedelta(days=1)
-    else:
-        first = week_start(day)
-        days = [first + timedelta(days=i) for i in range(7)]
-        prev_day, next_day = first - timedelta(days=7), first + timedelta(days=7)
+    days, prev_day, next_day = _shown_days(view, day)
     shown = [space] if space is not None else spaces
 
     windows = {d: day_window(d) for d in days}
     row_count = max((int((c - o) / HOUR) for o, c in windows.values()), default=0)
     labels = [f"{timezone.localtime(windows[days[0]][0] + i * HOUR):%H:%M}" for i in range(row_count)]
+    lanes, headers, subheaders = _lanes(view, days, shown, windows)
+    blocks = load_blocks(shown, windows[days[0]][0], windows[days[-1]][1])
+    booking_rows = load_bookings(bookings, windows[days[0]][0], windows[days[-1]][1], show_cancelled=show_cancelled)
+    items = _items(lanes, blocks, booking_rows, row_count)
 
+    first_row = 3 if subheaders else 2
+    for item in items:
+        item.line = first_row + item.row
+    refusals = _fill_cells(lanes, items, row_count=row_count, first_row=first_row, now=now)
+
+    return Grid(
+        view=view, day=day, days=days, spaces=spaces, space=space, lanes=lanes,
+        row_labels=[{"label": label, "line": first_row + i} for i, label in enumerate(labels)],
+        headers=headers, subheaders=subheaders, items=items, now_line=_now_line(lanes, now, row_count),
+        title=_title(view, days), prev_day=prev_day, next_day=next_day,
+        notice=next((note for note in refusals.values() if note), ""),
+    )
+
+
+def _shown_days(view: str, day: date) -> tuple[list[date], date, date]:
+    """The days a day or week view shows, and the days its previous and next links go to."""
+    if view == "day":
+        return [day], day - timedelta(days=1), day + timedelta(days=1)
+    first = week_start(day)
+    return [first + timedelta(days=i) for i in range(7)], first - timedelta(days=7), first + timedelta(days=7)
+
+
+def _lanes(view: str, days: list[date], shown: list[Space], windows: dict) -> tuple[list[Lane], list[Header], list[Header]]:
+    """One lane per space and day, from grid column 2, with the headers above them."""
+    today = timezone.localdate()
     lanes: list[Lane] = []
     headers: list[Header] = []
     subheaders: list[Header] = []
@@ -241,59 +264,56 @@ def build_time_grid(
             column += 1
         if view == "week":
             headers.append(Header(f"{d:%a}", f"{d.day} {d:%b}", first_column, len(shown), d == today, day=d))
+    return lanes, headers, subheaders
 
-    lane_by_key = {(lane.day, lane.space.pk): lane for lane in lanes}
-    items: list[Item] = []
-    blocks = load_blocks(shown, windows[days[0]][0], windows[days[-1]][1])
-    booking_rows = load_bookings(bookings, windows[days[0]][0], windows[days[-1]][1], show_cancelled=show_cancelled)
+
+def _items(lanes: list[Lane], blocks: list, booking_rows: list, row_count: int) -> list[Item]:
+    """The blocks and bookings drawn on the lanes; notes on each lane the time its space is held."""
+    lanes_of_space: dict[int, list[Lane]] = {}
+    for lane in lanes:
+        lanes_of_space.setdefault(lane.space.pk, []).append(lane)
     # Blocks and active bookings are laid first, so a cancelled booking is the one pushed aside.
     booking_rows.sort(key=lambda b: b.state not in ACTIVE_STATES)
-    space_by_pk = {s.pk: s for s in shown}
+    items: list[Item] = []
     for kind, rows in (("block", blocks), ("booking", booking_rows)):
         for obj in rows:
-            for d in days:
-                lane = lane_by_key.get((d, obj.space_id))
-                if lane is None:
-                    continue
+            for lane in lanes_of_space.get(obj.space_id, []):
                 if kind == "block" or obj.state in ACTIVE_STATES:
                     _hold(lane, obj.start, obj.end if kind == "block" else obj.occupied_until)
-                item = _place(kind, obj, lane, space_by_pk[obj.space_id], row_count)
+                item = _place(kind, obj, lane, lane.space, row_count)
                 if item is not None:
                     items.append(item)
+    return items
 
-    first_row = 3 if subheaders else 2
-    for item in items:
-        item.line = first_row + item.row
+
+def _fill_cells(lanes: list[Lane], items: list[Item], *, row_count: int, first_row: int, now: datetime) -> dict:
+    """Give every lane its hour cells; returns why hours were refused, by start (see _time_refusal)."""
     taken = {(item.column, r) for item in items if item.kind == "block" or item.is_active
              for r in range(item.row, item.row + item.span)}
     refusals: dict[datetime, str] = {}
     for lane in lanes:
-        opens, closes = lane.window
         for i in range(row_count):
-            start = opens + i * HOUR
-            note = ""
-            if start + HOUR > closes:
-                status = "closed"
-            elif (lane.column, i) in taken:
-                status = "taken"
-            elif start < now:
-                status = "past"
-            elif note := _time_refusal(start, now, refusals):
-                status = "refused"
-            elif hour_clashes(lane.space, start, lane.held):
-                status, note = "buffer", _cleanup_note(lane.space)
-            else:
-                status = "free"
+            start = lane.window[0] + i * HOUR
+            status, note = _cell_status(lane, start, taken=(lane.column, i) in taken, now=now, refusals=refusals)
             url = new_booking_url(lane.space, start) if status == "free" else ""
             lane.cells.append(Cell(row=i, start=start, status=status, book_url=url, line=first_row + i, note=note))
+    return refusals
 
-    return Grid(
-        view=view, day=day, days=days, spaces=spaces, space=space, lanes=lanes,
-        row_labels=[{"label": label, "line": first_row + i} for i, label in enumerate(labels)],
-        headers=headers, subheaders=subheaders, items=items, now_line=_now_line(lanes, now, row_count),
-        title=_title(view, days), prev_day=prev_day, next_day=next_day,
-        notice=next((note for note in refusals.values() if note), ""),
-    )
+
+def _cell_status(lane: Lane, start: datetime, *, taken: bool, now: datetime, refusals: dict) -> tuple[str, str]:
+    """What the hour of ``lane`` from ``start`` is (see Cell.status), and why it cannot be booked if it is free
+    of bookings but still refused."""
+    if start + HOUR > lane.window[1]:
+        return "closed", ""
+    if taken:
+        return "taken", ""
+    if start < now:
+        return "past", ""
+    if note := _time_refusal(start, now, refusals):
+        return "refused", note
+    if hour_clashes(lane.space, start, lane.held):
+        return "buffer", _cleanup_note(lane.space)
+    return "free", ""
 
 
 def _hold(lane: Lane, start: datetime, until: datetime) -> None:

@@ -2,6 +2,9 @@ from django.urls import path
 
 from .consumers import CalendarConsumer
 
+# The calendar page reads the socket's address from here (channels routes have no reverse()).
+CALENDAR_SOCKET = "ws/calendar/"
+
 websocket_urlpatterns = [
-    path("ws/calendar/", CalendarConsumer.as_asgi()),
+    path(CALENDAR_SOCKET, CalendarConsumer.as_asgi()),
 ]

@@ -1,24 +1,19 @@
 import json
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.access import get_booking_for, visible_bookings, visible_spaces
 from bookings.availability import as_utc
-from bookings.errors import BookingError, error_text, local_range
+from bookings.errors import BookingError, add_service_error, error_text, local_range
 from bookings.forms import TransitionForm
-from bookings.models import BookingState, CalendarBlock
-from bookings.services import (
-    REASON_REQUIRED,
-    TRANSITION_LABELS,
-    allowed_transitions,
-    booking_transition,
-    booking_update,
-)
+from bookings.models import TRANSITION_LABELS, CalendarBlock
+from bookings.services import block_create, block_delete, booking_transition, booking_update
 from employees.access import admin_required, staff_required
 from studio_crm.htmx import page_or_partial, safe_next
 
@@ -26,7 +21,11 @@ from .feeds import feed_calendar, feed_spaces
 from .forms import BlockForm, MoveForm
 from .grid import HOUR, VIEWS, build_month, build_time_grid, calendar_url, parse_day
 from .models import CalendarFeed
-from .services import block_create, block_delete, feed_regenerate
+from .routing import CALENDAR_SOCKET
+from .services import feed_regenerate
+
+# The move form asks for a length in hours where the booking services speak of its end.
+MOVE_FIELDS = {"end": "hours"}
 
 
 def _calendar_context(request) -> dict:
@@ -66,6 +65,7 @@ def _calendar_context(request) -> dict:
         "space_urls": [(s, url(space=s.slug)) for s in spaces],
         "cancelled_url": url(cancelled="" if not show_cancelled else "hide"),
         "time_zone": timezone.get_current_timezone_name(),
+        "socket_path": f"/{CALENDAR_SOCKET}",
     }
 
 
@@ -80,7 +80,7 @@ def _render_calendar(request, *, block_form=None, status=200):
             initial={"space": context["space"].slug if context["space"] else None},
         )
     context["feeds"] = [
-        {"feed": feed, "url": request.build_absolute_uri(f"/calendar/ical/{feed.token}.ics")}
+        {"feed": feed, "url": request.build_absolute_uri(reverse("calendar_ical", args=[feed.token]))}
         for feed in CalendarFeed.objects.filter(employee=request.user).select_related("space")
     ]
     return render(request, "calendar_app/calendar.html", context, status=status)
@@ -111,10 +111,10 @@ def _summary_response(request, booking, *, move_form=None, error="", status=200,
         "error": error,
         "day_url": _day_url(booking),
         "transitions": [
-            {"to": state.value, "label": TRANSITION_LABELS[state], "needs_reason": state in REASON_REQUIRED}
-            for state in allowed_transitions(booking)
+            {"to": state.value, "label": TRANSITION_LABELS[state], "needs_reason": booking.needs_reason(state)}
+            for state in booking.next_states()
         ],
-        "can_move": booking.state in (BookingState.PENDING, BookingState.CONFIRMED),
+        "can_move": booking.can_reschedule,
     }
     response = render(request, page_or_partial(request, "calendar_app/summary.html", "summary"), context,
                       status=status)
@@ -137,7 +137,7 @@ def _refused(request, booking, error, *, move_form=None):
     """The summary again with the reason: 400 for input the rules refuse, 409 for a clash or a stale change."""
     message, status = error_text(error), 400 if isinstance(error, ValidationError) else 409
     if move_form is not None:
-        move_form.add_error(None, message)
+        add_service_error(move_form, error, fields=MOVE_FIELDS)
         return _summary_response(request, booking, move_form=move_form, status=status, toast=_error_toast(message))
     return _summary_response(request, booking, error=message, status=status, toast=_error_toast(message))
 
@@ -196,9 +196,7 @@ def block_new(request):
             block = block_create(space=data["space"], start=data["start"], end=data["end"], kind=data["kind"],
                                  note=data["note"], by=request.user)
         except ValidationError as error:
-            form.add_error(None, " ".join(error.messages))
-        except PermissionDenied:
-            raise
+            add_service_error(form, error)
         else:
             messages.success(request, f"{block.space.name} is closed {local_range(block.start, block.end)}.")
             return redirect(calendar_url(view=request.GET.get("view", "week"),
@@ -229,7 +227,7 @@ def feed_new(request):
             raise Http404("No such space.")
     feed_regenerate(employee=request.user, space=space)
     messages.success(request, f"New calendar link for {space or 'all your spaces'}. Any older link no longer works.")
-    return redirect(safe_next(request, "/calendar/"))
+    return redirect(safe_next(request, reverse("calendar")))
 
 
 @require_GET

@@ -5,10 +5,11 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
 from django_otp.models import Device
 
-from .models import EmployeeStatus, Role
+from .models import Employee, EmployeeStatus, Role, StaffSession
 
 log = logging.getLogger("studio.security")
 
@@ -70,18 +71,19 @@ def can_reset_sign_in(actor, target) -> bool:
     return actor.role == Role.ADMIN and target.role == Role.MANAGER
 
 
-def get_employee_for(request, pk, write: bool = False, rule=can_manage_employee):
+def get_employee_for(request, pk, write: bool = False, rule=can_manage_employee) -> Employee:
     """The employee ``pk`` for the employee pages (admins and owners), 404 if missing.
 
     With ``write`` the signed-in employee must pass ``rule(actor, target)`` (by default: may change
     them): an admin acting on an owner gets 403, and the denial is logged.
     """
-    from django.shortcuts import get_object_or_404
-
-    from .models import Employee
-
     employee = get_object_or_404(Employee, pk=pk)
     if write and not rule(request.user, employee):
         log_denial(request, f"employee {pk} ({employee.role})")
         raise PermissionDenied
     return employee
+
+
+def get_staff_session_for(request, pk) -> StaffSession:
+    """One of the signed-in employee's own sessions; 404 for anyone else's."""
+    return get_object_or_404(StaffSession, pk=pk, employee=request.user)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db.models import Q, QuerySet
 
 from bookings.models import Space
 
@@ -125,4 +126,17 @@ class EmployeeSearchForm(forms.Form):
     status = forms.ChoiceField(label="Status", required=False, choices=[
         ("", "All statuses"), ("active", "Active"), ("invited", "Invited"), ("deactivated", "Deactivated"),
     ])
+
+    def filter(self, employees: QuerySet[Employee]) -> QuerySet[Employee]:
+        """``employees`` narrowed to what was searched for; all of them for an empty or invalid search."""
+        if not self.is_valid():
+            return employees
+        q, role, status = (self.cleaned_data[k] for k in ("q", "role", "status"))
+        if q:
+            employees = employees.filter(Q(full_name__icontains=q) | Q(username__icontains=q) | Q(email__icontains=q))
+        if role:
+            employees = employees.filter(role=role)
+        if status:
+            employees = employees.filter(status=status)
+        return employees
 

@@ -4,6 +4,7 @@ from base64 import b32encode
 
 import segno
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,6 +17,11 @@ DEMO_TOTP_KEY = b"studio-crm-demo-only".hex()
 
 def confirmed_authenticator(employee) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=employee, confirmed=True).order_by("-pk").first()
+
+
+def authenticator_subquery():
+    """For ``.annotate(mfa_on=...)`` on employees: has a confirmed authenticator."""
+    return Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
 
 
 def pending_authenticator(employee) -> TOTPDevice:
@@ -53,6 +59,11 @@ def qr_svg(device: TOTPDevice) -> str:
 
 def backup_codes_left(employee) -> int:
     return StaticToken.objects.filter(device__user=employee, device__confirmed=True).count()
+
+
+def is_backup_code(device) -> bool:
+    """Whether the device that accepted a code is the employee's backup codes (not the authenticator)."""
+    return isinstance(device, StaticDevice)
 
 
 def new_backup_codes(employee) -> list[str]:

@@ -15,6 +15,8 @@ from .services import staff_session_touch
 ACTIVITY_KEY = "studio_last_seen"
 # last_activity is written at most once a minute per session, not on every request.
 TOUCH_EVERY_SECONDS = 60
+# Reached before the second factor: signing out, the code page, and what the platform probes.
+ALWAYS_ALLOWED = ("logout", "login_code", "healthz", "readyz", "metrics")
 
 
 def _redirect(request, url: str):
@@ -27,7 +29,7 @@ def _redirect(request, url: str):
 
 
 def _with_next(url: str, request) -> str:
-    if request.method != "GET" or request.path == "/":
+    if request.method != "GET" or request.path == reverse("home"):
         return url
     return f"{url}?{urlencode({'next': request.get_full_path()})}"
 
@@ -80,8 +82,4 @@ class StaffSessionMiddleware:
 
     @staticmethod
     def _always_allowed(path: str) -> bool:
-        return (
-            path in (reverse("logout"), reverse("login_code"))
-            or path.startswith(settings.STATIC_URL)
-            or path in ("/healthz", "/readyz", "/metrics")
-        )
+        return path.startswith(settings.STATIC_URL) or path in {reverse(name) for name in ALWAYS_ALLOWED}

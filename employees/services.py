@@ -2,15 +2,19 @@
 
 import logging
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from importlib import import_module
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from bookings.access import assign_spaces
+from bookings.models import Space
 from studio_crm.network import client_ip
 
 from .access import can_give_role, can_manage_employee, can_reset_sign_in
@@ -26,18 +30,30 @@ PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 RESET_REFUSED = "Only an owner can reset the password or two-step sign-in of an owner or an admin."
 
 
-class EmployeeActionRefused(Exception):
-    """An employee operation that the studio's rules do not allow; the message is shown to the user."""
+class EmployeeActionRefused(ValidationError):
+    """An employee operation that the studio's rules do not allow; ``str()`` is the reason shown to the user."""
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _session_store():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
+def _actor(by: Employee | None) -> str:
+    """Who acted, for the security log; None is the studio itself (a command or a job)."""
+    return by.username if by is not None else "studio"
+
+
+def _is_self(employee: Employee, by: Employee | None) -> bool:
+    return by is not None and employee.pk == by.pk
+
+
 # --- Sessions ---------------------------------------------------------------------------------------
 
 
-def staff_session_touch(*, request, employee, now=None) -> None:
+def staff_session_touch(*, request: HttpRequest, employee: Employee, now: datetime | None = None) -> None:
     """Record that the current session was used (creating its row on first sight).
 
     Two first requests of one session may arrive together: update_or_create settles on one row.
@@ -59,13 +75,13 @@ def staff_session_touch(*, request, employee, now=None) -> None:
     )
 
 
-def staff_session_rekey(*, old_key: str | None, request) -> None:
+def staff_session_rekey(*, old_key: str | None, request: HttpRequest) -> None:
     """Follow the current session to its new key after the key was cycled (e.g. a password change)."""
     if old_key and request.session.session_key and old_key != request.session.session_key:
         StaffSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
 
 
-def staff_sessions_end(*, employee, keep_key: str | None = None) -> int:
+def staff_sessions_end(*, employee: Employee, keep_key: str | None = None, by: Employee | None) -> int:
     """Sign ``employee`` out of every session except ``keep_key``; returns how many were ended."""
     sessions = StaffSession.objects.filter(employee=employee)
     if keep_key:
@@ -75,16 +91,20 @@ def staff_sessions_end(*, employee, keep_key: str | None = None) -> int:
     for key in keys:
         store(session_key=key).delete()
     StaffSession.objects.filter(session_key__in=keys).delete()
+    if keys:
+        log.info("sessions ended employee=%s count=%s by=%s", employee.username, len(keys), _actor(by))
     return len(keys)
 
 
-def staff_session_revoke(*, staff_session: StaffSession) -> None:
+def staff_session_revoke(*, staff_session: StaffSession, by: Employee | None) -> None:
     _session_store()(session_key=staff_session.session_key).delete()
     staff_session.delete()
-    log.info("session revoked employee=%s session=%s", staff_session.employee.username, staff_session.pk)
+    log.info(
+        "session revoked employee=%s session=%s by=%s", staff_session.employee.username, staff_session.pk, _actor(by)
+    )
 
 
-def staff_sessions_forget_stale(*, employee) -> None:
+def staff_sessions_forget_stale(*, employee: Employee) -> None:
     """Drop rows of sessions that have been idle past the timeout: they end on their next request anyway."""
     cutoff = timezone.now() - timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES)
     stale = StaffSession.objects.filter(employee=employee, last_seen__lt=cutoff)
@@ -103,14 +123,20 @@ def temporary_password() -> str:
 
 
 def _refuse_unless_allowed(
-    *, employee, by, new_role=None, rule=can_manage_employee, message="Only an owner can manage owners."
+    *, employee: Employee, by: Employee | None, new_role: str | None = None, rule=can_manage_employee,
+    message: str = "Only an owner can manage owners.",
 ) -> None:
-    """The rules themselves live in employees/access.py, shared with the pages that offer the actions."""
+    """The rules themselves live in employees/access.py, shared with the pages that offer the actions.
+
+    The studio itself (``by`` None) is not bound by the rules of roles.
+    """
+    if by is None:
+        return
     if not rule(by, employee) or (new_role is not None and not can_give_role(by, new_role)):
         raise EmployeeActionRefused(message)
 
 
-def _refuse_removing_last_owner(employee) -> None:
+def _refuse_removing_last_owner(employee: Employee) -> None:
     """Call inside a transaction: the active owners are locked, so two owners removing each other at
     the same moment cannot both succeed (the second one waits and then sees the first change)."""
     owners = list(
@@ -124,7 +150,15 @@ def _refuse_removing_last_owner(employee) -> None:
 
 
 def employee_create(
-    *, username: str, full_name: str, email: str, role: str, spaces=(), phone: str = "", department: str = "", by
+    *,
+    username: str,
+    full_name: str,
+    email: str,
+    role: str,
+    spaces: Iterable[Space] = (),
+    phone: str = "",
+    department: str = "",
+    by: Employee | None,
 ) -> tuple[Employee, str]:
     """Invite a new employee; returns them and their temporary password (to be shown once)."""
     _refuse_unless_allowed(employee=Employee(role=role), by=by, new_role=role)
@@ -138,76 +172,90 @@ def employee_create(
         employee.save()
         if role == Role.MANAGER:
             assign_spaces(employee, spaces)
-    log.info("employee created employee=%s role=%s by=%s", username, role, by.username)
+    log.info("employee created employee=%s role=%s by=%s", username, role, _actor(by))
     return employee, password
 
 
-def employee_update(*, employee: Employee, by, role: str, spaces=(), **details) -> Employee:
-    """Change an employee's role, assigned spaces (managers) and details."""
+def employee_update(
+    *,
+    employee: Employee,
+    by: Employee | None,
+    role: str,
+    spaces: Iterable[Space] = (),
+    full_name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    department: str | None = None,
+) -> Employee:
+    """Change an employee's role, assigned spaces (managers) and details; a detail left None keeps its value."""
     _refuse_unless_allowed(employee=employee, by=by, new_role=role)
-    if role != employee.role and employee.pk == by.pk:
+    if role != employee.role and _is_self(employee, by):
         raise EmployeeActionRefused("You cannot change your own role.")
+    details = {"full_name": full_name, "email": email, "phone": phone, "department": department}
     with transaction.atomic():
         old_role = employee.role
         if role != old_role:
             _refuse_removing_last_owner(employee)
         for field, value in details.items():
-            setattr(employee, field, value)
+            if value is not None:
+                setattr(employee, field, value)
         employee.role = role
         employee.save()
         # Owners and admins work on every space; only managers hold per-space permissions.
         assign_spaces(employee, spaces if role == Role.MANAGER else [])
     if old_role != role:
-        log.info("employee role changed employee=%s from=%s to=%s by=%s", employee.username, old_role, role, by.username)
+        log.info(
+            "employee role changed employee=%s from=%s to=%s by=%s", employee.username, old_role, role, _actor(by)
+        )
     return employee
 
 
-def employee_deactivate(*, employee: Employee, by) -> None:
+def employee_deactivate(*, employee: Employee, by: Employee | None) -> None:
     _refuse_unless_allowed(employee=employee, by=by)
-    if employee.pk == by.pk:
+    if _is_self(employee, by):
         raise EmployeeActionRefused("You cannot deactivate your own account.")
     with transaction.atomic():
         _refuse_removing_last_owner(employee)
         employee.status = EmployeeStatus.DEACTIVATED
         employee.save(update_fields=["status"])
-        ended = staff_sessions_end(employee=employee)
-    log.info("employee deactivated employee=%s sessions_ended=%s by=%s", employee.username, ended, by.username)
+        ended = staff_sessions_end(employee=employee, by=by)
+    log.info("employee deactivated employee=%s sessions_ended=%s by=%s", employee.username, ended, _actor(by))
 
 
-def employee_reactivate(*, employee: Employee, by) -> None:
+def employee_reactivate(*, employee: Employee, by: Employee | None) -> None:
     _refuse_unless_allowed(employee=employee, by=by)
     employee.status = EmployeeStatus.ACTIVE
     employee.save(update_fields=["status"])
-    log.info("employee reactivated employee=%s by=%s", employee.username, by.username)
+    log.info("employee reactivated employee=%s by=%s", employee.username, _actor(by))
 
 
-def employee_reset_mfa(*, employee: Employee, by) -> None:
+def employee_reset_mfa(*, employee: Employee, by: Employee | None) -> None:
     """Remove the employee's authenticator and backup codes (a lost phone); they set up again at next sign-in."""
     _refuse_unless_allowed(employee=employee, by=by, rule=can_reset_sign_in, message=RESET_REFUSED)
     with transaction.atomic():
         mfa_devices_delete(employee)
-        if employee.pk != by.pk:
-            staff_sessions_end(employee=employee)
-    log.info("employee two-factor reset employee=%s by=%s", employee.username, by.username)
+        if not _is_self(employee, by):
+            staff_sessions_end(employee=employee, by=by)
+    log.info("employee two-factor reset employee=%s by=%s", employee.username, _actor(by))
 
 
-def employee_unlock(*, employee: Employee, by) -> int:
+def employee_unlock(*, employee: Employee, by: Employee | None) -> int:
     """Clear failed sign-in attempts (from every address) so the employee can sign in again."""
     _refuse_unless_allowed(employee=employee, by=by)
     cleared = axes_reset(username=employee.username)
-    log.info("employee unlocked employee=%s attempts_cleared=%s by=%s", employee.username, cleared, by.username)
+    log.info("employee unlocked employee=%s attempts_cleared=%s by=%s", employee.username, cleared, _actor(by))
     return cleared
 
 
-def employee_set_temporary_password(*, employee: Employee, by) -> str:
+def employee_set_temporary_password(*, employee: Employee, by: Employee | None) -> str:
     """Give the employee a new temporary password (to be shown once) and end their sessions."""
     _refuse_unless_allowed(employee=employee, by=by, rule=can_reset_sign_in, message=RESET_REFUSED)
-    if employee.pk == by.pk:
+    if _is_self(employee, by):
         raise EmployeeActionRefused("Change your own password on your account page.")
     password = temporary_password()
     with transaction.atomic():
         employee.set_password(password)
         employee.save(update_fields=["password"])
-        staff_sessions_end(employee=employee)
-    log.info("employee password reset employee=%s by=%s", employee.username, by.username)
+        staff_sessions_end(employee=employee, by=by)
+    log.info("employee password reset employee=%s by=%s", employee.username, _actor(by))
     return password

@@ -122,7 +122,5 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
                 await self.channel_layer.group_send(self.group, self._presence_message("presence.beat"))
                 if self.presence.forget_silent():
                     await self._send_presence()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
+        except Exception:  # CancelledError is not an Exception: a closing socket still stops the beat
             log.exception("kanban presence beat stopped")

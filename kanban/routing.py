@@ -2,6 +2,9 @@ from django.urls import path
 
 from .consumers import BoardConsumer
 
+# The board page reads the socket's address from here (channels routes have no reverse()).
+BOARD_SOCKET = "ws/kanban/"
+
 websocket_urlpatterns = [
-    path("ws/kanban/", BoardConsumer.as_asgi()),
+    path(BOARD_SOCKET, BoardConsumer.as_asgi()),
 ]

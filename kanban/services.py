@@ -16,11 +16,13 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings.access import visible_bookings, visible_spaces
 from bookings.dates import LATEST, day_bounds
-from bookings.models import Booking, BookingState
-from bookings.services import allowed_transitions, booking_transition
+from bookings.models import REASON_REQUIRED_STATES, TRANSITION_LABELS, Booking, BookingState
+from bookings.services import booking_transition
+from employees.models import Employee
 
 from .models import CardPosition
 
@@ -29,7 +31,7 @@ log = logging.getLogger("studio.kanban")
 
 def board_group() -> str:
     """The channel-layer group of every open board (a setting so that test runs sharing Redis stay apart)."""
-    return getattr(settings, "KANBAN_GROUP", "kanban")
+    return settings.KANBAN_GROUP
 
 # The longest date range one board shows: keeps a careless filter from loading a year of bookings.
 MAX_RANGE_DAYS = 62
@@ -91,7 +93,12 @@ def card_sort_key(booking: Booking):
 
 def card_moves(booking: Booking) -> list[tuple[str, str]]:
     """The columns ``booking`` may move to now, as (state, label)."""
-    return [(state, COLUMN_LABELS[state]) for state in allowed_transitions(booking) if state in COLUMN_LABELS]
+    return [(state, COLUMN_LABELS[state]) for state in booking.next_states() if state in COLUMN_LABELS]
+
+
+def reason_questions() -> dict[str, str]:
+    """What the board asks before a move that must say why, by the state moved to."""
+    return {state: _("%(action)s?") % {"action": TRANSITION_LABELS[state]} for state in REASON_REQUIRED_STATES}
 
 
 def board_columns(user, *, date_from: date, date_to: date, space=None) -> list[Column]:
@@ -121,7 +128,13 @@ def visible_space_ids(user) -> frozenset[int] | None:
 
 
 def card_move(
-    *, booking: Booking, to: str, by, version: int | None = None, reason: str = "", order: list[int] | None = None
+    *,
+    booking: Booking,
+    to: str,
+    by: Employee,
+    version: int | None = None,
+    reason: str = "",
+    order: list[int] | None = None,
 ) -> Booking:
     """Move ``booking``'s card to the column of state ``to`` and keep the column in ``order``.
 
@@ -133,17 +146,17 @@ def card_move(
         if to != booking.state:
             booking = booking_transition(booking=booking, to=to, by=by, reason=reason, version=version)
         if order:
-            column_order_save(user=by, state=to, order=order)
+            column_order_save(state=to, order=order, by=by)
         elif booking.state == to:
             # Moved without a place in mind (keyboard, menu): the card follows its column by time.
             CardPosition.objects.filter(booking=booking).delete()
     return booking
 
 
-def column_order_save(*, user, state: str, order: list[int]) -> list[int]:
-    """Save the order of the cards of one column; returns the ids that were placed."""
+def column_order_save(*, state: str, order: list[int], by: Employee) -> list[int]:
+    """Save the order of the cards of one column (those of them ``by`` may see); returns the ids placed."""
     wanted = list(dict.fromkeys(order))
-    present = dict(visible_bookings(user).filter(pk__in=wanted, state=state).values_list("pk", "space_id"))
+    present = dict(visible_bookings(by).filter(pk__in=wanted, state=state).values_list("pk", "space_id"))
     placed = [pk for pk in wanted if pk in present]
     CardPosition.objects.bulk_create(
         [CardPosition(booking_id=pk, position=index) for index, pk in enumerate(placed)],

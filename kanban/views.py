@@ -13,7 +13,16 @@ from employees.access import staff_required
 from studio_crm.htmx import page_or_partial, safe_next
 
 from .forms import BoardFilterForm, MoveForm
-from .services import COLUMN_LABELS, MAX_RANGE_DAYS, board_columns, card_move, default_range, render_card
+from .routing import BOARD_SOCKET
+from .services import (
+    COLUMN_LABELS,
+    MAX_RANGE_DAYS,
+    board_columns,
+    card_move,
+    default_range,
+    reason_questions,
+    render_card,
+)
 
 
 @require_GET
@@ -31,6 +40,8 @@ def board(request):
         "filters": filters,
         "max_range_days": MAX_RANGE_DAYS,
         "board_url": request.get_full_path(),
+        "socket_path": f"/{BOARD_SOCKET}",
+        "reason_questions": reason_questions(),
     }
     return render(request, page_or_partial(request, "kanban/board.html", "board"), context)
 

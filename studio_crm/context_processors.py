@@ -1,17 +1,19 @@
 from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-# (label, path, icon, roles that see it). Paths are the contract in SPEC.md.
+# (label, URL name, icon, roles that see it).
 NAVIGATION = [
-    ("Work", [
-        ("Dashboard", "/dashboard/", "home", {"owner", "admin", "manager"}),
-        ("Bookings", "/bookings/", "list", {"owner", "admin", "manager"}),
-        ("Calendar", "/calendar/", "calendar", {"owner", "admin", "manager"}),
-        ("Board", "/kanban/", "columns", {"owner", "admin", "manager"}),
-        ("Clients", "/clients/", "users", {"owner", "admin", "manager"}),
+    (_("Work"), [
+        (_("Dashboard"), "dashboard", "home", {"owner", "admin", "manager"}),
+        (_("Bookings"), "booking_list", "list", {"owner", "admin", "manager"}),
+        (_("Calendar"), "calendar", "calendar", {"owner", "admin", "manager"}),
+        (_("Board"), "kanban", "columns", {"owner", "admin", "manager"}),
+        (_("Clients"), "client_list", "users", {"owner", "admin", "manager"}),
     ]),
-    ("Studio", [
-        ("Employees", "/employees/", "id", {"owner", "admin"}),
-        ("Django admin", "/admin/", "settings", {"owner"}),
+    (_("Studio"), [
+        (_("Employees"), "employee_list", "id", {"owner", "admin"}),
+        (_("Django admin"), "admin:index", "settings", {"owner"}),
     ]),
 ]
 
@@ -19,11 +21,11 @@ NAVIGATION = [
 def navigation_for(user, path: str):
     sections = []
     for title, items in NAVIGATION:
-        links = [
-            {"label": label, "href": href, "icon": icon, "active": path.startswith(href)}
-            for label, href, icon, roles in items
-            if user.role in roles
-        ]
+        links = []
+        for label, url_name, icon, roles in items:
+            if user.role in roles:
+                href = reverse(url_name)
+                links.append({"label": label, "href": href, "icon": icon, "active": path.startswith(href)})
         if links:
             sections.append({"title": title, "links": links})
     return sections

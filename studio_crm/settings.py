@@ -176,6 +176,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The channel-layer group every open kanban board joins (tests give each run its own).
+KANBAN_GROUP = "kanban"
 # Without Redis, background jobs run in-process right after the transaction commits.
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
 RQ_ENABLED = bool(REDIS_URL)
@@ -323,7 +325,7 @@ LOGGING = {
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 
-# --- Public booking page and API (bookings/public_views.py, bookings/api.py) ---------------------
+# --- Public booking page and API (bookings/public/) ---------------------
 # Abuse limits, "count/period" as django-ratelimit reads them; counted in the default cache (Redis
 # when REDIS_URL is set). "_ip" is per client address, "_phone" per phone number.
 PUBLIC_RATE_LIMITS = {

@@ -22,7 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("employees.urls")),
     path("", include("bookings.urls")),
-    path("", include("bookings.public_urls")),
+    path("", include("bookings.public.urls")),
     path("calendar/", include("calendar_app.urls")),
     path("kanban/", include("kanban.urls")),
 ]

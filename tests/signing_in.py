@@ -1,10 +1,15 @@
 """Signing employees in for tests: a full session, second factor included.
 
-``client.force_login`` skips the password; in this project it also skips the TOTP step, the same way
-django_otp.login marks a session verified. Tests of the sign-in flow itself post to /login/ instead.
+``signed_in_client`` (the ``staff_client`` fixture) and ``signed_in_session`` skip the password and the
+TOTP step, marking the session verified the same way django_otp.login does; a bare ``client.force_login``
+leaves the second factor unverified. Tests of the sign-in flow itself post to /login/ instead.
 """
 
+import time
+
+from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
@@ -13,8 +18,25 @@ def confirmed_device(user) -> TOTPDevice:
     return device or TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
 
 
+def totp_code(device, at: float | None = None) -> str:
+    """The code an authenticator app shows for ``device`` at ``at`` (now by default)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = at if at is not None else time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
 def mark_verified(session, user) -> None:
     session[DEVICE_ID_SESSION_KEY] = confirmed_device(user).persistent_id
+
+
+def signed_in_client(user) -> Client:
+    """A test client in which ``user`` is signed in, second factor verified, as after a real sign-in."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    mark_verified(session, user)
+    session.save()
+    return client
 
 
 def signed_in_session(user, *, verified: bool = True) -> str:

@@ -1,7 +1,6 @@
 """Text a client or guest typed is shown as text on every staff page and in the board's live cards,
 never run as markup."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,8 @@ from django.utils import timezone
 from bookings.models import BookingState
 from bookings.services import booking_create, booking_transition
 from tests.factories import studio_time
-from tests.kanban.conftest import board_socket, messages_until_quiet, signed_in_cookie
+from tests.live import board_socket, messages_until_quiet
+from tests.signing_in import session_cookie
 
 HOSTILE = "<script>alert(1)</script><b>x</b>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;"
@@ -27,12 +27,6 @@ PAGES = [
     "/calendar/?view=day&date={day}",
     "/dashboard/",
 ]
-
-
-@pytest.fixture(autouse=True)
-def own_board_group(settings):
-    """Boards of this test run talk in a group of their own: test runs may share one Redis."""
-    settings.KANBAN_GROUP = f"kanban-test-{uuid.uuid4().hex}"
 
 
 @pytest.fixture
@@ -51,8 +45,8 @@ def assert_only_escaped(html: str) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", PAGES)
-def test_typed_text_is_escaped_on_staff_pages(client, owner, hostile_booking, url):
-    client.force_login(owner)
+def test_typed_text_is_escaped_on_staff_pages(staff_client, owner, hostile_booking, url):
+    client = staff_client(owner)
     day = timezone.localdate(hostile_booking.start).isoformat()
     response = client.get(url.format(pk=hostile_booking.pk, client=hostile_booking.client_id, day=day))
     assert response.status_code == 200
@@ -61,8 +55,8 @@ def test_typed_text_is_escaped_on_staff_pages(client, owner, hostile_booking, ur
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/bookings/{pk}/", "/clients/{client}/"])
-def test_notes_and_requirements_are_escaped_where_they_are_shown(client, owner, hostile_booking, url):
-    client.force_login(owner)
+def test_notes_and_requirements_are_escaped_where_they_are_shown(staff_client, owner, hostile_booking, url):
+    client = staff_client(owner)
     html = client.get(url.format(pk=hostile_booking.pk, client=hostile_booking.client_id)).content.decode()
     # The name, and whichever of the notes the page shows, all come out as text.
     assert html.count(ESCAPED) >= 2
@@ -71,7 +65,7 @@ def test_notes_and_requirements_are_escaped_where_they_are_shown(client, owner, 
 @pytest.mark.django_db(transaction=True)
 def test_the_live_card_is_escaped(owner, hostile_booking):
     async def scenario():
-        socket = board_socket(await sync_to_async(signed_in_cookie)(owner))
+        socket = board_socket(await sync_to_async(session_cookie)(owner))
         connected, _ = await socket.connect()
         assert connected
         await messages_until_quiet(socket)

@@ -6,8 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from bookings.models import BookingState, PaymentStatus
-from bookings.services import TRANSITION_LABELS
+from bookings.models import TRANSITION_LABELS, BookingState, PaymentStatus
 
 register = template.Library()
 

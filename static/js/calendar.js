@@ -1,14 +1,13 @@
-// The calendar page: booking summary in a dialog, drag-to-reschedule, and live redraws.
-// Everything here is comfort: without JavaScript every link and form still works as a page.
+// The calendar page: booking summary in a dialog, drag-to-reschedule, and live redraws over the
+// calendar's websocket (live.js). Everything here is comfort: without JavaScript every link and form
+// still works as a page.
 (function () {
   "use strict";
 
+  var live = window.studioLive;
+
   function calendar() { return document.getElementById("calendar"); }
   function dialog() { return document.getElementById("cal-dialog"); }
-
-  function toast(message, level) {
-    document.dispatchEvent(new CustomEvent("toast", { detail: { message: message, level: level || "info" } }));
-  }
 
   // Redraw the grid the page shows now (same view, date and filters), keeping the scroll position.
   var refreshing = false;
@@ -99,45 +98,31 @@
     body.append("space", space);
     body.append("start", start);
     item.classList.add("moving");
-    var token = document.querySelector("[name=csrfmiddlewaretoken]");
-    var headers = { "HX-Request": "true" };
-    var hxHeaders = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-    headers["X-CSRFToken"] = hxHeaders["X-CSRFToken"] || (token && token.value) || "";
+    var headers = { "HX-Request": "true", "X-CSRFToken": live.csrfToken() };
     fetch(item.dataset.moveUrl, { method: "POST", body: body, headers: headers, credentials: "same-origin" })
       .then(function (response) {
         var trigger = {};
         try { trigger = JSON.parse(response.headers.get("HX-Trigger") || "{}"); } catch (e) { trigger = {}; }
-        if (trigger.toast) toast(trigger.toast.message, trigger.toast.level);
-        else if (!response.ok) toast("The booking could not be moved.", "error");
+        if (trigger.toast) live.toast(trigger.toast.message, trigger.toast.level);
+        else if (!response.ok) live.toast("The booking could not be moved.", "error");
       })
-      .catch(function () { toast("The booking could not be moved: no connection.", "error"); })
+      .catch(function () { live.toast("The booking could not be moved: no connection.", "error"); })
       .finally(function () { item.classList.remove("moving"); refresh(); });
   }
 
   // --- Live updates ----------------------------------------------------------------------------
 
-  var socket = null;
-  var retry = 1000;
   var pending = null;
-  function connect() {
+  function changed(data) {
+    if (data.type !== "changed") return;
+    // Several changes in a burst (a batch action) become one redraw.
+    clearTimeout(pending);
+    pending = setTimeout(function () { if (!dragged || !dragged.isConnected) refresh(); }, 250);
+  }
+  function follow() {
     var section = calendar();
-    if (!section || !("WebSocket" in window)) return;
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + section.dataset.wsPath);
-    socket.onopen = function () { retry = 1000; };
-    socket.onmessage = function (message) {
-      var data = {};
-      try { data = JSON.parse(message.data); } catch (e) { return; }
-      if (data.type !== "changed") return;
-      // Several changes in a burst (a batch action) become one redraw.
-      clearTimeout(pending);
-      pending = setTimeout(function () { if (!dragged || !dragged.isConnected) refresh(); }, 250);
-    };
-    socket.onclose = function (event) {
-      if (event.code === 4403) return; // not admitted: no point in retrying
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 30000);
-    };
+    // A calendar that was offline may have missed changes: redraw it once the socket is back.
+    if (section) live.follow(section.dataset.socket, { message: changed, reconnected: refresh });
   }
 
   // Keep the now line honest on a page left open.
@@ -156,6 +141,6 @@
     if (event.detail.target && event.detail.target.id === "calendar" && !refreshing) showChosenDay();
   });
 
-  document.addEventListener("DOMContentLoaded", function () { showChosenDay(); connect(); });
+  document.addEventListener("DOMContentLoaded", function () { showChosenDay(); follow(); });
   window.studioCalendar = { refresh: refresh };
 })();

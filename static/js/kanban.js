@@ -1,24 +1,16 @@
 // The live Kanban board: drag and drop (SortableJS), the "Move…" menu without a reload, and live
-// updates over /ws/kanban/. Without this script the board still works: the menu posts a plain form.
+// updates over the board's websocket (live.js). Without this script the board still works: the menu
+// posts a plain form.
 (function () {
   "use strict";
 
-  var REASON_NEEDED = { cancelled: "Cancel this booking?", no_show: "Mark this booking as a no-show?" };
-  // As the |money template filter writes it: "12 500 ₽" with thin spaces, kopecks only when there are some.
-  var THIN = "\u202f";
-  function money(amount) {
-    var whole = Math.round(amount * 100) % 100 === 0;
-    var text = amount.toLocaleString("en-GB", { minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: whole ? 0 : 2 });
-    return text.replace(/,/g, THIN) + THIN + "₽";
-  }
+  var live = window.studioLive;
 
   function board() { return document.querySelector("[data-board]"); }
-  function csrfToken() {
-    var input = document.querySelector("[data-csrf] input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-  function toast(message, level) {
-    document.dispatchEvent(new CustomEvent("toast", { detail: { message: message, level: level || "info" } }));
+  // The question asked before a move to ``state``, or "" when that move needs no reason (from the page).
+  function reasonQuestion(state) {
+    var data = document.getElementById("reason-questions");
+    return (data && JSON.parse(data.textContent)[state]) || "";
   }
   function columnList(state) {
     var el = board();
@@ -30,19 +22,52 @@
     return holder.firstElementChild;
   }
 
-  // --- Column counts and totals --------------------------------------------------------------------
+  // --- The board as the server renders it now ----------------------------------------------------------
 
-  function recount() {
-    var el = board();
-    if (!el) return;
-    el.querySelectorAll("[data-column]").forEach(function (column) {
-      var cards = column.querySelectorAll(".kanban-card");
-      var total = 0;
-      cards.forEach(function (card) { total += parseFloat(card.dataset.total || "0"); });
-      var count = column.querySelector("[data-count]");
-      count.textContent = cards.length;
-      count.setAttribute("aria-label", cards.length + (cards.length === 1 ? " booking" : " bookings"));
-      column.querySelector("[data-revenue]").textContent = money(total);
+  function fetchBoard() {
+    return fetch(board().dataset.url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(); })
+      .then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        return holder.querySelector("[data-board]") || Promise.reject();
+      });
+  }
+
+  // --- Column counts and totals --------------------------------------------------------------------
+  // The server writes them, as on the first page: after a change the board fetches itself again and
+  // takes the fresh column heads. A change waits for that answer and lands together with its heads;
+  // changes that arrive while a fetch is under way share the next one.
+
+  var waiting = [];
+  var fetching = false;
+
+  function swapHeads(fresh) {
+    fresh.querySelectorAll("[data-column]").forEach(function (column) {
+      var shown = board().querySelector('[data-column="' + column.dataset.column + '"] > .kanban-column-head');
+      if (shown) shown.innerHTML = column.querySelector(".kanban-column-head").innerHTML;
+    });
+  }
+
+  function fetchHeads() {
+    var changes = waiting;
+    waiting = [];
+    fetching = true;
+    function apply() { changes.forEach(function (change) { change(); }); }
+    fetchBoard()
+      .then(function (fresh) { apply(); swapHeads(fresh); }, apply)
+      .catch(function () { /* the next change or reconnect shows the board as it is */ })
+      .then(function () {
+        fetching = false;
+        if (waiting.length) fetchHeads();
+      });
+  }
+
+  // Make ``change`` to the cards with the column heads the server writes after it; resolves once made.
+  function withFreshHeads(change) {
+    return new Promise(function (resolve) {
+      waiting.push(function () { change(); resolve(); });
+      if (!fetching) fetchHeads();
     });
   }
 
@@ -75,13 +100,12 @@
       insertByTime(list, fresh);
     }
     fresh.classList.add("just-changed");
-    recount();
     return fresh;
   }
 
   function removeCard(id) {
     var card = document.getElementById("card-" + id);
-    if (card) { card.remove(); recount(); }
+    if (card) card.remove();
   }
 
   // --- Moving ----------------------------------------------------------------------------------------
@@ -91,11 +115,11 @@
     dialog = dialog || document.getElementById("reason-dialog");
     return new Promise(function (resolve) {
       if (!dialog || typeof dialog.showModal !== "function") {
-        resolve(window.prompt(REASON_NEEDED[state] + " Reason:") || "");
+        resolve(window.prompt(reasonQuestion(state)) || "");
         return;
       }
       var input = dialog.querySelector("textarea");
-      dialog.querySelector("[data-reason-title]").textContent = REASON_NEEDED[state];
+      dialog.querySelector("[data-reason-title]").textContent = reasonQuestion(state);
       input.value = "";
       dialog.returnValue = "";
       dialog.addEventListener("close", function done() {
@@ -115,7 +139,7 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      headers: { "X-CSRFToken": live.csrfToken(), Accept: "application/json" },
     }).then(function (response) {
       return response.json().catch(function () {
         return { ok: false, message: response.status === 404
@@ -130,9 +154,11 @@
     return Array.prototype.map.call(list.querySelectorAll(".kanban-card"), function (card) { return card.dataset.id; });
   }
 
+  // Tell how the move went and show the card as the server has it; resolves once it is shown.
   function settle(answer) {
-    toast(answer.message, answer.ok ? "success" : "error");
-    if (answer.card && answer.state) placeCard(answer.card, answer.state);
+    live.toast(answer.message, answer.ok ? "success" : "error");
+    if (!answer.card || !answer.state) return Promise.resolve();
+    return withFreshHeads(function () { placeCard(answer.card, answer.state); });
   }
 
   function onDrop(event) {
@@ -141,17 +167,16 @@
     var state = to.dataset.state;
     function snapBack(message) {
       from.insertBefore(card, from.children[event.oldIndex] || null);
-      recount();
-      if (message) toast(message, "error");
+      if (message) live.toast(message, "error");
     }
-    var reasonAsked = from !== to && REASON_NEEDED[state] ? askReason(state) : Promise.resolve("");
+    var needsReason = from !== to && reasonQuestion(state);
+    var reasonAsked = needsReason ? askReason(state) : Promise.resolve("");
     reasonAsked.then(function (reason) {
-      if (from !== to && REASON_NEEDED[state] && !reason) {
+      if (needsReason && !reason) {
         snapBack("Not moved: a reason is needed.");
         return;
       }
       card.classList.add("is-saving");
-      recount();
       postMove({ booking: card.dataset.id, to: state, version: card.dataset.version, reason: reason, order: idsOf(to).join(",") })
         .then(function (answer) {
           card.classList.remove("is-saving");
@@ -172,14 +197,16 @@
     event.preventDefault();
     var state = form.elements.to.value;
     var reason = form.elements.reason.value.trim();
-    var asked = REASON_NEEDED[state] && !reason ? askReason(state) : Promise.resolve(reason);
+    var needsReason = reasonQuestion(state);
+    var asked = needsReason && !reason ? askReason(state) : Promise.resolve(reason);
     asked.then(function (given) {
-      if (REASON_NEEDED[state] && !given) return;
+      if (needsReason && !given) return;
       postMove({ booking: form.elements.booking.value, to: state, version: form.elements.version.value, reason: given })
         .then(function (answer) {
-          settle(answer);
-          var moved = document.getElementById("card-" + answer.id);
-          if (moved) moved.querySelector("a").focus();
+          settle(answer).then(function () {
+            var moved = document.getElementById("card-" + answer.id);
+            if (moved) moved.querySelector("a").focus();
+          });
         });
     });
   });
@@ -223,13 +250,14 @@
 
   // --- Live updates ----------------------------------------------------------------------------------
 
-  var socket = null, opened = false, retry = 0;
+  var STATUS_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…" };
+  var CLOSED_TEXT = { 4401: "Signed out: reload to sign in", 4403: "Live updates are not available" };
 
-  function setStatus(state, text) {
+  function showStatus(state, code) {
     var status = document.querySelector("[data-live-status]");
     if (!status) return;
-    status.dataset.state = state;
-    status.querySelector("[data-live-text]").textContent = text;
+    status.dataset.state = state === "connecting" ? "off" : state;
+    status.querySelector("[data-live-text]").textContent = state === "off" ? CLOSED_TEXT[code] : STATUS_TEXT[state];
   }
 
   function showPresence(names) {
@@ -238,76 +266,57 @@
     presence.textContent = names.length ? "Also viewing: " + names.join(", ") : "Only you are viewing";
   }
 
-  // A client that was offline may have missed changes: fetch the whole board again.
+  // A board that was offline may have missed changes: fetch the whole board again.
   function resync() {
-    var el = board();
-    if (!el) return;
-    fetch(window.location.href, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : Promise.reject(); })
-      .then(function (html) {
-        var holder = document.createElement("div");
-        holder.innerHTML = html;
-        var fresh = holder.querySelector("[data-board]");
-        if (fresh && board()) {
-          board().replaceWith(fresh);
-          enableDragging();
-        }
+    if (!board()) return;
+    fetchBoard()
+      .then(function (fresh) {
+        if (!board()) return;
+        board().replaceWith(fresh);
+        enableDragging();
       })
       .catch(function () { /* the next change or reconnect tries again */ });
   }
 
+  function showCard(message) {
+    var shown = document.getElementById("card-" + message.id);
+    // Messages from two servers may cross: never replace a card with an older version of it.
+    if (shown && Number(shown.dataset.version) > Number(message.version)) return;
+    if (belongsHere(message)) placeCard(message.html, message.state);
+    else removeCard(message.id);
+  }
+
+  function showOrder(message) {
+    var list = columnList(message.state);
+    if (!list) return;
+    message.ids.forEach(function (id) {
+      var card = document.getElementById("card-" + id);
+      if (card && card.parentElement === list) { list.appendChild(card); card.dataset.placed = "1"; }
+    });
+    Array.prototype.filter.call(list.children, function (c) { return !c.dataset.placed; })
+      .forEach(function (c) { list.appendChild(c); });
+  }
+
   function handle(message) {
     if (message.type === "card") {
-      var shown = document.getElementById("card-" + message.id);
-      // Messages from two servers may cross: never replace a card with an older version of it.
-      if (shown && Number(shown.dataset.version) > Number(message.version)) return;
-      if (belongsHere(message)) placeCard(message.html, message.state);
-      else removeCard(message.id);
+      withFreshHeads(function () { showCard(message); });
     } else if (message.type === "remove") {
-      removeCard(message.id);
+      withFreshHeads(function () { removeCard(message.id); });
     } else if (message.type === "order") {
-      var list = columnList(message.state);
-      if (!list) return;
-      message.ids.forEach(function (id) {
-        var card = document.getElementById("card-" + id);
-        if (card && card.parentElement === list) { list.appendChild(card); card.dataset.placed = "1"; }
-      });
-      Array.prototype.filter.call(list.children, function (c) { return !c.dataset.placed; })
-        .forEach(function (c) { list.appendChild(c); });
+      showOrder(message);
     } else if (message.type === "presence") {
       showPresence(message.names);
     }
-  }
-
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + window.location.host + "/ws/kanban/");
-    setStatus(opened ? "reconnecting" : "off", opened ? "Reconnecting…" : "Connecting…");
-    socket.onopen = function () {
-      if (opened) resync();
-      opened = true;
-      retry = 0;
-      setStatus("live", "Live");
-    };
-    socket.onmessage = function (event) { handle(JSON.parse(event.data)); };
-    socket.onclose = function (event) {
-      if (event.code === 4401 || event.code === 4403) {
-        setStatus("off", event.code === 4401 ? "Signed out: reload to sign in" : "Live updates are not available");
-        return;
-      }
-      setStatus("reconnecting", "Reconnecting…");
-      retry = Math.min(retry + 1, 6);
-      window.setTimeout(connect, 500 * Math.pow(2, retry - 1));
-    };
   }
 
   // The filters swap in a new board through htmx; it needs dragging wired again.
   document.addEventListener("htmx:afterSettle", enableDragging);
 
   function start() {
-    if (!board()) return;
+    var el = board();
+    if (!el) return;
     enableDragging();
-    if ("WebSocket" in window) connect();
+    live.follow(el.dataset.socket, { message: handle, reconnected: resync, status: showStatus });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

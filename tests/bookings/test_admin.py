@@ -17,24 +17,24 @@ def scene(space):
 
 
 @pytest.mark.parametrize("changelist", CHANGELISTS)
-def test_owner_sees_every_list_in_the_admin(client, owner, scene, changelist):
-    client.force_login(owner)
+def test_owner_sees_every_list_in_the_admin(staff_client, owner, scene, changelist):
+    client = staff_client(owner)
     response = client.get(f"/admin/{changelist}/")
     assert response.status_code == 200
 
 
-def test_booking_page_shows_history_and_escapes_names(client, owner, scene):
-    client.force_login(owner)
+def test_booking_page_shows_history_and_escapes_names(staff_client, owner, scene):
+    client = staff_client(owner)
     response = client.get(f"/admin/bookings/booking/{scene.pk}/change/")
     assert response.status_code == 200
     assert b"<b>Bold</b>" not in response.content
     assert b"&lt;b&gt;Bold&lt;/b&gt; Guest" in response.content
 
 
-def test_admin_actions_go_through_the_state_machine(client, owner, space):
+def test_admin_actions_go_through_the_state_machine(staff_client, owner, space):
     pending = BookingFactory(space=space, state=BookingState.PENDING)
     completed = BookingFactory(space=space, state=BookingState.COMPLETED, start=pending.start.replace(hour=15))
-    client.force_login(owner)
+    client = staff_client(owner)
     response = client.post("/admin/bookings/booking/", {"action": "confirm_selected",
                                                         "_selected_action": [pending.pk, completed.pk]}, follow=True)
     pending.refresh_from_db()
@@ -48,17 +48,17 @@ def test_admin_actions_go_through_the_state_machine(client, owner, space):
     assert pending.transitions.last().actor == owner
 
 
-def test_a_manager_cannot_open_the_admin(client, manager):
-    client.force_login(manager)
+def test_a_manager_cannot_open_the_admin(staff_client, manager):
+    client = staff_client(manager)
     assert client.get("/admin/").status_code == 302
 
 
-def test_the_admin_cannot_close_a_hall_over_active_bookings(client, owner, space):
+def test_the_admin_cannot_close_a_hall_over_active_bookings(staff_client, owner, space):
     from bookings.models import CalendarBlock
     from tests.factories import studio_time
 
     booking = BookingFactory(space=space, state=BookingState.CONFIRMED, start=studio_time(2, 10))
-    client.force_login(owner)
+    client = staff_client(owner)
     form = {"space": space.pk, "kind": "maintenance", "note": "",
             "start_0": studio_time(2, 9).strftime("%Y-%m-%d"), "start_1": "09:00:00",
             "end_0": studio_time(2, 9).strftime("%Y-%m-%d"), "end_1": "13:00:00"}

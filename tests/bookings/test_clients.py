@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from bookings.models import BookingState, Client
-from tests.bookings.test_views_list import bulk_bookings, queries_for
+from tests.bulk import bulk_bookings, queries_for
 from tests.factories import BookingFactory, ClientFactory, studio_time
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,8 @@ def names(response):
 
 
 class TestList:
-    def test_every_guest_with_figures(self, client, admin, guests):
-        client.force_login(admin)
+    def test_every_guest_with_figures(self, staff_client, admin, guests):
+        client = staff_client(admin)
         response = client.get("/clients/")
         assert names(response) == ["Boris Ivanov", "Irina Petrova"]
         irina = response.context["page"].object_list[1]
@@ -41,57 +41,57 @@ class TestList:
         assert "Prefers mornings" in response.content.decode()
 
     @pytest.mark.parametrize("typed", ["petr", "8 916 123-45-67", "+7 (916) 1234567"])
-    def test_search_by_name_or_exact_phone(self, client, admin, guests, typed):
-        client.force_login(admin)
+    def test_search_by_name_or_exact_phone(self, staff_client, admin, guests, typed):
+        client = staff_client(admin)
         assert names(client.get("/clients/", {"q": typed})) == ["Irina Petrova"]
 
-    def test_part_of_a_phone_finds_nobody(self, client, admin, guests):
-        client.force_login(admin)
+    def test_part_of_a_phone_finds_nobody(self, staff_client, admin, guests):
+        client = staff_client(admin)
         assert names(client.get("/clients/", {"q": "1234567"})) == []
 
-    def test_do_not_book_filter_and_sorting(self, client, admin, guests):
+    def test_do_not_book_filter_and_sorting(self, staff_client, admin, guests):
         Client.objects.filter(pk=guests["boris"].pk).update(do_not_book=True)
-        client.force_login(admin)
+        client = staff_client(admin)
         assert names(client.get("/clients/?do_not_book=on")) == ["Boris Ivanov"]
         assert names(client.get("/clients/?sort=spent")) == ["Irina Petrova", "Boris Ivanov"]
 
-    def test_a_manager_sees_guests_of_their_spaces_and_only_those_bookings(self, client, manager, guests):
-        client.force_login(manager)
+    def test_a_manager_sees_guests_of_their_spaces_and_only_those_bookings(self, staff_client, manager, guests):
+        client = staff_client(manager)
         response = client.get("/clients/")
         assert names(response) == ["Irina Petrova"]
         irina = response.context["page"].object_list[0]
         assert (irina.booking_count, irina.total_spent) == (2, Decimal("5000"))
 
-    def test_htmx_gets_only_the_results(self, client, admin, guests):
-        client.force_login(admin)
+    def test_htmx_gets_only_the_results(self, staff_client, admin, guests):
+        client = staff_client(admin)
         html = client.get("/clients/?q=boris", headers={"HX-Request": "true"}).content.decode()
         assert "<html" not in html and "Boris Ivanov" in html and "Irina" not in html
 
 
-def test_the_list_runs_the_same_queries_for_10_and_1000_bookings(client, owner, manager, studio):
+def test_the_list_runs_the_same_queries_for_10_and_1000_bookings(staff_client, owner, manager, studio):
     bulk_bookings(studio["white"], 10, clients=10)
-    client.force_login(owner)
+    client = staff_client(owner)
     few = queries_for(client, "/clients/?sort=spent")
-    client.force_login(manager)
+    client = staff_client(manager)
     few_manager = queries_for(client, "/clients/?sort=spent")
     bulk_bookings(studio["white"], 990, clients=200, prefix="C")
-    client.force_login(owner)
+    client = staff_client(owner)
     assert queries_for(client, "/clients/?sort=spent") == few
-    client.force_login(manager)
+    client = staff_client(manager)
     assert queries_for(client, "/clients/?sort=spent") == few_manager
 
 
 class TestCard:
-    def test_the_card(self, client, admin, guests):
-        client.force_login(admin)
+    def test_the_card(self, staff_client, admin, guests):
+        client = staff_client(admin)
         response = client.get(f"/clients/{guests['irina'].pk}/")
         html = response.content.decode()
         assert "Irina Petrova" in html and "+7 916 123-45-67" in html
         assert len(response.context["bookings"]) == 3
         assert response.context["client"].total_spent == Decimal("11000")
 
-    def test_notes_and_the_do_not_book_flag_are_editable(self, client, manager, guests):
-        client.force_login(manager)
+    def test_notes_and_the_do_not_book_flag_are_editable(self, staff_client, manager, guests):
+        client = staff_client(manager)
         response = client.post(f"/clients/{guests['irina'].pk}/update/",
                                {"notes": "Broke a lamp", "do_not_book": "on"}, follow=True)
         assert "Flagged “do not book”" in response.content.decode()
@@ -100,15 +100,15 @@ class TestCard:
         client.post(f"/clients/{guests['irina'].pk}/update/", {"notes": "Paid for the lamp"})
         assert not Client.objects.get(pk=guests["irina"].pk).do_not_book
 
-    def test_a_manager_gets_404_for_a_guest_of_other_spaces(self, client, manager, guests):
-        client.force_login(manager)
+    def test_a_manager_gets_404_for_a_guest_of_other_spaces(self, staff_client, manager, guests):
+        client = staff_client(manager)
         boris = guests["boris"]
         assert client.get(f"/clients/{boris.pk}/").status_code == 404
         assert client.post(f"/clients/{boris.pk}/update/", {"do_not_book": "on"}).status_code == 404
         assert not Client.objects.get(pk=boris.pk).do_not_book
 
-    def test_a_manager_sees_only_their_spaces_bookings_on_the_card(self, client, manager, guests):
-        client.force_login(manager)
+    def test_a_manager_sees_only_their_spaces_bookings_on_the_card(self, staff_client, manager, guests):
+        client = staff_client(manager)
         response = client.get(f"/clients/{guests['irina'].pk}/")
         assert {booking.space.slug for booking in response.context["bookings"]} == {"white"}
 
@@ -116,13 +116,13 @@ class TestCard:
         assert client.get(f"/clients/{guests['irina'].pk}/").status_code == 302
 
 
-def test_a_long_history_says_it_is_cut_and_links_to_the_rest(client, admin, space):
+def test_a_long_history_says_it_is_cut_and_links_to_the_rest(staff_client, admin, space):
     regular = ClientFactory(name="Regular Guest", phone="+79167770000")
     bookings = bulk_bookings(space, 103, clients=1)
     Client.objects.filter(pk=bookings[0].client_id).update(name="Bulk Guest")
     guest = Client.objects.get(pk=bookings[0].client_id)
     BookingFactory(space=space, client=regular)
-    client.force_login(admin)
+    client = staff_client(admin)
     html = client.get(f"/clients/{guest.pk}/").content.decode()
     assert "Showing the latest 100 of 103 bookings" in html
     link = f"/bookings/?q={guest.phone.replace('+', '%2B')}"

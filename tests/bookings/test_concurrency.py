@@ -51,7 +51,7 @@ def test_fifty_guests_racing_for_overlapping_times_leave_one_booking():
 
     def attempt(i):
         offset = timedelta(hours=i % 2)  # 10–12 and 11–13 overlap
-        booking_create(space=space, start=start + offset, end=start + offset + timedelta(hours=2),
+        booking_create(by=None, space=space, start=start + offset, end=start + offset + timedelta(hours=2),
                        client_name=f"Guest {i}", client_phone=f"+7916{i:07d}")
 
     assert race(50, attempt) == {"ok": 1, "conflict": 49}
@@ -78,7 +78,7 @@ def test_equipment_stock_holds_when_many_spaces_race_for_it():
     start = studio_time(5, 10)
 
     def attempt(i):
-        booking_create(space=spaces[i], start=start, end=start + timedelta(hours=2), client_name=f"Guest {i}",
+        booking_create(by=None, space=spaces[i], start=start, end=start + timedelta(hours=2), client_name=f"Guest {i}",
                        client_phone=f"+7916{i:07d}", equipment={softbox: 1})
 
     assert race(10, attempt) == {"ok": 3, "conflict": 7}

@@ -33,7 +33,7 @@ def test_the_short_day_has_twenty_three_hours(berlin_all_day, space):
 def test_a_booking_across_the_change_is_charged_for_the_hours_it_lasts(berlin_all_day, space):
     start = datetime(2027, 3, 28, 1, tzinfo=BERLIN)
     end = datetime(2027, 3, 28, 4, tzinfo=BERLIN)  # three hours on the wall clock, two in reality
-    booking = booking_create(space=space, start=start, end=end, client_name="Hans", client_phone="+4915112345678")
+    booking = booking_create(by=None, space=space, start=start, end=end, client_name="Hans", client_phone="+4915112345678")
     assert booking.duration_hours == 2
     assert booking.total_price == 2 * space.hourly_rate
     assert booking.end - booking.start == timedelta(hours=2)

@@ -17,7 +17,7 @@ GUEST = {"client_name": "Irina Petrova", "client_phone": "+7 916 123-45-67"}
 
 
 def book(space, start, hours=2, **extra):
-    return booking_create(space=space, start=start, end=start + timedelta(hours=hours), **{**GUEST, **extra})
+    return booking_create(space=space, start=start, end=start + timedelta(hours=hours), **{"by": None, **GUEST, **extra})
 
 
 class TestBookingTimeRules:

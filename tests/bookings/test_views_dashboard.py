@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bookings.models import BookingState
 from bookings.templatetags.bookings_tags import change
-from tests.bookings.test_views_list import bulk_bookings, queries_for
+from tests.bulk import bulk_bookings, queries_for
 from tests.factories import BookingFactory, studio_time
 
 pytestmark = pytest.mark.django_db
@@ -19,18 +19,18 @@ def test_anonymous_is_sent_to_sign_in(client):
     assert client.get("/dashboard/")["Location"].startswith("/login/")
 
 
-def test_the_home_page_sends_staff_to_the_dashboard(client, admin):
-    client.force_login(admin)
+def test_the_home_page_sends_staff_to_the_dashboard(staff_client, admin):
+    client = staff_client(admin)
     assert client.get("/", follow=True).redirect_chain[-1][0] == "/dashboard/"
 
 
-def test_today_pending_and_upcoming(client, admin, studio):
+def test_today_pending_and_upcoming(staff_client, admin, studio):
     today = BookingFactory(space=studio["white"], start=studio_time(0, 21), end=studio_time(0, 22),
                            state=BookingState.CONFIRMED, client_name="Today Guest")
     request = BookingFactory(space=studio["loft"], start=studio_time(2, 10), client_name="Waiting Guest")
     BookingFactory(space=studio["loft"], start=studio_time(12, 10), state=BookingState.CONFIRMED,
                    client_name="Far Away")
-    client.force_login(admin)
+    client = staff_client(admin)
     response = client.get("/dashboard/")
     html = response.content.decode()
     assert [space.slug for space, _ in response.context["today_by_space"]] == ["white"]
@@ -42,9 +42,9 @@ def test_today_pending_and_upcoming(client, admin, studio):
     assert "<svg" in html and "Bookings and revenue per day" in html
 
 
-def test_confirm_from_the_dashboard(client, admin, space):
+def test_confirm_from_the_dashboard(staff_client, admin, space):
     request = BookingFactory(space=space, start=studio_time(2, 10))
-    client.force_login(admin)
+    client = staff_client(admin)
     response = client.post(f"/bookings/{request.pk}/transition/",
                            {"to": "confirmed", "version": request.version, "next": "/dashboard/"}, follow=True)
     assert response.redirect_chain[-1][0] == "/dashboard/"
@@ -52,7 +52,7 @@ def test_confirm_from_the_dashboard(client, admin, space):
     assert "is now confirmed" in response.content.decode()
 
 
-def test_a_manager_sees_their_spaces_only_and_figures_add_up(client, manager, studio):
+def test_a_manager_sees_their_spaces_only_and_figures_add_up(staff_client, manager, studio):
     wednesday_noon = datetime(2027, 1, 13, 12, tzinfo=timezone.get_current_timezone())
     with time_machine.travel(wednesday_noon, tick=False):
         BookingFactory(space=studio["white"], start=studio_time(0, 19), end=studio_time(0, 21),
@@ -64,7 +64,7 @@ def test_a_manager_sees_their_spaces_only_and_figures_add_up(client, manager, st
         BookingFactory(space=studio["loft"], start=studio_time(0, 19), end=studio_time(0, 21),
                        state=BookingState.CONFIRMED, total_price=Decimal("99000"), client_name="Not Mine")
         BookingFactory(space=studio["loft"], start=studio_time(3, 10), client_name="Other Request")
-        client.force_login(manager)
+        client = staff_client(manager)
         response = client.get("/dashboard/")
     html = response.content.decode()
     assert "Mine" in html and "Not Mine" not in html and "Other Request" not in html
@@ -77,25 +77,25 @@ def test_a_manager_sees_their_spaces_only_and_figures_add_up(client, manager, st
     assert month.open_hours == 31 * 13
 
 
-def test_the_dashboard_runs_the_same_queries_for_10_and_1000_bookings(client, owner, manager, studio):
+def test_the_dashboard_runs_the_same_queries_for_10_and_1000_bookings(staff_client, owner, manager, studio):
     bulk_bookings(studio["white"], 10)
-    client.force_login(owner)
+    client = staff_client(owner)
     few = queries_for(client, "/dashboard/")
-    client.force_login(manager)
+    client = staff_client(manager)
     few_manager = queries_for(client, "/dashboard/")
     bulk_bookings(studio["white"], 500, prefix="P")
     bulk_bookings(studio["loft"], 490, prefix="F")
-    client.force_login(owner)
+    client = staff_client(owner)
     assert queries_for(client, "/dashboard/") == few
-    client.force_login(manager)
+    client = staff_client(manager)
     assert queries_for(client, "/dashboard/") == few_manager
 
 
-def test_the_next_days_link_opens_the_list_from_the_same_day(client, admin, studio):
+def test_the_next_days_link_opens_the_list_from_the_same_day(staff_client, admin, studio):
     tomorrow = BookingFactory(space=studio["white"], start=studio_time(1, 10), state=BookingState.CONFIRMED)
     BookingFactory(space=studio["white"], start=studio_time(0, 20), end=studio_time(0, 21),
                    state=BookingState.CONFIRMED)
-    client.force_login(admin)
+    client = staff_client(admin)
     response = client.get("/dashboard/")
     first = studio_time(1, 0).date().isoformat()
     assert f'href="/bookings/?date_from={first}&amp;sort=start"' in response.content.decode()
@@ -103,12 +103,12 @@ def test_the_next_days_link_opens_the_list_from_the_same_day(client, admin, stud
     assert [b.pk for b in listed] == [b.pk for b in response.context["upcoming"]] == [tomorrow.pk]
 
 
-def test_a_space_colour_goes_into_the_page_only_as_a_checked_hex_colour(client, admin, studio):
+def test_a_space_colour_goes_into_the_page_only_as_a_checked_hex_colour(staff_client, admin, studio):
     hall = studio["white"]
     type(hall).objects.filter(pk=hall.pk).update(colour="0;top:0")  # a row from before validation
     booking = BookingFactory(space=hall, start=studio_time(0, 20), end=studio_time(0, 21),
                              state=BookingState.CONFIRMED)
-    client.force_login(admin)
+    client = staff_client(admin)
     for url in ("/dashboard/", "/bookings/", f"/bookings/{booking.pk}/", f"/clients/{booking.client.pk}/"):
         html = client.get(url).content.decode()
         assert "0;top:0" not in html, url

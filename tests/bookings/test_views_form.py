@@ -22,10 +22,10 @@ def form_data(space="white", days=2, hour=10, hours=2, **extra):
 
 
 class TestCreate:
-    def test_a_booking_made_from_the_form(self, client, admin, studio):
+    def test_a_booking_made_from_the_form(self, staff_client, admin, studio):
         softbox = EquipmentFactory(name="Softbox", price=Decimal("500.00"), stock=3)
         PromoCodeFactory(code="SPRING", value=Decimal("10"))
-        client.force_login(admin)
+        client = staff_client(admin)
         response = client.post("/bookings/new/", form_data(
             space="loft", hours=3, promo_code="spring", internal_notes="Pays by invoice",
             **{f"equipment_{softbox.pk}": 2}), follow=True)
@@ -39,15 +39,15 @@ class TestCreate:
         assert booking.internal_notes == "Pays by invoice"
         assert BookingEquipment.objects.get().quantity == 2
 
-    def test_a_price_sent_by_the_browser_is_ignored(self, client, admin, studio):
-        client.force_login(admin)
+    def test_a_price_sent_by_the_browser_is_ignored(self, staff_client, admin, studio):
+        client = staff_client(admin)
         client.post("/bookings/new/", form_data(total_price="1", base_price="1"))
         assert Booking.objects.get().total_price == Decimal("5000.00")
 
-    def test_a_conflict_is_a_form_error_naming_the_time_and_offering_free_slots(self, client, admin, space):
-        booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+    def test_a_conflict_is_a_form_error_naming_the_time_and_offering_free_slots(self, staff_client, admin, space):
+        booking_create(by=None, space=space, start=studio_time(2, 10), end=studio_time(2, 12),
                        client_name="First", client_phone="+79160000001")
-        client.force_login(admin)
+        client = staff_client(admin)
         response = client.post("/bookings/new/", form_data(hour=11))
         assert response.status_code == 200
         errors = response.context["form"].non_field_errors()
@@ -65,21 +65,21 @@ class TestCreate:
         ({"promo_code": "NOPE"}, "promo_code", "no such promo code"),
         ({"client_name": ""}, "client_name", "required"),
     ])
-    def test_bad_input_is_a_field_error_and_nothing_is_written(self, client, admin, space, changes, field, message):
-        client.force_login(admin)
+    def test_bad_input_is_a_field_error_and_nothing_is_written(self, staff_client, admin, space, changes, field, message):
+        client = staff_client(admin)
         response = client.post("/bookings/new/", form_data(**changes))
         assert response.status_code == 200
         assert message in " ".join(response.context["form"].errors[field])
         assert not Booking.objects.exists()
 
-    def test_a_manager_cannot_book_another_space(self, client, manager, studio):
-        client.force_login(manager)
+    def test_a_manager_cannot_book_another_space(self, staff_client, manager, studio):
+        client = staff_client(manager)
         response = client.post("/bookings/new/", form_data(space="loft"))
         assert "space" in response.context["form"].errors
         assert not Booking.objects.exists()
 
-    def test_prefilled_from_the_calendar_link(self, client, admin, studio):
-        client.force_login(admin)
+    def test_prefilled_from_the_calendar_link(self, staff_client, admin, studio):
+        client = staff_client(admin)
         start = studio_time(4, 15)
         response = client.get("/bookings/new/", {"space": "loft", "start": start.isoformat()})
         form = response.context["form"]
@@ -90,18 +90,18 @@ class TestCreate:
         raw = client.get(f"/bookings/new/?space=loft&start={start.isoformat()}")
         assert raw.context["form"].initial["start_time"] == 15
 
-    def test_a_nonsense_prefill_is_ignored(self, client, admin, studio):
-        client.force_login(admin)
+    def test_a_nonsense_prefill_is_ignored(self, staff_client, admin, studio):
+        client = staff_client(admin)
         response = client.get("/bookings/new/?space=nowhere&start=2026-13-45T99:00")
         assert response.status_code == 200
         assert "space" not in response.context["form"].initial
 
 
 class TestPreview:
-    def test_free_slots_and_price(self, client, admin, space):
+    def test_free_slots_and_price(self, staff_client, admin, space):
         BookingFactory(space=space, start=studio_time(2, 10), end=studio_time(2, 12))
         lamp = EquipmentFactory(name="Lamp", price=Decimal("300.00"))
-        client.force_login(admin)
+        client = staff_client(admin)
         day = studio_time(2, 0).date().isoformat()
         response = client.get("/bookings/preview/", {"space": "white", "date": day, "start_time": 14, "hours": 2,
                                                      f"equipment_{lamp.pk}": 1}, headers={"HX-Request": "true"})
@@ -110,28 +110,28 @@ class TestPreview:
         assert ">10:00<" not in html and ">11:00<" not in html and ">12:00<" in html
         assert "Total</td><td>5\u202f600\u202f₽" in html  # 2 h × 2500 + 2 h × 300
 
-    def test_a_do_not_book_phone_is_warned_about(self, client, admin, space):
+    def test_a_do_not_book_phone_is_warned_about(self, staff_client, admin, space):
         ClientFactory(name="Trouble Maker", phone="+79161234567", do_not_book=True)
-        client.force_login(admin)
+        client = staff_client(admin)
         response = client.get("/bookings/preview/", {"client_phone": "8 (916) 123-45-67"})
         assert "Do not book." in response.content.decode()
         assert "Trouble Maker" in response.content.decode()
 
-    def test_the_warning_also_shows_on_the_form_after_posting(self, client, admin, space):
+    def test_the_warning_also_shows_on_the_form_after_posting(self, staff_client, admin, space):
         ClientFactory(name="Trouble Maker", phone="+79161234567", do_not_book=True)
-        client.force_login(admin)
+        client = staff_client(admin)
         response = client.post("/bookings/new/", form_data(hours=30))
         assert "Do not book." in response.content.decode()
 
-    def test_an_unusable_promo_code_is_explained(self, client, admin, space):
+    def test_an_unusable_promo_code_is_explained(self, staff_client, admin, space):
         PromoCodeFactory(code="OLD", is_active=False)
-        client.force_login(admin)
+        client = staff_client(admin)
         response = client.get("/bookings/preview/", {"space": "white", "date": studio_time(2, 0).date().isoformat(),
                                                      "start_time": 10, "hours": 1, "promo_code": "old"})
         assert "no longer active" in response.content.decode()
 
-    def test_garbage_is_harmless(self, client, admin, space):
-        client.force_login(admin)
+    def test_garbage_is_harmless(self, staff_client, admin, space):
+        client = staff_client(admin)
         response = client.get("/bookings/preview/", {"space": "white", "date": "yesterday", "start_time": "x",
                                                      "hours": "-3", "client_phone": "abc"})
         assert response.status_code == 200
@@ -147,14 +147,14 @@ class TestEdit:
         return {key: value for key, value in form_data(**changes).items() if key != "promo_code"} | {
             "version": changes.get("version", booking.version)}
 
-    def test_the_form_is_filled_with_the_booking(self, client, admin, booking):
-        client.force_login(admin)
+    def test_the_form_is_filled_with_the_booking(self, staff_client, admin, booking):
+        client = staff_client(admin)
         form = client.get(f"/bookings/{booking.pk}/edit/").context["form"]
         assert (form.initial["space"], form.initial["start_time"], form.initial["hours"]) == ("white", 10, 2)
         assert form.initial["version"] == booking.version
 
-    def test_reschedule(self, client, admin, booking):
-        client.force_login(admin)
+    def test_reschedule(self, staff_client, admin, booking):
+        client = staff_client(admin)
         response = client.post(f"/bookings/{booking.pk}/edit/", self.edit_data(booking, hour=14, hours=3))
         assert response.status_code == 302
         booking.refresh_from_db()
@@ -162,10 +162,10 @@ class TestEdit:
                                                                     Decimal("7500.00"))
         assert booking.updated_by == admin
 
-    def test_a_stale_edit_keeps_the_form_and_says_so(self, client, admin, booking):
+    def test_a_stale_edit_keeps_the_form_and_says_so(self, staff_client, admin, booking):
         loaded = booking.version
         booking_update(booking=booking, version=loaded, by=admin, notes="changed meanwhile")
-        client.force_login(admin)
+        client = staff_client(admin)
         response = client.post(f"/bookings/{booking.pk}/edit/",
                                self.edit_data(booking, hour=15, version=loaded, client_name="Someone Else"))
         assert response.status_code == 200
@@ -174,45 +174,45 @@ class TestEdit:
         booking.refresh_from_db()
         assert booking.start == studio_time(2, 10) and booking.client_name == "Irina Petrova"
 
-    def test_a_conflicting_reschedule_is_a_form_error(self, client, admin, booking, space):
+    def test_a_conflicting_reschedule_is_a_form_error(self, staff_client, admin, booking, space):
         BookingFactory(space=space, start=studio_time(2, 15), end=studio_time(2, 17), state=BookingState.CONFIRMED)
-        client.force_login(admin)
+        client = staff_client(admin)
         response = client.post(f"/bookings/{booking.pk}/edit/", self.edit_data(booking, hour=14, hours=2))
         assert "already booked" in response.context["form"].non_field_errors()[0]
         booking.refresh_from_db()
         assert booking.start == studio_time(2, 10)
 
-    def test_a_final_booking_cannot_be_rescheduled(self, client, admin, space):
+    def test_a_final_booking_cannot_be_rescheduled(self, staff_client, admin, space):
         done = BookingFactory(space=space, start=studio_time(3, 10), state=BookingState.CANCELLED)
-        client.force_login(admin)
+        client = staff_client(admin)
         response = client.post(f"/bookings/{done.pk}/edit/", self.edit_data(done, days=4))
         assert "cannot be changed" in response.context["form"].non_field_errors()[0]
 
-    def test_a_manager_cannot_edit_another_spaces_booking(self, client, manager, studio):
+    def test_a_manager_cannot_edit_another_spaces_booking(self, staff_client, manager, studio):
         other = BookingFactory(space=studio["loft"])
-        client.force_login(manager)
+        client = staff_client(manager)
         assert client.get(f"/bookings/{other.pk}/edit/").status_code == 404
         response = client.post(f"/bookings/{other.pk}/edit/", self.edit_data(other, space="loft", days=5))
         assert response.status_code == 404
         other.refresh_from_db()
         assert other.start == studio_time(1, 10)
 
-    def test_a_manager_cannot_move_a_booking_into_another_space(self, client, manager, booking):
-        client.force_login(manager)
+    def test_a_manager_cannot_move_a_booking_into_another_space(self, staff_client, manager, booking):
+        client = staff_client(manager)
         response = client.post(f"/bookings/{booking.pk}/edit/", self.edit_data(booking, space="loft"))
         assert "space" in response.context["form"].errors
         booking.refresh_from_db()
         assert booking.space.slug == "white"
 
-    def test_end_to_end_times_are_whole_hours_in_the_studio_zone(self, client, admin, booking):
-        client.force_login(admin)
+    def test_end_to_end_times_are_whole_hours_in_the_studio_zone(self, staff_client, admin, booking):
+        client = staff_client(admin)
         client.post(f"/bookings/{booking.pk}/edit/", self.edit_data(booking, hour=9, hours=1))
         booking.refresh_from_db()
         assert booking.end - booking.start == timedelta(hours=1)
 
 
-def test_the_date_field_shows_the_prefilled_date_to_the_browser(client, admin, studio):
-    client.force_login(admin)
+def test_the_date_field_shows_the_prefilled_date_to_the_browser(staff_client, admin, studio):
+    client = staff_client(admin)
     start = studio_time(4, 15)
     html = client.get("/bookings/new/", {"space": "loft", "start": start.isoformat()}).content.decode()
     assert f'type="date" name="date" value="{start.date().isoformat()}"' in html
@@ -226,8 +226,8 @@ class TestOutOfRangeValues:
         {"hours": "99999999999999999999999"}, {"date": "9999-12-31"}, {"date": "0001-01-01"},
         {"date": "9999-12-31", "start_time": 21, "hours": 12},
     ])
-    def test_the_preview_ignores_values_the_form_does_not_offer(self, client, admin, space, params):
-        client.force_login(admin)
+    def test_the_preview_ignores_values_the_form_does_not_offer(self, staff_client, admin, space, params):
+        client = staff_client(admin)
         query = {"space": "white", "date": studio_time(2, 0).date().isoformat(), "start_time": 10, "hours": 2} | params
         response = client.get("/bookings/preview/", query, headers={"HX-Request": "true"})
         assert response.status_code == 200
@@ -237,16 +237,16 @@ class TestOutOfRangeValues:
         "start=9999-12-31T23:00-05:00", "start=0001-01-01T00:00%2B05:00", "start=2026-01-01T03:00",
         "date=9999-12-31", "date=0001-01-01", "start=2026-06-01T10:00%2B99:00",
     ])
-    def test_a_prefill_out_of_range_is_ignored(self, client, admin, space, query):
-        client.force_login(admin)
+    def test_a_prefill_out_of_range_is_ignored(self, staff_client, admin, space, query):
+        client = staff_client(admin)
         response = client.get(f"/bookings/new/?space=white&{query}")
         assert response.status_code == 200
         initial = response.context["form"].initial
         assert initial.get("start_time", 10) in range(9, 22)
         assert initial.get("date") is None or initial["date"].year < 9999
 
-    def test_a_date_far_ahead_on_the_form_is_a_field_error(self, client, admin, space):
-        client.force_login(admin)
+    def test_a_date_far_ahead_on_the_form_is_a_field_error(self, staff_client, admin, space):
+        client = staff_client(admin)
         data = form_data(hour=21, hours=12) | {"date": "9999-12-31"}
         response = client.post("/bookings/new/", data)
         assert response.status_code == 200
@@ -255,26 +255,26 @@ class TestOutOfRangeValues:
 
 
 class TestReturningClientName:
-    def test_a_manager_is_not_told_the_name_of_another_space_s_client(self, client, manager, studio):
+    def test_a_manager_is_not_told_the_name_of_another_space_s_client(self, staff_client, manager, studio):
         stranger = ClientFactory(name="Loft Regular", phone="+79161112233")
         BookingFactory(space=studio["loft"], client=stranger)
-        client.force_login(manager)
+        client = staff_client(manager)
         html = client.get("/bookings/preview/", {"client_phone": "+7 916 111-22-33"}).content.decode()
         assert "Loft Regular" not in html and "Returning client" not in html
 
-    def test_a_manager_sees_the_name_of_their_own_space_s_client(self, client, manager, studio):
+    def test_a_manager_sees_the_name_of_their_own_space_s_client(self, staff_client, manager, studio):
         regular = ClientFactory(name="White Regular", phone="+79161112233")
         BookingFactory(space=studio["white"], client=regular)
-        client.force_login(manager)
+        client = staff_client(manager)
         html = client.get("/bookings/preview/", {"client_phone": "+7 916 111-22-33"}).content.decode()
         assert "Returning client: White Regular" in html
 
     def test_a_flag_on_a_client_the_manager_may_not_see_is_still_warned_about_without_name_or_notes(
-            self, client, manager, studio):
+            self, staff_client, manager, studio):
         stranger = ClientFactory(name="Loft Trouble", phone="+79161112233", do_not_book=True,
                                  notes="Broke a lamp in March")
         BookingFactory(space=studio["loft"], client=stranger)
-        client.force_login(manager)
+        client = staff_client(manager)
         html = client.get("/bookings/preview/", {"client_phone": "+7 916 111-22-33"}).content.decode()
         assert "Do not book." in html and "flagged" in html
         assert "Loft Trouble" not in html and "Broke a lamp" not in html
@@ -285,30 +285,30 @@ class TestDoNotBookOnSave:
     def flagged(self, studio):
         return ClientFactory(name="Trouble Maker", phone="+79161234567", do_not_book=True)
 
-    def test_a_flagged_phone_is_refused_until_the_box_is_ticked(self, client, admin, space, flagged):
-        client.force_login(admin)
+    def test_a_flagged_phone_is_refused_until_the_box_is_ticked(self, staff_client, admin, space, flagged):
+        client = staff_client(admin)
         response = client.post("/bookings/new/", form_data())
         assert response.status_code == 200
         assert "flagged “do not book”" in " ".join(response.context["form"].errors["client_phone"])
         assert "book anyway" in response.content.decode()
         assert not Booking.objects.exists()
 
-    def test_ticking_book_anyway_makes_the_booking(self, client, admin, space, flagged):
-        client.force_login(admin)
+    def test_ticking_book_anyway_makes_the_booking(self, staff_client, admin, space, flagged):
+        client = staff_client(admin)
         response = client.post("/bookings/new/", form_data(book_anyway="on"))
         assert response.status_code == 302
         assert Booking.objects.get().client == flagged
 
-    def test_an_unflagged_phone_books_without_the_box(self, client, admin, space):
-        client.force_login(admin)
+    def test_an_unflagged_phone_books_without_the_box(self, staff_client, admin, space):
+        client = staff_client(admin)
         response = client.post("/bookings/new/", form_data())
         assert response.status_code == 302
         assert "book anyway" not in client.get("/bookings/new/").content.decode()
 
-    def test_changing_a_booking_s_phone_to_a_flagged_one_needs_the_box(self, client, admin, space, flagged):
+    def test_changing_a_booking_s_phone_to_a_flagged_one_needs_the_box(self, staff_client, admin, space, flagged):
         booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
                                  client_name="Irina Petrova", client_phone="+79160000001", by=admin)
-        client.force_login(admin)
+        client = staff_client(admin)
         data = {key: value for key, value in form_data().items() if key != "promo_code"} | {"version": booking.version}
         refused = client.post(f"/bookings/{booking.pk}/edit/", data)
         assert "client_phone" in refused.context["form"].errors
@@ -320,16 +320,16 @@ class TestDoNotBookOnSave:
         assert booking.client == flagged
 
     def test_editing_a_flagged_client_s_booking_without_changing_the_phone_needs_no_box(
-            self, client, admin, space, flagged):
+            self, staff_client, admin, space, flagged):
         booking = BookingFactory(space=space, client=flagged, start=studio_time(2, 10), end=studio_time(2, 12))
-        client.force_login(admin)
+        client = staff_client(admin)
         data = {key: value for key, value in form_data(hour=14).items() if key != "promo_code"} | {
             "version": booking.version, "client_phone": flagged.phone}
         assert client.post(f"/bookings/{booking.pk}/edit/", data).status_code == 302
 
 
 class TestNoLongerOffered:
-    def test_equipment_deactivated_since_booking_is_kept_on_edit(self, client, admin, space):
+    def test_equipment_deactivated_since_booking_is_kept_on_edit(self, staff_client, admin, space):
         lamp = EquipmentFactory(name="Old Lamp", price=Decimal("300.00"), stock=2)
         booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
                                  client_name="Irina Petrova", client_phone="+79161234567",
@@ -337,7 +337,7 @@ class TestNoLongerOffered:
         total = booking.total_price
         lamp.is_active = False
         lamp.save()
-        client.force_login(admin)
+        client = staff_client(admin)
         form_page = client.get(f"/bookings/{booking.pk}/edit/")
         assert "Old Lamp" in form_page.content.decode()
         data = {key: value for key, value in form_data(notes="Bring tea").items() if key != "promo_code"} | {
@@ -347,26 +347,26 @@ class TestNoLongerOffered:
         assert booking.notes == "Bring tea" and booking.total_price == total
         assert [(line.equipment, line.quantity) for line in booking.equipment_lines.all()] == [(lamp, 1)]
 
-    def test_equipment_no_longer_offered_can_be_removed(self, client, admin, space):
+    def test_equipment_no_longer_offered_can_be_removed(self, staff_client, admin, space):
         lamp = EquipmentFactory(name="Old Lamp", price=Decimal("300.00"), stock=2)
         booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
                                  client_name="Irina Petrova", client_phone="+79161234567",
                                  equipment={lamp: 1}, by=admin)
         lamp.is_active = False
         lamp.save()
-        client.force_login(admin)
+        client = staff_client(admin)
         data = {key: value for key, value in form_data().items() if key != "promo_code"} | {
             "version": booking.version, f"equipment_{lamp.pk}": 0}
         assert client.post(f"/bookings/{booking.pk}/edit/", data).status_code == 302
         booking.refresh_from_db()
         assert not booking.equipment_lines.exists() and booking.total_price == Decimal("5000.00")
 
-    def test_a_booking_in_a_space_closed_to_new_bookings_can_still_be_edited(self, client, admin, space):
+    def test_a_booking_in_a_space_closed_to_new_bookings_can_still_be_edited(self, staff_client, admin, space):
         booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
                                  client_name="Irina Petrova", client_phone="+79161234567", by=admin)
         space.is_active = False
         space.save()
-        client.force_login(admin)
+        client = staff_client(admin)
         assert client.get(f"/bookings/{booking.pk}/edit/").context["form"]["space"].value() == "white"
         data = {key: value for key, value in form_data(hour=14).items() if key != "promo_code"} | {
             "version": booking.version}
@@ -378,12 +378,12 @@ class TestNoLongerOffered:
         assert "space" in client.post("/bookings/new/", form_data()).context["form"].errors
 
 
-def test_a_stale_edit_offers_to_reload_whatever_the_wording(client, admin, space):
+def test_a_stale_edit_offers_to_reload_whatever_the_wording(staff_client, admin, space):
     booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
                              client_name="Irina Petrova", client_phone="+79161234567", by=admin)
     loaded = booking.version
     booking_update(booking=booking, version=loaded, by=admin, notes="changed meanwhile")
-    client.force_login(admin)
+    client = staff_client(admin)
     data = {key: value for key, value in form_data().items() if key != "promo_code"} | {"version": loaded}
     response = client.post(f"/bookings/{booking.pk}/edit/", data)
     assert response.context["stale"] is True

@@ -2,52 +2,16 @@
 
 import csv
 import io
-import itertools
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from bookings.models import Booking, BookingSource, BookingState, BookingTransition, Client, PaymentStatus
-from bookings.pii import blind_index
+from bookings.models import Booking, BookingSource, BookingState, BookingTransition, PaymentStatus
 from bookings.services import booking_create
+from tests.bulk import bulk_bookings, queries_for
 from tests.factories import BookingFactory, ClientFactory, studio_time
 
 pytestmark = pytest.mark.django_db
-PHONE_NUMBERS = itertools.count(1)
-
-
-def bulk_bookings(space, count, *, clients=20, prefix="B"):
-    """``count`` one-hour bookings of ``space``, back to back after those it has, from 40 days ago."""
-    offset = Booking.objects.filter(space=space).count()
-    phones = [f"+7925{next(PHONE_NUMBERS):07d}" for _ in range(clients)]
-    people = Client.objects.bulk_create(
-        Client(name=f"Guest {prefix}{i}", phone=phone, phone_index=blind_index(phone)) for i, phone in enumerate(phones)
-    )
-    states = [BookingState.COMPLETED, BookingState.CONFIRMED, BookingState.PENDING, BookingState.CANCELLED,
-              BookingState.NO_SHOW]
-    rows = []
-    for i in range(count):
-        slot = offset + i
-        start = studio_time(-40 + slot // 12, 9 + slot % 12)
-        client = people[i % clients]
-        rows.append(Booking(
-            reference=f"REF-BULK-{prefix}{space.pk}-{i:05d}", space=space, client=client, start=start,
-            end=start + timedelta(hours=1), occupied_until=start + timedelta(hours=1), state=states[i % 5],
-            client_name=client.name, client_phone=client.phone, client_phone_index=client.phone_index,
-            base_price=Decimal(1000), total_price=Decimal(1000), source=BookingSource.PHONE,
-        ))
-    return Booking.objects.bulk_create(rows)
-
-
-def queries_for(client, url) -> int:
-    client.get(url)  # the first request of a session records the employee's activity
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(context)
 
 
 def rows(response) -> list[str]:
@@ -61,21 +25,21 @@ class TestAccess:
         assert response["Location"].startswith("/login/")
 
     @pytest.mark.parametrize("role", ["owner", "admin", "manager"])
-    def test_every_employee_role_sees_the_list(self, client, request, role, studio):
-        client.force_login(request.getfixturevalue(role))
+    def test_every_employee_role_sees_the_list(self, staff_client, request, role, studio):
+        client = staff_client(request.getfixturevalue(role))
         assert client.get("/bookings/").status_code == 200
 
-    def test_a_manager_sees_only_bookings_of_their_spaces(self, client, manager, studio):
+    def test_a_manager_sees_only_bookings_of_their_spaces(self, staff_client, manager, studio):
         mine = BookingFactory(space=studio["white"])
         other = BookingFactory(space=studio["loft"], start=studio_time(2, 10))
-        client.force_login(manager)
+        client = staff_client(manager)
         response = client.get("/bookings/")
         assert rows(response) == [mine.reference]
         assert other.reference not in response.content.decode()
 
-    def test_a_manager_cannot_filter_by_another_space(self, client, manager, studio):
+    def test_a_manager_cannot_filter_by_another_space(self, staff_client, manager, studio):
         BookingFactory(space=studio["loft"])
-        client.force_login(manager)
+        client = staff_client(manager)
         response = client.get("/bookings/?space=loft")
         assert rows(response) == []
         assert response.context["form"].errors["space"]
@@ -96,9 +60,8 @@ class TestFilters:
         }
 
     @pytest.fixture
-    def signed_in(self, client, owner):
-        client.force_login(owner)
-        return client
+    def signed_in(self, staff_client, owner):
+        return staff_client(owner)
 
     def refs(self, client, query, scene):
         names = {booking.reference: key for key, booking in scene.items()}
@@ -148,18 +111,18 @@ class TestFilters:
         assert self.refs(signed_in, f"q={scene['b'].reference[-4:]}", scene) == ["b"]
 
     @pytest.mark.parametrize("typed", ["+7 916 123-45-67", "89161234567", "8 (916) 123 45 67", "+79161234567"])
-    def test_search_by_exact_phone_in_any_format(self, client, owner, space, typed):
-        booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+    def test_search_by_exact_phone_in_any_format(self, staff_client, owner, space, typed):
+        booking = booking_create(by=None, space=space, start=studio_time(2, 10), end=studio_time(2, 12),
                                  client_name="Irina Petrova", client_phone="+7 916 123-45-67")
         BookingFactory(space=space, start=studio_time(4, 10))
-        client.force_login(owner)
+        client = staff_client(owner)
         response = client.get("/bookings/", {"q": typed})
         assert rows(response) == [booking.reference]
 
-    def test_part_of_a_phone_finds_nothing(self, client, owner, space):
-        booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 12),
+    def test_part_of_a_phone_finds_nothing(self, staff_client, owner, space):
+        booking_create(by=None, space=space, start=studio_time(2, 10), end=studio_time(2, 12),
                        client_name="Irina Petrova", client_phone="+7 916 123-45-67")
-        client.force_login(owner)
+        client = staff_client(owner)
         assert rows(client.get("/bookings/", {"q": "123-45"})) == []
 
     def test_htmx_gets_only_the_results_and_the_url_keeps_the_filters(self, signed_in, scene):
@@ -171,9 +134,9 @@ class TestFilters:
         assert "<html" in full.content.decode()
         assert 'value="pending" selected' in full.content.decode()
 
-    def test_pages_keep_the_filters(self, client, owner, space):
+    def test_pages_keep_the_filters(self, staff_client, owner, space):
         bulk_bookings(space, 30)
-        client.force_login(owner)
+        client = staff_client(owner)
         first = client.get("/bookings/?sort=start&space=white")
         second = client.get("/bookings/?sort=start&space=white&page=2")
         assert len(rows(first)) == 25 and len(rows(second)) == 5
@@ -185,15 +148,15 @@ class TestFilters:
         assert "No bookings match" in response.content.decode()
 
 
-def test_the_list_runs_the_same_queries_for_10_and_1000_bookings(client, owner, manager, studio):
+def test_the_list_runs_the_same_queries_for_10_and_1000_bookings(staff_client, owner, manager, studio):
     bulk_bookings(studio["white"], 10)
-    client.force_login(manager)
+    client = staff_client(manager)
     few_manager = queries_for(client, "/bookings/?sort=-total&q=Guest")
-    client.force_login(owner)
+    client = staff_client(owner)
     few = queries_for(client, "/bookings/?sort=-total&q=Guest")
     bulk_bookings(studio["white"], 990, prefix="M")
     assert queries_for(client, "/bookings/?sort=-total&q=Guest") == few
-    client.force_login(manager)
+    client = staff_client(manager)
     assert queries_for(client, "/bookings/?sort=-total&q=Guest") == few_manager
 
 
@@ -207,18 +170,18 @@ class TestBatch:
             "action": action, "reason": reason, "selected": [b.pk for b in bookings], "next": "/bookings/?state=pending",
         }, follow=True)
 
-    def test_confirm_several_in_one_go(self, client, admin, pending):
-        client.force_login(admin)
+    def test_confirm_several_in_one_go(self, staff_client, admin, pending):
+        client = staff_client(admin)
         response = self.post(client, pending, "confirm")
         assert response.redirect_chain[-1][0] == "/bookings/?state=pending"
         assert "3 bookings confirmed" in response.content.decode()
         assert set(Booking.objects.values_list("state", flat=True)) == {BookingState.CONFIRMED}
         assert BookingTransition.objects.filter(to_state=BookingState.CONFIRMED, actor=admin).count() == 3
 
-    def test_one_refusal_changes_nothing_and_lists_each_reason(self, client, admin, space, pending):
+    def test_one_refusal_changes_nothing_and_lists_each_reason(self, staff_client, admin, space, pending):
         done = BookingFactory(space=space, start=studio_time(-3, 10), state=BookingState.COMPLETED)
         cancelled = BookingFactory(space=space, start=studio_time(9, 10), state=BookingState.CANCELLED)
-        client.force_login(admin)
+        client = staff_client(admin)
         response = self.post(client, [*pending, done, cancelled], "confirm")
         html = response.content.decode()
         assert "Nothing was changed" in html
@@ -227,16 +190,16 @@ class TestBatch:
         assert Booking.objects.filter(state=BookingState.CONFIRMED).count() == 0
         assert not BookingTransition.objects.exists()
 
-    def test_confirming_two_overlapping_requests_is_refused_as_a_whole(self, client, admin, space):
+    def test_confirming_two_overlapping_requests_is_refused_as_a_whole(self, staff_client, admin, space):
         first = BookingFactory(space=space, start=studio_time(2, 10))
         second = BookingFactory(space=space, start=studio_time(2, 11))
-        client.force_login(admin)
+        client = staff_client(admin)
         html = self.post(client, [first, second], "confirm").content.decode()
         assert "Nothing was changed" in html and "already booked" in html
         assert Booking.objects.filter(state=BookingState.CONFIRMED).count() == 0
 
-    def test_cancel_needs_a_reason(self, client, admin, pending):
-        client.force_login(admin)
+    def test_cancel_needs_a_reason(self, staff_client, admin, pending):
+        client = staff_client(admin)
         html = self.post(client, pending, "cancel").content.decode()
         assert "Give a reason" in html
         assert not Booking.objects.filter(state=BookingState.CANCELLED).exists()
@@ -244,24 +207,24 @@ class TestBatch:
         assert set(BookingTransition.objects.values_list("reason", flat=True)) == {"Studio flooded"}
         assert Booking.objects.filter(state=BookingState.CANCELLED).count() == 3
 
-    def test_mark_paid(self, client, admin, pending):
-        client.force_login(admin)
+    def test_mark_paid(self, staff_client, admin, pending):
+        client = staff_client(admin)
         self.post(client, pending[:2], "paid")
         assert sorted(Booking.objects.values_list("payment_status", flat=True)) == ["paid", "paid", "pending"]
 
-    def test_a_manager_cannot_touch_another_spaces_booking_in_a_batch(self, client, manager, studio, pending):
+    def test_a_manager_cannot_touch_another_spaces_booking_in_a_batch(self, staff_client, manager, studio, pending):
         other = BookingFactory(space=studio["loft"], start=studio_time(2, 10))
-        client.force_login(manager)
+        client = staff_client(manager)
         html = self.post(client, [*pending, other], "confirm").content.decode()
         assert "Nothing was changed" in html
         assert Booking.objects.filter(state=BookingState.CONFIRMED).count() == 0
 
-    def test_nothing_selected(self, client, admin, pending):
-        client.force_login(admin)
+    def test_nothing_selected(self, staff_client, admin, pending):
+        client = staff_client(admin)
         assert "Select at least one booking" in self.post(client, [], "confirm").content.decode()
 
-    def test_get_is_not_allowed(self, client, admin):
-        client.force_login(admin)
+    def test_get_is_not_allowed(self, staff_client, admin):
+        client = staff_client(admin)
         assert client.get("/bookings/batch/").status_code == 405
 
 
@@ -272,11 +235,11 @@ class TestExport:
         text = b"".join(response.streaming_content).decode("utf-8-sig")
         return list(csv.reader(io.StringIO(text)))
 
-    def test_columns_and_values(self, client, owner, space):
-        booking = booking_create(space=space, start=studio_time(2, 10), end=studio_time(2, 13),
+    def test_columns_and_values(self, staff_client, owner, space):
+        booking = booking_create(by=None, space=space, start=studio_time(2, 10), end=studio_time(2, 13),
                                  client_name="Irina Petrova", client_phone="8 916 123-45-67",
                                  client_email="irina@example.com", source=BookingSource.WALK_IN)
-        client.force_login(owner)
+        client = staff_client(owner)
         header, row = self.read(client.get("/bookings/export.csv"))
         assert header == ["reference", "space", "start", "end", "hours", "state", "client name", "phone", "email",
                           "total", "payment", "source"]
@@ -284,31 +247,31 @@ class TestExport:
                        studio_time(2, 13).isoformat(), "3", "Pending", "Irina Petrova", "+79161234567",
                        "irina@example.com", "7500.00", "Pending", "Walk-in"]
 
-    def test_states_and_payments_are_written_as_staff_read_them(self, client, owner, space):
+    def test_states_and_payments_are_written_as_staff_read_them(self, staff_client, owner, space):
         BookingFactory(space=space, state=BookingState.NO_SHOW, payment_status=PaymentStatus.DEPOSIT_PAID)
-        client.force_login(owner)
+        client = staff_client(owner)
         row = self.read(client.get("/bookings/export.csv"))[1]
         assert (row[5], row[10]) == ("No-show", "Deposit paid")
 
-    def test_the_export_follows_the_filters(self, client, owner, studio):
+    def test_the_export_follows_the_filters(self, staff_client, owner, studio):
         keep = BookingFactory(space=studio["loft"], state=BookingState.CONFIRMED)
         BookingFactory(space=studio["loft"], start=studio_time(3, 10))
         BookingFactory(space=studio["white"], state=BookingState.CONFIRMED)
-        client.force_login(owner)
+        client = staff_client(owner)
         table = self.read(client.get("/bookings/export.csv?space=loft&state=confirmed"))
         assert [row[0] for row in table[1:]] == [keep.reference]
 
-    def test_a_manager_exports_only_their_spaces(self, client, manager, studio):
+    def test_a_manager_exports_only_their_spaces(self, staff_client, manager, studio):
         mine = BookingFactory(space=studio["white"])
         BookingFactory(space=studio["loft"])
-        client.force_login(manager)
+        client = staff_client(manager)
         table = self.read(client.get("/bookings/export.csv"))
         assert [row[0] for row in table[1:]] == [mine.reference]
 
-    def test_a_name_that_looks_like_a_formula_is_defused(self, client, owner, space):
+    def test_a_name_that_looks_like_a_formula_is_defused(self, staff_client, owner, space):
         guest = ClientFactory(name="=HYPERLINK(1)")
         BookingFactory(space=space, client=guest)
-        client.force_login(owner)
+        client = staff_client(owner)
         table = self.read(client.get("/bookings/export.csv"))
         assert table[1][6] == "'=HYPERLINK(1)"
 

@@ -5,12 +5,10 @@ tests are skipped locally, but CI installs it (.ci/run), so there they always ru
 """
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django_otp.oath import TOTP
 
 from tests.signing_in import signed_in_session
 
@@ -61,7 +59,7 @@ def new_page(browser, live_server):
         context = browser.new_context(viewport=viewport, base_url=live_server.url)
         context.set_default_timeout(10_000)
         if user is not None:
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_for(user),
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session(user),
                                   "url": live_server.url}])
         contexts.append(context)
         return context.new_page()
@@ -76,19 +74,7 @@ def page(new_page):
     return new_page()
 
 
-def session_for(user) -> str:
-    """A signed-in (and, for staff with two factors, verified) session key for ``user``."""
-    return signed_in_session(user)
-
-
 def screenshot(page, name: str) -> None:
     """Save a full-page screenshot under screenshots/ (git-ignored) for a person to look at."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def current_code(device) -> str:
-    """The code an authenticator app shows for ``device`` right now."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    return f"{totp.token():06d}"

@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingState
 from bookings.services import booking_create, booking_transition
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.factories import CalendarBlockFactory, studio_time
+
+from .conftest import DESKTOP, PHONE, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,9 +8,11 @@ from django.conf import settings
 
 from bookings.models import Booking, BookingState, PaymentStatus
 from bookings.services import booking_transition
-from tests.browser.conftest import CHROMIUM, DESKTOP, PHONE, screenshot, session_for
 from tests.factories import BookingFactory, studio_time
-from tests.kanban.servers import asgi_server
+from tests.live import asgi_server
+from tests.signing_in import signed_in_session
+
+from .conftest import CHROMIUM, DESKTOP, PHONE, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +33,7 @@ def open_board(browser, board_server):
     def open_page(user, *, viewport=DESKTOP):
         context = browser.new_context(viewport=viewport, base_url=board_server)
         context.set_default_timeout(10_000)
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_for(user), "url": board_server}])
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session(user), "url": board_server}])
         contexts.append(context)
         page = context.new_page()
         page.goto("/kanban/")
@@ -139,7 +141,7 @@ def test_a_board_whose_connection_dropped_catches_up_when_it_reconnects(browser,
     booking = BookingFactory(space=studio["white"], start=studio_time(1, 10), client_name="Irina Petrova")
     context = browser.new_context(viewport=DESKTOP, base_url=board_server)
     context.set_default_timeout(10_000)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session_for(owner), "url": board_server}])
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session(owner), "url": board_server}])
     sockets = []
 
     def through(route):  # the real server behind a socket the test can cut

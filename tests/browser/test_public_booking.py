@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 
 from bookings.models import Booking, BookingState
-from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.factories import BookingFactory, EquipmentFactory, PromoCodeFactory, studio_time
+
+from .conftest import DESKTOP, PHONE, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_limits")]
 

@@ -7,8 +7,9 @@ from bookings.access import assign_spaces
 from employees.mfa import new_backup_codes
 from employees.models import Role, StaffSession
 from tests.factories import EmployeeFactory
+from tests.signing_in import totp_code
 
-from .conftest import DESKTOP, PHONE, current_code, screenshot
+from .conftest import DESKTOP, PHONE, screenshot
 
 
 def no_sideways_scroll(page) -> bool:
@@ -26,7 +27,7 @@ def test_owner_signs_in_with_password_and_code_on_a_phone(new_page, owner, live_
     page.wait_for_url("**/login/code/")
     assert page.get_by_text("Signing in as").is_visible()
     screenshot(page, "sign-in-code-phone")
-    page.get_by_label("Code").fill(current_code(device))
+    page.get_by_label("Code").fill(totp_code(device))
     page.get_by_role("button", name="Verify and sign in").click()
     page.wait_for_url("**/dashboard/")
     assert page.url == f"{live_server.url}/dashboard/"

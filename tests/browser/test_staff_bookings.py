@@ -13,8 +13,10 @@ from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingEquipment, BookingSource, BookingState, PaymentStatus
 from bookings.services import booking_create, booking_transition, booking_update
-from tests.browser.conftest import DESKTOP, PHONE, current_code, screenshot
 from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, studio_time
+from tests.signing_in import totp_code
+
+from .conftest import DESKTOP, PHONE, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,7 +85,7 @@ def test_book_confirm_find_and_export(new_page, owner, studio):
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/login/code/")
-    page.get_by_label("Code").fill(current_code(device))
+    page.get_by_label("Code").fill(totp_code(device))
     page.get_by_role("button", name="Verify and sign in").click()
     page.wait_for_url("**/dashboard/")
 

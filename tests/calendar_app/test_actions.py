@@ -25,9 +25,9 @@ def local_input(dt):
 # --- Summary -----------------------------------------------------------------------------------
 
 
-def test_summary_shows_the_booking_and_its_allowed_transitions(client, owner, studio):
+def test_summary_shows_the_booking_and_its_allowed_transitions(staff_client, owner, studio):
     booking = book(studio["white"], 10)
-    client.force_login(owner)
+    client = staff_client(owner)
     response = client.get(f"/calendar/bookings/{booking.pk}/", headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
@@ -40,18 +40,18 @@ def test_summary_shows_the_booking_and_its_allowed_transitions(client, owner, st
     assert b"<html" in page.content and booking.reference.encode() in page.content
 
 
-def test_summary_shows_money_and_payment_apart_from_the_booking_state(client, owner, studio):
+def test_summary_shows_money_and_payment_apart_from_the_booking_state(staff_client, owner, studio):
     booking = book(studio["white"], 10)  # two hours at 2 500 ₽
-    client.force_login(owner)
+    client = staff_client(owner)
     html = client.get(f"/calendar/bookings/{booking.pk}/", headers=HTMX).content.decode()
     assert "5\u202f000\u202f₽" in html and "5000.00" not in html
     assert "Payment pending" in html
     assert '<span class="badge state-pending">Pending</span>' in html
 
 
-def test_manager_gets_404_for_another_space_booking(client, manager, studio):
+def test_manager_gets_404_for_another_space_booking(staff_client, manager, studio):
     other = book(studio["loft"], 10)
-    client.force_login(manager)
+    client = staff_client(manager)
     assert client.get(f"/calendar/bookings/{other.pk}/").status_code == 404
     response = client.post(f"/calendar/bookings/{other.pk}/transition/", {"to": "confirmed"})
     assert response.status_code == 404
@@ -65,9 +65,9 @@ def test_manager_gets_404_for_another_space_booking(client, manager, studio):
 # --- Transitions -------------------------------------------------------------------------------
 
 
-def test_confirm_from_the_summary(client, owner, studio):
+def test_confirm_from_the_summary(staff_client, owner, studio):
     booking = book(studio["white"], 10)
-    client.force_login(owner)
+    client = staff_client(owner)
     response = client.post(f"/calendar/bookings/{booking.pk}/transition/",
                            {"to": "confirmed", "version": booking.version}, headers=HTMX)
     assert response.status_code == 200
@@ -78,9 +78,9 @@ def test_confirm_from_the_summary(client, owner, studio):
     assert b"Confirmed" in response.content
 
 
-def test_cancel_needs_a_reason(client, owner, studio):
+def test_cancel_needs_a_reason(staff_client, owner, studio):
     booking = book(studio["white"], 10)
-    client.force_login(owner)
+    client = staff_client(owner)
     response = client.post(f"/calendar/bookings/{booking.pk}/transition/", {"to": "cancelled", "reason": " "},
                            headers=HTMX)
     assert response.status_code == 400
@@ -96,9 +96,9 @@ def test_cancel_needs_a_reason(client, owner, studio):
                                             reason="Client called to cancel").exists()
 
 
-def test_refused_transition_is_409_and_leaves_the_booking(client, owner, studio):
+def test_refused_transition_is_409_and_leaves_the_booking(staff_client, owner, studio):
     booking = book(studio["white"], 10)
-    client.force_login(owner)
+    client = staff_client(owner)
     response = client.post(f"/calendar/bookings/{booking.pk}/transition/", {"to": "completed"}, headers=HTMX)
     assert response.status_code == 409
     assert b"cannot become completed" in response.content
@@ -106,9 +106,9 @@ def test_refused_transition_is_409_and_leaves_the_booking(client, owner, studio)
     assert booking.state == BookingState.PENDING
 
 
-def test_unknown_target_state_is_a_400_form_error(client, owner, studio):
+def test_unknown_target_state_is_a_400_form_error(staff_client, owner, studio):
     booking = book(studio["white"], 10)
-    client.force_login(owner)
+    client = staff_client(owner)
     response = client.post(f"/calendar/bookings/{booking.pk}/transition/",
                            {"to": "archived", "version": booking.version}, headers=HTMX)
     assert response.status_code == 400
@@ -117,17 +117,17 @@ def test_unknown_target_state_is_a_400_form_error(client, owner, studio):
     assert booking.state == BookingState.PENDING and booking.version == 1
 
 
-def test_summary_restored_from_history_is_a_whole_page(client, owner, studio):
+def test_summary_restored_from_history_is_a_whole_page(staff_client, owner, studio):
     booking = book(studio["white"], 10)
-    client.force_login(owner)
+    client = staff_client(owner)
     response = client.get(f"/calendar/bookings/{booking.pk}/",
                           headers={**HTMX, "HX-History-Restore-Request": "true"})
     assert b"<html" in response.content and booking.reference.encode() in response.content
 
 
-def test_next_pointing_off_site_is_ignored(client, admin, studio):
+def test_next_pointing_off_site_is_ignored(staff_client, admin, studio):
     block = CalendarBlockFactory(space=studio["loft"], start=studio_time(3, 10), end=studio_time(3, 12))
-    client.force_login(admin)
+    client = staff_client(admin)
     response = client.post(f"/calendar/blocks/{block.pk}/delete/", {"next": "https://evil.example/calendar/"})
     assert response.status_code == 302 and response["Location"].startswith("/calendar/?view=day")
     response = client.post("/calendar/feeds/", {"next": "//evil.example/"})
@@ -137,9 +137,9 @@ def test_next_pointing_off_site_is_ignored(client, admin, studio):
 # --- Rescheduling ------------------------------------------------------------------------------
 
 
-def test_move_to_a_free_hour(client, owner, studio):
+def test_move_to_a_free_hour(staff_client, owner, studio):
     booking = book(studio["white"], 10)
-    client.force_login(owner)
+    client = staff_client(owner)
     new_start = studio_time(2, 14)
     response = client.post(f"/calendar/bookings/{booking.pk}/move/",
                            {"version": booking.version, "space": "loft", "start": new_start.isoformat()},
@@ -150,10 +150,10 @@ def test_move_to_a_free_hour(client, owner, studio):
     assert json.loads(response["HX-Trigger"])["toast"]["level"] == "success"
 
 
-def test_move_into_a_taken_slot_is_refused_and_the_booking_stays(client, owner, studio):
+def test_move_into_a_taken_slot_is_refused_and_the_booking_stays(staff_client, owner, studio):
     booking = book(studio["white"], 10)
     book(studio["white"], 14, name="Boris Ivanov")
-    client.force_login(owner)
+    client = staff_client(owner)
     response = client.post(f"/calendar/bookings/{booking.pk}/move/",
                            {"version": booking.version, "space": "white", "start": local_input(studio_time(1, 13))},
                            headers=HTMX)
@@ -169,10 +169,10 @@ def test_move_into_a_taken_slot_is_refused_and_the_booking_stays(client, owner, 
     assert page.status_code == 409 and b"already booked" in page.content
 
 
-def test_move_into_a_block_or_outside_hours_is_refused(client, owner, studio):
+def test_move_into_a_block_or_outside_hours_is_refused(staff_client, owner, studio):
     booking = book(studio["white"], 10)
     CalendarBlockFactory(space=studio["white"], start=studio_time(2, 10), end=studio_time(2, 14))
-    client.force_login(owner)
+    client = staff_client(owner)
     url = f"/calendar/bookings/{booking.pk}/move/"
     blocked = client.post(url, {"version": 1, "space": "white", "start": local_input(studio_time(2, 11))})
     assert blocked.status_code == 409 and b"is closed" in blocked.content
@@ -184,17 +184,28 @@ def test_move_into_a_block_or_outside_hours_is_refused(client, owner, studio):
     assert booking.start == studio_time(1, 10)
 
 
-def test_move_with_a_stale_version_is_refused(client, owner, studio):
+def test_a_refused_time_is_shown_beside_the_field_it_concerns(staff_client, owner, studio):
     booking = book(studio["white"], 10)
-    client.force_login(owner)
+    client = staff_client(owner)
+    start = studio_time(2, 10) + timedelta(minutes=30)
+    response = client.post(f"/calendar/bookings/{booking.pk}/move/",
+                           {"version": 1, "space": "white", "start": local_input(start)}, headers=HTMX)
+    assert response.status_code == 400
+    form = response.context["move_form"]
+    assert "on the hour" in " ".join(form.errors["start"]) and not form.non_field_errors()
+
+
+def test_move_with_a_stale_version_is_refused(staff_client, owner, studio):
+    booking = book(studio["white"], 10)
+    client = staff_client(owner)
     response = client.post(f"/calendar/bookings/{booking.pk}/move/",
                            {"version": 7, "space": "white", "start": local_input(studio_time(2, 10))})
     assert response.status_code == 409 and b"changed by someone else" in response.content
 
 
-def test_manager_cannot_move_into_a_space_they_do_not_work_on(client, manager, studio):
+def test_manager_cannot_move_into_a_space_they_do_not_work_on(staff_client, manager, studio):
     booking = book(studio["white"], 10)
-    client.force_login(manager)
+    client = staff_client(manager)
     response = client.post(f"/calendar/bookings/{booking.pk}/move/",
                            {"version": 1, "space": "loft", "start": local_input(studio_time(2, 10))})
     assert response.status_code == 400
@@ -213,8 +224,8 @@ def block_data(space="white", start=None, end=None, **extra):
 
 
 @pytest.mark.parametrize("role", ["owner", "admin"])
-def test_admins_and_owners_close_a_space(client, studio, role, request):
-    client.force_login(request.getfixturevalue(role))
+def test_admins_and_owners_close_a_space(staff_client, studio, role, request):
+    client = staff_client(request.getfixturevalue(role))
     response = client.post("/calendar/blocks/", block_data())
     assert response.status_code == 302
     block = CalendarBlock.objects.get()
@@ -226,9 +237,9 @@ def test_admins_and_owners_close_a_space(client, studio, role, request):
         book(studio["white"], 11, days=3)
 
 
-def test_block_over_active_bookings_is_refused(client, owner, studio):
+def test_block_over_active_bookings_is_refused(staff_client, owner, studio):
     booking = book(studio["white"], 12, days=3)
-    client.force_login(owner)
+    client = staff_client(owner)
     response = client.post("/calendar/blocks/", block_data())
     assert response.status_code == 400
     assert b"has active bookings in that time" in response.content
@@ -236,24 +247,24 @@ def test_block_over_active_bookings_is_refused(client, owner, studio):
     assert not CalendarBlock.objects.exists()
 
 
-def test_block_over_a_cancelled_booking_is_allowed(client, owner, studio):
+def test_block_over_a_cancelled_booking_is_allowed(staff_client, owner, studio):
     BookingFactory(space=studio["white"], start=studio_time(3, 12), end=studio_time(3, 13),
                    state=BookingState.CANCELLED)
-    client.force_login(owner)
+    client = staff_client(owner)
     assert client.post("/calendar/blocks/", block_data()).status_code == 302
     assert CalendarBlock.objects.count() == 1
 
 
-def test_block_with_end_before_start_is_a_form_error(client, owner, studio):
-    client.force_login(owner)
+def test_block_with_end_before_start_is_a_form_error(staff_client, owner, studio):
+    client = staff_client(owner)
     response = client.post("/calendar/blocks/", block_data(start=studio_time(3, 14), end=studio_time(3, 10)))
     assert response.status_code == 400 and b"The end must be after the start" in response.content
     assert not CalendarBlock.objects.exists()
 
 
-def test_managers_cannot_create_or_remove_blocks(client, manager, studio):
+def test_managers_cannot_create_or_remove_blocks(staff_client, manager, studio):
     block = CalendarBlockFactory(space=studio["white"], start=studio_time(3, 10), end=studio_time(3, 12))
-    client.force_login(manager)
+    client = staff_client(manager)
     assert client.post("/calendar/blocks/", block_data()).status_code == 403
     assert client.post(f"/calendar/blocks/{block.pk}/delete/").status_code == 403
     assert CalendarBlock.objects.count() == 1
@@ -261,17 +272,17 @@ def test_managers_cannot_create_or_remove_blocks(client, manager, studio):
     assert b"Close a space" not in page.content and b"Reopen" not in page.content
 
 
-def test_admin_reopens_a_block(client, admin, studio):
+def test_admin_reopens_a_block(staff_client, admin, studio):
     block = CalendarBlockFactory(space=studio["loft"], start=studio_time(3, 10), end=studio_time(3, 12))
-    client.force_login(admin)
+    client = staff_client(admin)
     response = client.post(f"/calendar/blocks/{block.pk}/delete/", {"next": "/calendar/?view=day"})
     assert response.status_code == 302 and response["Location"] == "/calendar/?view=day"
     assert not CalendarBlock.objects.exists()
     assert client.post(f"/calendar/blocks/{block.pk}/delete/").status_code == 404
 
 
-def test_booking_count_unchanged_by_refusals(client, owner, studio):
+def test_booking_count_unchanged_by_refusals(staff_client, owner, studio):
     book(studio["white"], 10)
-    client.force_login(owner)
+    client = staff_client(owner)
     client.post("/calendar/blocks/", block_data(start=studio_time(1, 9), end=studio_time(1, 12)))
     assert Booking.objects.count() == 1 and not CalendarBlock.objects.exists()

@@ -38,8 +38,8 @@ def bookings(studio):
     }
 
 
-def test_feed_carries_reference_first_name_space_and_state_only(client, owner, bookings):
-    client.force_login(owner)
+def test_feed_carries_reference_first_name_space_and_state_only(staff_client, owner, bookings):
+    client = staff_client(owner)
     feed = new_feed(client)
     response = client.get(f"/calendar/ical/{feed.token}.ics")
     events = events_of(response)
@@ -56,15 +56,15 @@ def test_feed_carries_reference_first_name_space_and_state_only(client, owner, b
         assert secret not in text
 
 
-def test_space_feed_shows_only_that_space(client, owner, bookings):
-    client.force_login(owner)
+def test_space_feed_shows_only_that_space(staff_client, owner, bookings):
+    client = staff_client(owner)
     feed = new_feed(client, "loft")
     events = events_of(client.get(f"/calendar/ical/{feed.token}.ics"))
     assert set(events) == {f"{bookings['loft'].reference}@studio-crm"}
 
 
-def test_manager_feed_shows_only_their_spaces(client, manager, bookings):
-    client.force_login(manager)
+def test_manager_feed_shows_only_their_spaces(staff_client, manager, bookings):
+    client = staff_client(manager)
     feed = new_feed(client)
     events = events_of(client.get(f"/calendar/ical/{feed.token}.ics"))
     assert f"{bookings['loft'].reference}@studio-crm" not in events
@@ -73,8 +73,8 @@ def test_manager_feed_shows_only_their_spaces(client, manager, bookings):
     assert client.post("/calendar/feeds/", {"space": "loft"}).status_code == 404
 
 
-def test_regenerating_stops_the_old_link(client, owner, bookings):
-    client.force_login(owner)
+def test_regenerating_stops_the_old_link(staff_client, owner, bookings):
+    client = staff_client(owner)
     old = new_feed(client).token
     assert client.get(f"/calendar/ical/{old}.ics").status_code == 200
     new = new_feed(client).token
@@ -85,8 +85,8 @@ def test_regenerating_stops_the_old_link(client, owner, bookings):
     assert new.encode() in page.content and old.encode() not in page.content
 
 
-def test_deactivated_employee_feed_stops(client, manager, bookings):
-    client.force_login(manager)
+def test_deactivated_employee_feed_stops(staff_client, manager, bookings):
+    client = staff_client(manager)
     feed = new_feed(client)
     manager.status = EmployeeStatus.DEACTIVATED
     manager.save()

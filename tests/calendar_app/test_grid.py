@@ -30,8 +30,8 @@ def test_calendar_needs_a_signed_in_employee(client):
     assert "/login/" in response["Location"]
 
 
-def test_default_is_this_week_with_every_space(client, owner, studio):
-    client.force_login(owner)
+def test_default_is_this_week_with_every_space(staff_client, owner, studio):
+    client = staff_client(owner)
     response = client.get("/calendar/")
     assert response.status_code == 200
     grid = response.context["grid"]
@@ -42,10 +42,10 @@ def test_default_is_this_week_with_every_space(client, owner, studio):
     assert b"Cyclorama" in response.content and b"Loft" in response.content
 
 
-def test_day_view_draws_a_three_hour_booking_over_three_rows(client, owner, studio):
+def test_day_view_draws_a_three_hour_booking_over_three_rows(staff_client, owner, studio):
     booking = BookingFactory(space=studio["loft"], start=studio_time(1, 10), end=studio_time(1, 13),
                              client_name="Anna Petrova")
-    client.force_login(owner)
+    client = staff_client(owner)
     day = timezone.localdate() + timedelta(days=1)
     response = get(client, view="day", date=day.isoformat())
     grid = response.context["grid"]
@@ -64,8 +64,8 @@ def test_day_view_draws_a_three_hour_booking_over_three_rows(client, owner, stud
     assert "/bookings/new/?space=loft&amp;start=" in html
 
 
-def test_free_hour_links_to_the_booking_form_with_space_and_start(client, owner, studio):
-    client.force_login(owner)
+def test_free_hour_links_to_the_booking_form_with_space_and_start(staff_client, owner, studio):
+    client = staff_client(owner)
     day = timezone.localdate() + timedelta(days=2)
     response = get(client, view="day", date=day.isoformat(), space="white")
     lane = response.context["grid"].lanes[0]
@@ -75,18 +75,18 @@ def test_free_hour_links_to_the_booking_form_with_space_and_start(client, owner,
     assert cell.book_url == f"/bookings/new/?space=white&start={expected_start.replace('+', '%2B').replace(':', '%3A')}"
 
 
-def test_past_hours_are_not_offered(client, owner, studio):
-    client.force_login(owner)
+def test_past_hours_are_not_offered(staff_client, owner, studio):
+    client = staff_client(owner)
     yesterday = timezone.localdate() - timedelta(days=1)
     response = get(client, view="day", date=yesterday.isoformat())
     assert {cell.status for lane in response.context["grid"].lanes for cell in lane.cells} == {"past"}
     assert b"/bookings/new/?" not in response.content
 
 
-def test_week_for_one_space_shows_days_across(client, owner, studio):
+def test_week_for_one_space_shows_days_across(staff_client, owner, studio):
     BookingFactory(space=studio["white"], start=studio_time(1, 15), end=studio_time(1, 17))
     BookingFactory(space=studio["loft"], start=studio_time(1, 15), end=studio_time(1, 17))
-    client.force_login(owner)
+    client = staff_client(owner)
     response = get(client, view="week", space="white", date=(timezone.localdate() + timedelta(days=1)).isoformat())
     grid = response.context["grid"]
     assert grid.lane_count == 7
@@ -96,10 +96,10 @@ def test_week_for_one_space_shows_days_across(client, owner, studio):
     assert grid.lanes[item.column - 2].day == timezone.localdate() + timedelta(days=1)
 
 
-def test_cancelled_and_no_show_are_faded_with_a_label_or_hidden(client, owner, studio):
+def test_cancelled_and_no_show_are_faded_with_a_label_or_hidden(staff_client, owner, studio):
     BookingFactory(space=studio["white"], start=studio_time(1, 10), end=studio_time(1, 12),
                    state=BookingState.CANCELLED)
-    client.force_login(owner)
+    client = staff_client(owner)
     day = (timezone.localdate() + timedelta(days=1)).isoformat()
     response = get(client, view="day", date=day)
     html = response.content.decode()
@@ -112,10 +112,10 @@ def test_cancelled_and_no_show_are_faded_with_a_label_or_hidden(client, owner, s
     assert items_of(hidden) == []
 
 
-def test_blocks_are_drawn_and_close_their_hours(client, owner, studio):
+def test_blocks_are_drawn_and_close_their_hours(staff_client, owner, studio):
     CalendarBlockFactory(space=studio["cyclorama"], start=studio_time(1, 12), end=studio_time(1, 15),
                          note="Repainting the cyc")
-    client.force_login(owner)
+    client = staff_client(owner)
     response = get(client, view="day", date=(timezone.localdate() + timedelta(days=1)).isoformat())
     [block] = items_of(response, "block")
     assert (block.row, block.span) == (3, 3)
@@ -124,12 +124,12 @@ def test_blocks_are_drawn_and_close_their_hours(client, owner, studio):
     assert [c.status for c in lane.cells[3:6]] == ["taken"] * 3
 
 
-def test_month_counts_bookings_and_utilisation(client, owner, studio):
+def test_month_counts_bookings_and_utilisation(staff_client, owner, studio):
     day = timezone.localdate() + timedelta(days=1)
     BookingFactory(space=studio["white"], start=studio_time(1, 10), end=studio_time(1, 13))
     BookingFactory(space=studio["loft"], start=studio_time(1, 9), end=studio_time(1, 22))
     BookingFactory(space=studio["loft"], start=studio_time(1, 10), end=studio_time(1, 12), state=BookingState.CANCELLED)
-    client.force_login(owner)
+    client = staff_client(owner)
     response = get(client, view="month", date=day.isoformat())
     month = response.context["grid"]
     cell = next(d for week in month.weeks for d in week if d.day == day)
@@ -139,8 +139,8 @@ def test_month_counts_bookings_and_utilisation(client, owner, studio):
     assert f"{cell.utilisation}% booked".encode() in response.content
 
 
-def test_navigation_keeps_view_and_space(client, owner, studio):
-    client.force_login(owner)
+def test_navigation_keeps_view_and_space(staff_client, owner, studio):
+    client = staff_client(owner)
     response = get(client, view="day", date="2030-05-10", space="loft")
     context = response.context
     assert context["prev_url"] == "/calendar/?view=day&date=2030-05-09&space=loft"
@@ -150,26 +150,26 @@ def test_navigation_keeps_view_and_space(client, owner, studio):
     assert month.context["next_url"].startswith("/calendar/?view=month&date=2030-02-01")
 
 
-def test_htmx_navigation_returns_only_the_grid(client, owner, studio):
-    client.force_login(owner)
+def test_htmx_navigation_returns_only_the_grid(staff_client, owner, studio):
+    client = staff_client(owner)
     response = client.get("/calendar/", {"view": "week", "date": "2030-05-10"}, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="calendar"')
     assert "Close a space" not in html and "<html" not in html
 
 
-def test_bad_parameters_fall_back_to_this_week(client, owner, studio):
-    client.force_login(owner)
+def test_bad_parameters_fall_back_to_this_week(staff_client, owner, studio):
+    client = staff_client(owner)
     response = get(client, view="year", date="not-a-date", space="nope")
     assert response.status_code == 200
     assert response.context["view"] == "week" and response.context["day"] == timezone.localdate()
     assert get(client, date="0001-01-01").status_code == 200
 
 
-def test_manager_sees_only_their_spaces(client, manager, studio):
+def test_manager_sees_only_their_spaces(staff_client, manager, studio):
     BookingFactory(space=studio["white"], start=studio_time(1, 10), end=studio_time(1, 12), client_name="Vera White")
     BookingFactory(space=studio["loft"], start=studio_time(1, 10), end=studio_time(1, 12), client_name="Lev Loft")
-    client.force_login(manager)
+    client = staff_client(manager)
     for view in ("day", "week", "month"):
         response = get(client, view=view, date=(timezone.localdate() + timedelta(days=1)).isoformat())
         assert b"Lev Loft" not in response.content and b"Loft" not in response.content
@@ -178,10 +178,10 @@ def test_manager_sees_only_their_spaces(client, manager, studio):
     assert b"Vera White" in response.content
 
 
-def test_now_line_sits_on_today_within_opening_hours(client, owner, studio):
+def test_now_line_sits_on_today_within_opening_hours(staff_client, owner, studio):
     zone = timezone.get_current_timezone()
     with time_machine.travel(datetime(2030, 5, 15, 12, 30, tzinfo=zone), tick=False):
-        client.force_login(owner)
+        client = staff_client(owner)
         response = get(client, view="week", date="2030-05-15")
     line = response.context["grid"].now_line
     assert line["label"] == "12:30"
@@ -203,8 +203,8 @@ def bulk_bookings(space, count, prefix):
 
 
 @pytest.mark.parametrize("role", ["owner", "manager"])
-def test_week_view_runs_a_fixed_number_of_queries(client, studio, role, request, django_assert_num_queries):
-    client.force_login(request.getfixturevalue(role))
+def test_week_view_runs_a_fixed_number_of_queries(staff_client, studio, role, request, django_assert_num_queries):
+    client = staff_client(request.getfixturevalue(role))
     week = {"view": "week", "date": (timezone.localdate() + timedelta(days=1)).isoformat()}
     bulk_bookings(studio["white"], 10, "A")
     client.get("/calendar/", week)  # the first request of a session writes its activity stamp
@@ -223,14 +223,14 @@ def dst_settings(settings):
     return zoneinfo.ZoneInfo("Europe/Berlin")
 
 
-def test_day_of_the_spring_clock_change_has_the_right_hours(client, owner, studio, settings):
+def test_day_of_the_spring_clock_change_has_the_right_hours(staff_client, owner, studio, settings):
     berlin = dst_settings(settings)
     settings.STUDIO_OPENS_AT, settings.STUDIO_CLOSES_AT = 0, 24
     with timezone.override(berlin), time_machine.travel(datetime(2030, 3, 1, 12, tzinfo=berlin), tick=False):
         # 31 March 2030: at 02:00 the clocks go forward to 03:00, so the day has 23 hours.
         start = datetime(2030, 3, 31, 10, tzinfo=berlin)
         BookingFactory(space=studio["white"], start=start, end=start + timedelta(hours=2))
-        client.force_login(owner)
+        client = staff_client(owner)
         response = get(client, view="day", date="2030-03-31", space="white")
         grid = response.context["grid"]
         labels = [row["label"] for row in grid.row_labels]
@@ -243,14 +243,14 @@ def test_day_of_the_spring_clock_change_has_the_right_hours(client, owner, studi
         assert [row["label"] for row in autumn.row_labels].count("02:00") == 2 and autumn.row_count == 25
 
 
-def test_week_across_the_clock_change_places_bookings_at_their_local_time(client, owner, studio, settings):
+def test_week_across_the_clock_change_places_bookings_at_their_local_time(staff_client, owner, studio, settings):
     berlin = dst_settings(settings)
     with timezone.override(berlin), time_machine.travel(datetime(2030, 3, 1, 12, tzinfo=berlin), tick=False):
         before = datetime(2030, 3, 30, 10, tzinfo=berlin)
         after = datetime(2030, 3, 31, 10, tzinfo=berlin)  # the day of the change
         BookingFactory(space=studio["white"], start=before, end=before + timedelta(hours=3))
         BookingFactory(space=studio["white"], start=after, end=after + timedelta(hours=3))
-        client.force_login(owner)
+        client = staff_client(owner)
         response = get(client, view="week", date="2030-03-31", space="white")
         grid = response.context["grid"]
         assert grid.days[0] == date(2030, 3, 25) and grid.row_count == 13
@@ -262,12 +262,12 @@ def test_week_across_the_clock_change_places_bookings_at_their_local_time(client
         assert lanes[date(2030, 3, 31)].cells[0].start.astimezone(zoneinfo.ZoneInfo("UTC")).hour == 7
 
 
-def test_cleanup_time_around_a_booking_is_not_offered(client, owner, studio):
+def test_cleanup_time_around_a_booking_is_not_offered(staff_client, owner, studio):
     white = studio["white"]
     white.cleanup_minutes = 30
     white.save()
     BookingFactory(space=white, start=studio_time(1, 10), end=studio_time(1, 12))
-    client.force_login(owner)
+    client = staff_client(owner)
     day = timezone.localdate() + timedelta(days=1)
     response = get(client, view="day", date=day.isoformat(), space="white")
     lane = response.context["grid"].lanes[0]
@@ -281,9 +281,9 @@ def test_cleanup_time_around_a_booking_is_not_offered(client, owner, studio):
     assert f"start={noon}" not in html and "Cleanup" in html and "needs 30 min between bookings" in html
 
 
-def test_hours_beyond_the_booking_horizon_are_not_offered(client, owner, studio, settings):
+def test_hours_beyond_the_booking_horizon_are_not_offered(staff_client, owner, studio, settings):
     settings.BOOKING_HORIZON_DAYS = 3
-    client.force_login(owner)
+    client = staff_client(owner)
     near = get(client, view="day", date=(timezone.localdate() + timedelta(days=1)).isoformat(), space="white")
     assert {cell.status for cell in near.context["grid"].lanes[0].cells} == {"free"}
     far = get(client, view="day", date=(timezone.localdate() + timedelta(days=5)).isoformat(), space="white")
@@ -292,11 +292,11 @@ def test_hours_beyond_the_booking_horizon_are_not_offered(client, owner, studio,
     assert b"Bookings open 3 days ahead" in far.content
 
 
-def test_all_spaces_week_shows_start_and_state_on_each_booking_and_explains_the_short_labels(client, owner, studio):
+def test_all_spaces_week_shows_start_and_state_on_each_booking_and_explains_the_short_labels(staff_client, owner, studio):
     booking = BookingFactory(space=studio["loft"], start=studio_time(1, 12), end=studio_time(1, 14))
     CalendarBlockFactory(space=studio["white"], start=studio_time(1, 10) + timedelta(minutes=30),
                          end=studio_time(1, 12))
-    client.force_login(owner)
+    client = staff_client(owner)
     response = get(client, view="week", date=(timezone.localdate() + timedelta(days=1)).isoformat())
     html = response.content.decode()
     drawn = re.search(rf'data-booking="{booking.pk}".*?</a>', html, re.S).group(0)
@@ -310,3 +310,13 @@ def test_all_spaces_week_shows_start_and_state_on_each_booking_and_explains_the_
     # With room to spell things out (one space), the legend does not repeat the short labels.
     single = get(client, view="week", date=(timezone.localdate() + timedelta(days=1)).isoformat(), space="loft")
     assert "cal-legend-short" not in single.content.decode()
+
+
+def test_only_bookings_that_may_still_be_rescheduled_can_be_dragged(staff_client, owner, studio):
+    live = BookingFactory(space=studio["white"], start=studio_time(1, 10), state=BookingState.IN_PROGRESS)
+    done = BookingFactory(space=studio["loft"], start=studio_time(1, 10), state=BookingState.COMPLETED)
+    response = get(staff_client(owner), view="day", date=(timezone.localdate() + timedelta(days=1)).isoformat())
+    assert {item.obj.pk: item.is_movable for item in items_of(response)} == {live.pk: True, done.pk: False}
+    html = response.content.decode()
+    assert f'data-move-url="/calendar/bookings/{live.pk}/move/"' in html
+    assert f"/calendar/bookings/{done.pk}/move/" not in html

@@ -1,45 +1,33 @@
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from bookings.services import booking_create, booking_transition
+from bookings.services import block_create, block_delete, booking_create, booking_transition
 from calendar_app.services import GROUP
 from employees.models import Employee, EmployeeStatus
-from studio_crm.asgi import application
 from tests.factories import studio_time
+from tests.live import calendar_socket
 from tests.signing_in import confirmed_device, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def cookie_for(user, *, verified=True) -> str:
-    return session_cookie(user, verified=verified)
-
-
-def socket(cookie=None) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
-    if cookie:
-        headers.append((b"cookie", cookie.encode()))
-    return WebsocketCommunicator(application, "/ws/calendar/", headers=headers)
-
-
 def test_calendar_socket_admits_only_signed_in_active_staff(owner, manager):
-    deactivated_cookie = cookie_for(manager)
+    deactivated_cookie = session_cookie(manager)
     manager.status = EmployeeStatus.DEACTIVATED
     manager.save()
 
     async def scenario():
         results = {}
-        for name, cookie in [("anonymous", None), ("owner without second factor", cookie_for(owner, verified=False)),
-                             ("deactivated", deactivated_cookie), ("owner", cookie_for(owner))]:
-            communicator = socket(cookie)
+        for name, cookie in [("anonymous", None), ("owner without second factor", session_cookie(owner, verified=False)),
+                             ("deactivated", deactivated_cookie), ("owner", session_cookie(owner))]:
+            communicator = calendar_socket(cookie)
             connected, _ = await communicator.connect()
             results[name] = connected
             await communicator.disconnect()
@@ -52,7 +40,7 @@ def test_calendar_socket_admits_only_signed_in_active_staff(owner, manager):
 
 def connects(cookie) -> bool:
     async def scenario():
-        communicator = socket(cookie)
+        communicator = calendar_socket(cookie)
         connected, _ = await communicator.connect()
         await communicator.disconnect()
         return connected
@@ -61,7 +49,7 @@ def connects(cookie) -> bool:
 
 
 def test_calendar_socket_refuses_an_employee_deactivated_behind_the_session(manager):
-    cookie = cookie_for(manager)
+    cookie = session_cookie(manager)
     assert connects(cookie)
     # Deactivated by a bulk update that leaves the login flag as it was: the status still decides.
     Employee.objects.filter(pk=manager.pk).update(status=EmployeeStatus.DEACTIVATED)
@@ -79,15 +67,13 @@ def test_calendar_socket_refuses_a_session_verified_with_someone_elses_device(ow
 
 
 def test_open_calendars_hear_booking_changes(owner, studio):
-    cookie = cookie_for(owner)
+    cookie = session_cookie(owner)
 
     async def scenario():
-        communicator = socket(cookie)
+        communicator = calendar_socket(cookie)
         connected, _ = await communicator.connect()
         assert connected
         start = studio_time(1, 10)
-        from asgiref.sync import sync_to_async
-
         booking = await sync_to_async(booking_create)(
             space=studio["white"], start=start, end=start + timedelta(hours=2), client_name="Anna Petrova",
             client_phone="+79161234567", by=owner)
@@ -103,10 +89,10 @@ def test_open_calendars_hear_booking_changes(owner, studio):
 
 
 def test_manager_hears_only_about_their_spaces(manager, studio):
-    cookie = cookie_for(manager)
+    cookie = session_cookie(manager)
 
     async def scenario():
-        communicator = socket(cookie)
+        communicator = calendar_socket(cookie)
         connected, _ = await communicator.connect()
         assert connected
         layer = get_channel_layer()
@@ -133,3 +119,22 @@ def test_a_broken_channel_layer_never_breaks_booking(studio, owner, monkeypatch,
                              client_name="Anna Petrova", client_phone="+79161234567", by=owner)
     assert booking.pk
     assert "calendar update not broadcast" in caplog.text
+
+
+def test_open_calendars_hear_a_space_closed_and_reopened(owner, studio):
+    cookie = session_cookie(owner)
+
+    async def scenario():
+        communicator = calendar_socket(cookie)
+        connected, _ = await communicator.connect()
+        assert connected
+        block = await sync_to_async(block_create)(space=studio["loft"], start=studio_time(2, 9),
+                                                  end=studio_time(2, 12), by=owner)
+        closed = await communicator.receive_json_from(timeout=3)
+        await sync_to_async(block_delete)(block=block, by=owner)
+        reopened = await communicator.receive_json_from(timeout=3)
+        await communicator.disconnect()
+        return closed, reopened
+
+    closed, reopened = async_to_sync(scenario)()
+    assert closed == reopened == {"type": "changed", "space": studio["loft"].pk}

@@ -1,17 +1,7 @@
-import time
-
 import pytest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 PASSWORD = "correct-horse-battery"  # tests/factories.py EmployeeFactory
-
-
-def totp_code(device, at: float | None = None) -> str:
-    """The code an authenticator app shows for ``device`` at ``at`` (now by default)."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = at if at is not None else time.time()
-    return f"{totp.token():0{device.digits}d}"
 
 
 @pytest.fixture

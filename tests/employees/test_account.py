@@ -7,8 +7,8 @@ from .conftest import PASSWORD, sign_in
 NEW_PASSWORD = "a-much-better-passphrase"
 
 
-def test_account_page_shows_profile_password_and_links(client, manager):
-    client.force_login(manager)
+def test_account_page_shows_profile_password_and_links(staff_client, manager):
+    client = staff_client(manager)
     response = client.get("/account/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -16,8 +16,8 @@ def test_account_page_shows_profile_password_and_links(client, manager):
         assert text in html
 
 
-def test_profile_is_saved(client, manager):
-    client.force_login(manager)
+def test_profile_is_saved(staff_client, manager):
+    client = staff_client(manager)
     response = client.post("/account/", {
         "full_name": "Maria M. Manager", "email": "maria@studio.test", "phone": "+7 916 000 00 00", "department": "Front desk",
     })
@@ -26,8 +26,8 @@ def test_profile_is_saved(client, manager):
     assert (manager.full_name, manager.email, manager.department) == ("Maria M. Manager", "maria@studio.test", "Front desk")
 
 
-def test_profile_refuses_an_email_in_use(client, manager, admin):
-    client.force_login(manager)
+def test_profile_refuses_an_email_in_use(staff_client, manager, admin):
+    client = staff_client(manager)
     response = client.post("/account/", {"full_name": "Maria", "email": "ADMIN@studio.test", "phone": "", "department": ""})
     assert response.status_code == 400
     assert "Another employee already uses this email." in response.content.decode()
@@ -35,8 +35,8 @@ def test_profile_refuses_an_email_in_use(client, manager, admin):
     assert manager.email == "manager@studio.test"
 
 
-def test_password_change_needs_the_current_password(client, manager):
-    client.force_login(manager)
+def test_password_change_needs_the_current_password(staff_client, manager):
+    client = staff_client(manager)
     response = client.post("/account/password/", {
         "old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
     })
@@ -64,8 +64,8 @@ def test_password_change_keeps_this_session_and_ends_the_others(client, manager)
     assert StaffSession.objects.filter(employee=manager).count() == 1
 
 
-def test_weak_new_password_is_refused(client, manager):
-    client.force_login(manager)
+def test_weak_new_password_is_refused(staff_client, manager):
+    client = staff_client(manager)
     response = client.post("/account/password/", {
         "old_password": PASSWORD, "new_password1": "12345", "new_password2": "12345",
     })

@@ -42,9 +42,9 @@ def test_wrong_codes_count_as_failures(client, owner, authenticator):
     assert enter_code(client, "123456").status_code == 429
 
 
-def test_owner_sees_the_lock_and_unlocks(client, owner, manager):
+def test_owner_sees_the_lock_and_unlocks(staff_client, owner, manager):
+    client = staff_client(owner)
     fail(client.__class__(), "manager", LIMIT, ip="10.0.0.1")
-    client.force_login(owner)
     assert "Locked" in client.get("/employees/").content.decode()
     detail = client.get(f"/employees/{manager.pk}/").content.decode()
     assert "10.0.0.1" in detail and "Unlock" in detail
@@ -54,12 +54,12 @@ def test_owner_sees_the_lock_and_unlocks(client, owner, manager):
     assert sign_in(client.__class__(), "manager", ip="10.0.0.1").status_code == 302
 
 
-def test_admin_unlocks_a_manager_but_not_an_owner(client, admin):
+def test_admin_unlocks_a_manager_but_not_an_owner(staff_client, admin):
     other_owner = EmployeeFactory(username="second-owner", role=Role.OWNER)
     manager = EmployeeFactory(username="locked-manager", role=Role.MANAGER)
+    client = staff_client(admin)
     fail(client.__class__(), "second-owner", LIMIT, ip="10.0.0.1")
     fail(client.__class__(), "locked-manager", LIMIT, ip="10.0.0.1")
-    client.force_login(admin)
     assert client.post(f"/employees/{other_owner.pk}/unlock/").status_code == 403
     assert sign_in(client.__class__(), "second-owner", ip="10.0.0.1").status_code == 429
     assert client.post(f"/employees/{manager.pk}/unlock/").status_code == 302

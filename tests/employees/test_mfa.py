@@ -9,8 +9,9 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from employees.mfa import DEMO_TOTP_KEY, mfa_devices_delete, mfa_enroll_demo, new_backup_codes
+from tests.signing_in import totp_code
 
-from .conftest import PASSWORD, enter_code, sign_in, totp_code
+from .conftest import PASSWORD, enter_code, sign_in
 
 
 def test_owner_sets_up_an_authenticator_at_first_sign_in(client, owner):
@@ -43,9 +44,9 @@ def test_owner_sets_up_an_authenticator_at_first_sign_in(client, owner):
     assert client.get("/account/").status_code == 200
 
 
-def test_backup_codes_are_regenerated_with_the_password(client, manager, authenticator):
+def test_backup_codes_are_regenerated_with_the_password(staff_client, manager, authenticator):
     authenticator(manager)
-    client.force_login(manager)
+    client = staff_client(manager)
     assert client.post("/account/mfa/backup-codes/", {"backup-password": "wrong"}).status_code == 400
     assert StaticToken.objects.filter(device__user=manager).count() == 0
     assert client.post("/account/mfa/backup-codes/", {"backup-password": PASSWORD}).status_code == 302
@@ -56,8 +57,8 @@ def test_backup_codes_are_regenerated_with_the_password(client, manager, authent
     assert len(second) == 10 and not first & second
 
 
-def test_replacing_keeps_the_old_authenticator_until_the_new_one_is_confirmed(client, owner):
-    client.force_login(owner)
+def test_replacing_keeps_the_old_authenticator_until_the_new_one_is_confirmed(staff_client, owner):
+    client = staff_client(owner)
     old = TOTPDevice.objects.get(user=owner)
     assert client.post("/account/mfa/replace/", {"replace-password": PASSWORD}).status_code == 302
     new = TOTPDevice.objects.get(user=owner, confirmed=False)
@@ -69,15 +70,15 @@ def test_replacing_keeps_the_old_authenticator_until_the_new_one_is_confirmed(cl
     assert client.get("/account/").status_code == 200
 
 
-def test_owner_cannot_turn_two_step_off(client, owner):
-    client.force_login(owner)
+def test_owner_cannot_turn_two_step_off(staff_client, owner):
+    client = staff_client(owner)
     assert "cannot be turned off" in client.get("/account/mfa/").content.decode()
     assert client.post("/account/mfa/remove/", {"remove-password": PASSWORD}).status_code == 403
     assert TOTPDevice.objects.filter(user=owner, confirmed=True).exists()
 
 
-def test_manager_turns_two_step_off_with_the_password(client, manager):
-    client.force_login(manager)
+def test_manager_turns_two_step_off_with_the_password(staff_client, manager):
+    client = staff_client(manager)
     assert client.post("/account/mfa/remove/", {"remove-password": "wrong"}).status_code == 400
     assert TOTPDevice.objects.filter(user=manager).exists()
     assert client.post("/account/mfa/remove/", {"remove-password": PASSWORD}).status_code == 302

@@ -65,11 +65,11 @@ def test_revoking_this_session_signs_out(client, manager):
     assert client.get("/account/").status_code == 302
 
 
-def test_someone_elses_session_cannot_be_revoked(client, manager, admin):
+def test_someone_elses_session_cannot_be_revoked(staff_client, manager, admin):
+    client = staff_client(admin)
     other = client.__class__()
     sign_in(other, "manager")
     their_session = StaffSession.objects.get(employee=manager)
-    client.force_login(admin)
     assert client.post(f"/account/sessions/{their_session.pk}/revoke/").status_code == 404
     assert other.get("/account/").status_code == 200
 
@@ -81,9 +81,9 @@ def test_sign_out_removes_the_session_from_the_list(client, manager):
     assert StaffSession.objects.filter(employee=manager).count() == 0
 
 
-def test_deactivating_an_employee_ends_their_sessions(client, owner, manager):
+def test_deactivating_an_employee_ends_their_sessions(staff_client, owner, manager):
+    client = staff_client(owner)
     phone, desktop = two_sessions(client, manager)
-    client.force_login(owner)
     response = client.post(f"/employees/{manager.pk}/deactivate/")
     assert response.status_code == 302
     assert phone.get("/account/").status_code == 302
@@ -95,11 +95,10 @@ def test_deactivating_an_employee_ends_their_sessions(client, owner, manager):
     assert sign_in(client.__class__(), "manager").status_code == 302
 
 
-def test_reset_two_step_deletes_devices_and_signs_out(client, owner, manager, authenticator):
+def test_reset_two_step_deletes_devices_and_signs_out(staff_client, owner, manager, authenticator):
     authenticator(manager)
-    phone = client.__class__()
-    phone.force_login(manager)
-    client.force_login(owner)
+    phone = staff_client(manager)
+    client = staff_client(owner)
     assert client.post(f"/employees/{manager.pk}/reset-mfa/").status_code == 302
     assert not TOTPDevice.objects.filter(user=manager).exists()
     assert phone.get("/account/").status_code == 302
@@ -107,9 +106,9 @@ def test_reset_two_step_deletes_devices_and_signs_out(client, owner, manager, au
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a second connection writing meanwhile")
 @pytest.mark.django_db(transaction=True)
-def test_two_first_requests_of_one_session_share_one_row(client):
+def test_two_first_requests_of_one_session_share_one_row(staff_client):
     manager = EmployeeFactory(username="manager", role=Role.MANAGER)
-    client.force_login(manager)
+    client = staff_client(manager)
     StaffSession.objects.all().delete()
     key = client.session.session_key
 

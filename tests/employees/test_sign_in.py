@@ -11,8 +11,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from employees.mfa import new_backup_codes
 from employees.models import EmployeeStatus, Role
 from tests.factories import EmployeeFactory
+from tests.signing_in import totp_code
 
-from .conftest import enter_code, sign_in, totp_code
+from .conftest import enter_code, sign_in
 
 
 def signed_in_as(client):
@@ -167,9 +168,6 @@ def test_signed_in_but_unverified_employee_with_a_device_is_sent_to_the_code_ste
     """E.g. signed in through another form: the second factor is still asked before anything else."""
     authenticator(manager)
     client.force_login(manager)
-    session = client.session
-    del session["otp_device_id"]
-    session.save()
     response = client.get("/employees/")
     assert response.status_code == 302
     assert response["Location"] == "/login/code/?next=%2Femployees%2F"
@@ -186,16 +184,16 @@ def test_invited_employee_becomes_active_at_first_sign_in(client, db):
     assert Employee.objects.get(username="newbie").status == EmployeeStatus.ACTIVE
 
 
-def test_sign_out_needs_post(client, manager):
-    client.force_login(manager)
+def test_sign_out_needs_post(staff_client, manager):
+    client = staff_client(manager)
     assert client.get("/logout/").status_code == 405
     response = client.post("/logout/")
     assert response["Location"] == "/login/"
     assert client.get("/account/").status_code == 302
 
 
-def test_idle_session_is_signed_out(client, manager):
-    client.force_login(manager)
+def test_idle_session_is_signed_out(staff_client, manager):
+    client = staff_client(manager)
     assert client.get("/account/").status_code == 200
     with time_machine.travel(time.time() + (settings.STAFF_IDLE_TIMEOUT_MINUTES + 1) * 60, tick=False):
         response = client.get("/account/sessions/")

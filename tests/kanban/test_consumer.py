@@ -6,7 +6,6 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,8 +13,8 @@ from bookings.models import Booking, BookingState
 from bookings.services import booking_create, booking_transition, booking_update
 from employees.models import EmployeeStatus
 from tests.factories import BookingFactory, EmployeeFactory, studio_time
-
-from .conftest import board_socket, messages_until_quiet, next_message, signed_in_cookie
+from tests.live import board_socket, messages_until_quiet, next_message
+from tests.signing_in import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +24,7 @@ def run(scenario):
 
 
 async def open_board(user, **cookie_options):
-    socket = board_socket(await sync_to_async(signed_in_cookie)(user, **cookie_options))
+    socket = board_socket(await sync_to_async(session_cookie)(user, **cookie_options))
     connected, _ = await socket.connect()
     assert connected
     return socket
@@ -42,7 +41,7 @@ class TestWhoMayListen:
         run(scenario)
 
     def test_a_deactivated_employee_is_turned_away(self, owner):
-        cookie = signed_in_cookie(owner)
+        cookie = session_cookie(owner)
         owner.status = EmployeeStatus.DEACTIVATED
         owner.save()
 
@@ -65,10 +64,9 @@ class TestWhoMayListen:
 
 
 class TestBroadcast:
-    def test_a_move_through_http_reaches_every_board_once_after_commit(self, owner, admin, manager, space):
+    def test_a_move_through_http_reaches_every_board_once_after_commit(self, staff_client, owner, admin, manager, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10))
-        http = Client()
-        http.force_login(owner)
+        http = staff_client(owner)
 
         async def scenario():
             sockets = [await open_board(user) for user in (owner, admin, manager)]
@@ -135,7 +133,7 @@ class TestBroadcast:
             await messages_until_quiet(socket)
             booking = await sync_to_async(booking_create)(
                 space=space, start=studio_time(2, 12), end=studio_time(2, 14), client_name="Guest Person",
-                client_phone="+7 916 555-00-11", source="website",
+                client_phone="+7 916 555-00-11", source="website", by=None,
             )
             card = await next_message(socket, "card")
             assert card["id"] == booking.pk and card["state"] == "pending"
@@ -144,10 +142,9 @@ class TestBroadcast:
 
         run(scenario)
 
-    def test_the_order_of_a_column_reaches_other_boards(self, owner, admin, space):
+    def test_the_order_of_a_column_reaches_other_boards(self, staff_client, owner, admin, space):
         first, second = (BookingFactory(space=space, start=studio_time(1, hour)) for hour in (10, 14))
-        http = Client()
-        http.force_login(owner)
+        http = staff_client(owner)
 
         async def scenario():
             socket = await open_board(admin)
@@ -160,9 +157,9 @@ class TestBroadcast:
 
         run(scenario)
 
-    def test_the_booking_is_saved_when_the_channel_layer_is_down(self, client, owner, space):
+    def test_the_booking_is_saved_when_the_channel_layer_is_down(self, staff_client, owner, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10))
-        client.force_login(owner)
+        client = staff_client(owner)
         with mock.patch("kanban.services.get_channel_layer", side_effect=ConnectionError("redis is down")):
             response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed"},
                                    HTTP_ACCEPT="application/json")
@@ -229,11 +226,10 @@ class TestOneRenderPerChange:
 
         run(scenario)
 
-    def test_a_manager_hears_the_order_of_their_cards_only(self, owner, manager, studio):
+    def test_a_manager_hears_the_order_of_their_cards_only(self, staff_client, owner, manager, studio):
         mine = BookingFactory(space=studio["white"], start=studio_time(1, 10))
         theirs = BookingFactory(space=studio["loft"], start=studio_time(1, 10))
-        http = Client()
-        http.force_login(owner)
+        http = staff_client(owner)
 
         async def scenario():
             maria = await open_board(manager)

@@ -12,8 +12,8 @@ from django.utils import timezone
 from bookings.models import Booking, BookingSource
 from kanban import services as kanban_services
 from tests.factories import BookingFactory, ClientFactory, studio_time
-
-from .conftest import board_socket, messages_until_quiet, signed_in_cookie
+from tests.live import board_socket, messages_until_quiet
+from tests.signing_in import session_cookie, signed_in_client
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_limits")]
 
@@ -27,22 +27,16 @@ def booking(space):
                           start=studio_time(5, 10), end=studio_time(5, 12))
 
 
-def staff(user) -> Client:
-    http = Client()
-    http.force_login(user)
-    return http
-
-
 def through_the_booking_page(booking, owner):
-    response = staff(owner).post(f"/bookings/{booking.pk}/transition/",
-                                 {"to": "confirmed", "version": booking.version})
+    response = signed_in_client(owner).post(f"/bookings/{booking.pk}/transition/",
+                                            {"to": "confirmed", "version": booking.version})
     assert response.status_code == 302
     return {"state": "confirmed"}
 
 
 def through_the_edit_form(booking, owner):
     start = studio_time(5, 14)
-    response = staff(owner).post(f"/bookings/{booking.pk}/edit/", {
+    response = signed_in_client(owner).post(f"/bookings/{booking.pk}/edit/", {
         "space": booking.space.slug, "date": timezone.localdate(start).isoformat(), "start_time": 14, "hours": 3,
         "client_name": "Irina Petrova", "client_phone": "8 916 123-45-67", "client_email": "",
         "source": BookingSource.PHONE, "special_requirements": "", "notes": "", "internal_notes": "",
@@ -53,8 +47,8 @@ def through_the_edit_form(booking, owner):
 
 
 def through_the_admin_action(booking, owner):
-    response = staff(owner).post("/admin/bookings/booking/",
-                                 {"action": "confirm_selected", "_selected_action": [booking.pk]})
+    response = signed_in_client(owner).post("/admin/bookings/booking/",
+                                            {"action": "confirm_selected", "_selected_action": [booking.pk]})
     assert response.status_code == 302
     return {"state": "confirmed"}
 
@@ -69,7 +63,7 @@ def through_a_guest_cancelling_online(booking, owner):
 
 def through_the_calendar(booking, owner):
     start = studio_time(5, 15)
-    response = staff(owner).post(f"/calendar/bookings/{booking.pk}/move/", {
+    response = signed_in_client(owner).post(f"/calendar/bookings/{booking.pk}/move/", {
         "version": booking.version, "space": booking.space.slug, "start": start.isoformat()},
         headers={"HX-Request": "true"})
     assert response.status_code == 200, response.content
@@ -89,7 +83,7 @@ def test_a_change_from_anywhere_reaches_an_open_board_after_commit(change, booki
         return real_broadcast(message)
 
     async def scenario():
-        socket = board_socket(await sync_to_async(signed_in_cookie)(admin))
+        socket = board_socket(await sync_to_async(session_cookie)(admin))
         connected, _ = await socket.connect()
         assert connected
         await messages_until_quiet(socket)

@@ -15,9 +15,8 @@ from websockets.asyncio.client import connect
 
 from bookings.models import Booking, BookingState
 from tests.factories import BookingFactory, studio_time
-
-from .conftest import signed_in_cookie
-from .servers import asgi_servers
+from tests.live import asgi_servers
+from tests.signing_in import session_cookie
 
 pytestmark = [
     pytest.mark.redis,
@@ -47,7 +46,7 @@ async def next_of(socket, kind: str, timeout: float = 5.0) -> dict:
 
 def test_a_move_through_one_process_reaches_boards_on_another(owner, admin, space):
     booking = BookingFactory(space=space, start=studio_time(1, 10))
-    owner_cookie, admin_cookie = signed_in_cookie(owner), signed_in_cookie(admin)
+    owner_cookie, admin_cookie = session_cookie(owner), session_cookie(admin)
 
     with asgi_servers(2) as (process_a, process_b):
         async def scenario():

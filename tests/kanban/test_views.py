@@ -40,8 +40,8 @@ def week(studio):
 
 
 class TestBoard:
-    def test_columns_show_this_weeks_cards_but_no_drafts(self, client, owner, week):
-        client.force_login(owner)
+    def test_columns_show_this_weeks_cards_but_no_drafts(self, staff_client, owner, week):
+        client = staff_client(owner)
         response = client.get(reverse("kanban"))
         html = response.content.decode()
         assert response.status_code == 200
@@ -54,11 +54,11 @@ class TestBoard:
         # No-show is folded away by default.
         assert '<details class="kanban-column column-folded" data-column="no_show">' in html
 
-    def test_a_card_shows_what_staff_need(self, client, owner, space):
+    def test_a_card_shows_what_staff_need(self, staff_client, owner, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10), client_name="Irina Petrova",
                                  total_price=Decimal("12500.00"), payment_status=PaymentStatus.DEPOSIT_PAID,
                                  special_requirements="Needs a white backdrop")
-        client.force_login(owner)
+        client = staff_client(owner)
         html = client.get(reverse("kanban")).content.decode()
         card = html[html.index(f'id="card-{booking.pk}"'):]
         card = card[: card.index("</article>")]
@@ -73,9 +73,9 @@ class TestBoard:
         assert '<option value="confirmed">Confirmed</option>' in card
         assert '<option value="cancelled">Cancelled</option>' in card
 
-    def test_an_unpaid_pending_booking_says_payment_pending(self, client, owner, space):
+    def test_an_unpaid_pending_booking_says_payment_pending(self, staff_client, owner, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10), payment_status=PaymentStatus.PENDING)
-        client.force_login(owner)
+        client = staff_client(owner)
         html = client.get(reverse("kanban")).content.decode()
         card = html[html.index(f'id="card-{booking.pk}"'):]
         card = card[: card.index("</article>")]
@@ -83,29 +83,47 @@ class TestBoard:
         assert ">Payment pending</span>" in card
         assert ">Pending</span>" not in card
 
-    def test_a_space_colour_never_breaks_out_of_its_style_attribute(self, client, owner, space):
+    def test_a_space_colour_never_breaks_out_of_its_style_attribute(self, staff_client, owner, space):
         from bookings.models import Space
 
         Space.objects.filter(pk=space.pk).update(colour="url(x)")  # a row from before colours were checked
         booking = BookingFactory(space=space, start=studio_time(1, 10))
-        client.force_login(owner)
+        client = staff_client(owner)
         html = client.get(reverse("kanban")).content.decode()
         card = html[html.index(f'id="card-{booking.pk}"'):]
         card = card[: card.index("</article>")]
         assert "url(x)" not in card
         assert 'style="background: #8a94a3"' in card
 
-    def test_column_counts_and_totals(self, client, owner, space):
+    def test_column_counts_and_totals(self, staff_client, owner, space):
         for hour in (10, 13):
             BookingFactory(space=space, start=studio_time(1, hour), total_price=Decimal("5000.00"))
-        client.force_login(owner)
+        client = staff_client(owner)
         html = client.get(reverse("kanban")).content.decode()
         head = html[html.index('data-column="pending"'):]
         assert 'aria-label="2 bookings">2</span>' in head[:600]
         assert "10\u202f000\u202f₽" in head[:800]
 
-    def test_a_manager_sees_only_their_spaces(self, client, manager, week):
-        client.force_login(manager)
+    def test_the_board_its_script_fetches_after_a_change_carries_the_new_totals(self, staff_client, owner, space):
+        """The live board takes its column heads from the server: no formatting rule is kept in the script."""
+        booking = BookingFactory(space=space, start=studio_time(1, 10), total_price=Decimal("5000.00"))
+        client = staff_client(owner)
+        page = client.get(reverse("kanban")).content.decode()
+        board_url = page.split('data-url="')[1].split('"')[0]
+        assert 'data-socket="/ws/kanban/"' in page
+        client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed", "version": 1}, **JSON)
+        html = client.get(board_url, HTTP_HX_REQUEST="true").content.decode()
+        head = html[html.index('data-column="confirmed"'):]
+        assert 'aria-label="1 booking">1</span>' in head[:600]
+        assert "5\u202f000\u202f₽" in head[:800]
+
+    def test_the_page_tells_the_script_which_moves_need_a_reason(self, staff_client, owner):
+        html = staff_client(owner).get(reverse("kanban")).content.decode()
+        data = html.split('<script id="reason-questions" type="application/json">')[1].split("</script>")[0]
+        assert json.loads(data) == {"cancelled": "Cancel booking?", "no_show": "Mark no-show?"}
+
+    def test_a_manager_sees_only_their_spaces(self, staff_client, manager, week):
+        client = staff_client(manager)
         html = client.get(reverse("kanban")).content.decode()
         white_cards = [b for b in week.values() if b.space.slug == "white" and b.state != "draft"
                        and b.client_name != "Client later"]
@@ -115,16 +133,16 @@ class TestBoard:
             if booking.space.slug == "loft":
                 assert f'id="card-{booking.pk}"' not in html
 
-    def test_filters_by_date_range_and_space(self, client, owner, week, studio):
-        client.force_login(owner)
+    def test_filters_by_date_range_and_space(self, staff_client, owner, week, studio):
+        client = staff_client(owner)
         later = week["later"]
         day = later.start.date()
         html = client.get(reverse("kanban"), {"date_from": day, "date_to": day, "space": studio["white"].pk}).content
         assert f'id="card-{later.pk}"'.encode() in html
         assert f'id="card-{week["pending"].pk}"'.encode() not in html
 
-    def test_an_impossible_range_falls_back_to_the_week_with_a_message(self, client, owner, week):
-        client.force_login(owner)
+    def test_an_impossible_range_falls_back_to_the_week_with_a_message(self, staff_client, owner, week):
+        client = staff_client(owner)
         response = client.get(reverse("kanban"), {"date_from": "2026-03-10", "date_to": "2026-03-01"})
         assert response.status_code == 200
         assert "must not be after" in response.content.decode()
@@ -142,8 +160,8 @@ class TestBoard:
         {"date_from": "not-a-date", "date_to": "31.12.2026"},
     ])
     @pytest.mark.parametrize("htmx", [False, True])
-    def test_dates_at_the_edge_of_the_calendar_give_a_message_not_an_error(self, client, owner, week, dates, htmx):
-        client.force_login(owner)
+    def test_dates_at_the_edge_of_the_calendar_give_a_message_not_an_error(self, staff_client, owner, week, dates, htmx):
+        client = staff_client(owner)
         headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
         response = client.get(reverse("kanban"), dates, **headers)
         html = response.content.decode()
@@ -156,23 +174,23 @@ class TestBoard:
             assert "These dates could not be shown" in html and "Showing this week instead" in html
             assert f'id="card-{week["pending"].pk}"' in html
 
-    def test_a_range_of_62_days_is_shown_and_63_is_refused(self, client, owner, week):
-        client.force_login(owner)
+    def test_a_range_of_62_days_is_shown_and_63_is_refused(self, staff_client, owner, week):
+        client = staff_client(owner)
         ok = client.get(reverse("kanban"), {"date_from": "2026-01-01", "date_to": "2026-03-03"}).content.decode()
         too_long = client.get(reverse("kanban"), {"date_from": "2026-01-01", "date_to": "2026-03-04"}).content.decode()
         assert "could not be shown" not in ok and 'data-to="2026-03-03"' in ok
         assert "Choose at most 62 days" in too_long
 
-    def test_htmx_gets_only_the_filters_and_board(self, client, owner, week):
-        client.force_login(owner)
+    def test_htmx_gets_only_the_filters_and_board(self, staff_client, owner, week):
+        client = staff_client(owner)
         response = client.get(reverse("kanban"), HTTP_HX_REQUEST="true")
         html = response.content.decode()
         assert html.lstrip().startswith('<div id="board-area"')
         assert 'id="board"' in html and "kanban-filters" in html
         assert "<html" not in html
 
-    def test_an_htmx_history_restore_gets_the_whole_page(self, client, owner, week):
-        client.force_login(owner)
+    def test_an_htmx_history_restore_gets_the_whole_page(self, staff_client, owner, week):
+        client = staff_client(owner)
         response = client.get(reverse("kanban"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
         html = response.content.decode()
         assert "<html" in html and 'id="board"' in html
@@ -183,8 +201,8 @@ class TestBoard:
         assert response.status_code == 302
         assert response["Location"].startswith("/login/")
 
-    def test_fixed_query_count_whatever_the_number_of_cards(self, client, manager, space, django_assert_num_queries):
-        client.force_login(manager)
+    def test_fixed_query_count_whatever_the_number_of_cards(self, staff_client, manager, space, django_assert_num_queries):
+        client = staff_client(manager)
         BookingFactory(space=space, start=studio_time(1, 10))
         client.get(reverse("kanban"))  # warm caches (content types)
         with CaptureQueriesContext(connection) as small:
@@ -199,9 +217,9 @@ class TestBoard:
 
 
 class TestMove:
-    def test_an_allowed_move_persists_and_returns_the_settled_card(self, client, owner, space):
+    def test_an_allowed_move_persists_and_returns_the_settled_card(self, staff_client, owner, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10))
-        client.force_login(owner)
+        client = staff_client(owner)
         response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed",
                                                         "version": booking.version}, **JSON)
         body = response.json()
@@ -213,9 +231,9 @@ class TestMove:
         assert booking.state == BookingState.CONFIRMED and booking.version == 2
         assert json.loads(response["HX-Trigger"])["toast"]["level"] == "success"
 
-    def test_completed_back_to_new_is_refused_and_untouched(self, client, owner, space):
+    def test_completed_back_to_new_is_refused_and_untouched(self, staff_client, owner, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10), state=BookingState.COMPLETED)
-        client.force_login(owner)
+        client = staff_client(owner)
         response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "pending",
                                                         "version": booking.version}, **JSON)
         assert response.status_code == 409
@@ -224,19 +242,19 @@ class TestMove:
         booking.refresh_from_db()
         assert booking.state == BookingState.COMPLETED
 
-    def test_no_show_before_the_start_is_refused(self, client, owner, space):
+    def test_no_show_before_the_start_is_refused(self, staff_client, owner, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10), state=BookingState.CONFIRMED)
-        client.force_login(owner)
+        client = staff_client(owner)
         response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "no_show", "reason": "Absent",
                                                         "version": booking.version}, **JSON)
         assert response.status_code == 409
         assert "only be set from the start time" in response.json()["message"]
         assert Booking.objects.get(pk=booking.pk).state == BookingState.CONFIRMED
 
-    def test_no_show_after_the_start_needs_and_records_a_reason(self, client, owner, space):
+    def test_no_show_after_the_start_needs_and_records_a_reason(self, staff_client, owner, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10), state=BookingState.CONFIRMED)
         with time_machine.travel(booking.start + timedelta(minutes=20)):
-            client.force_login(owner)
+            client = staff_client(owner)
             refused = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "no_show",
                                                            "version": booking.version}, **JSON)
             moved = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "no_show",
@@ -245,18 +263,18 @@ class TestMove:
         assert moved.status_code == 200
         assert BookingTransition.objects.get(booking=booking, to_state="no_show").reason == "Did not come"
 
-    def test_cancel_without_a_reason_is_refused(self, client, owner, space):
+    def test_cancel_without_a_reason_is_refused(self, staff_client, owner, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10))
-        client.force_login(owner)
+        client = staff_client(owner)
         response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "cancelled"}, **JSON)
         assert response.status_code == 400
         assert Booking.objects.get(pk=booking.pk).state == BookingState.PENDING
 
-    def test_a_stale_card_is_refused_and_shown_where_it_really_is(self, client, owner, admin, space):
+    def test_a_stale_card_is_refused_and_shown_where_it_really_is(self, staff_client, owner, admin, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10))
-        client.force_login(admin)
+        client = staff_client(admin)
         client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed", "version": 1}, **JSON)
-        client.force_login(owner)
+        client = staff_client(owner)
         response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "cancelled",
                                                         "reason": "Client called", "version": 1}, **JSON)
         assert response.status_code == 409
@@ -265,9 +283,9 @@ class TestMove:
         assert 'data-version="2"' in response.json()["card"]
         assert Booking.objects.get(pk=booking.pk).state == BookingState.CONFIRMED
 
-    def test_order_inside_a_column_is_kept(self, client, owner, space):
+    def test_order_inside_a_column_is_kept(self, staff_client, owner, space):
         first, second, third = (BookingFactory(space=space, start=studio_time(1, hour)) for hour in (10, 13, 16))
-        client.force_login(owner)
+        client = staff_client(owner)
         order = f"{third.pk},{first.pk},{second.pk}"
         response = client.post(reverse("kanban_move"), {"booking": third.pk, "to": "pending", "order": order}, **JSON)
         assert response.status_code == 200
@@ -276,23 +294,23 @@ class TestMove:
         assert positions == sorted(positions)
         assert CardPosition.objects.count() == 3
 
-    def test_a_manager_cannot_move_another_spaces_booking(self, client, manager, studio):
+    def test_a_manager_cannot_move_another_spaces_booking(self, staff_client, manager, studio):
         booking = BookingFactory(space=studio["loft"], start=studio_time(1, 10))
-        client.force_login(manager)
+        client = staff_client(manager)
         response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed"}, **JSON)
         assert response.status_code == 404
         assert Booking.objects.get(pk=booking.pk).state == BookingState.PENDING
 
-    def test_a_manager_cannot_reorder_another_spaces_cards(self, client, manager, studio):
+    def test_a_manager_cannot_reorder_another_spaces_cards(self, staff_client, manager, studio):
         mine = BookingFactory(space=studio["white"], start=studio_time(1, 10))
         theirs = BookingFactory(space=studio["loft"], start=studio_time(1, 10))
-        client.force_login(manager)
+        client = staff_client(manager)
         client.post(reverse("kanban_move"), {"booking": mine.pk, "to": "pending", "order": f"{theirs.pk},{mine.pk}"})
         assert list(CardPosition.objects.values_list("booking_id", "position")) == [(mine.pk, 0)]
 
-    def test_without_javascript_the_form_redirects_back_with_a_message(self, client, owner, space):
+    def test_without_javascript_the_form_redirects_back_with_a_message(self, staff_client, owner, space):
         booking = BookingFactory(space=space, start=studio_time(1, 10))
-        client.force_login(owner)
+        client = staff_client(owner)
         response = client.post(reverse("kanban_move"), {"booking": booking.pk, "to": "confirmed",
                                                         "next": "/kanban/?space=1"}, follow=True)
         assert response.redirect_chain[-1][0] == "/kanban/?space=1"
@@ -302,13 +320,13 @@ class TestMove:
         assert refused.redirect_chain[-1][0] == "/kanban/"
         assert "cannot become pending" in refused.content.decode()
 
-    def test_garbage_is_a_400_not_a_500(self, client, owner, space):
-        client.force_login(owner)
+    def test_garbage_is_a_400_not_a_500(self, staff_client, owner, space):
+        client = staff_client(owner)
         response = client.post(reverse("kanban_move"), {"booking": "x", "to": "nowhere", "order": "1,;drop"}, **JSON)
         assert response.status_code == 400
         assert response.json()["ok"] is False
 
-    def test_get_is_not_allowed(self, client, owner):
-        client.force_login(owner)
+    def test_get_is_not_allowed(self, staff_client, owner):
+        client = staff_client(owner)
         assert client.get(reverse("kanban_move")).status_code == 405
 

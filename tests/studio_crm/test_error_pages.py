@@ -18,8 +18,8 @@ urlpatterns = [
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 
-def test_a_failing_page_shows_the_friendly_500_in_the_staff_layout(client, owner):
-    client.force_login(owner)
+def test_a_failing_page_shows_the_friendly_500_in_the_staff_layout(staff_client, owner):
+    client = staff_client(owner)
     client.raise_request_exception = False
     response = client.get("/broken/")
     assert response.status_code == 500

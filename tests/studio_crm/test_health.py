@@ -35,7 +35,6 @@ def test_metrics_need_a_token_or_an_allowed_address(client, settings):
     assert client.get("/metrics").status_code == 200
 
 
-def test_the_root_sends_guests_to_booking_and_staff_to_their_dashboard(client, owner):
+def test_the_root_sends_guests_to_booking_and_staff_to_their_dashboard(client, staff_client, owner):
     assert client.get("/")["Location"] == "/book/"
-    client.force_login(owner)
-    assert client.get("/")["Location"] == "/dashboard/"
+    assert staff_client(owner).get("/")["Location"] == "/dashboard/"

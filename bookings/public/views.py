@@ -20,13 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio_crm.htmx import page_or_partial
 from studio_crm.network import client_ip
 
-from .availability import free_slots, longest_stay
-from .errors import BookingConflict, TransitionRefused, error_text
-from .guests import guest_booking_create, guest_lookup
-from .models import Booking, BookingState, Space
-from .pricing import quote
-from .public_forms import (
-    NOT_FOUND,
+from ..availability import free_slots, longest_stay
+from ..errors import BookingConflict, TransitionRefused, error_text
+from ..forms import whole_number
+from ..models import Booking, Space
+from ..pricing import quote
+from ..services import booking_guest_cancel
+from .forms import (
     GuestCancelForm,
     GuestDetailsForm,
     LookupForm,
@@ -34,11 +34,11 @@ from .public_forms import (
     SlotQueryForm,
     active_equipment,
     add_service_errors,
-    hour_choices,
     latest_bookable_day,
+    length_choices,
 )
+from .guests import NOT_FOUND, guest_booking_create, guest_lookup
 from .ratelimits import RateLimited, check_rate
-from .services import booking_guest_cancel
 
 logger = logging.getLogger("studio.public")
 
@@ -94,7 +94,7 @@ def _slot_context(space: Space, day, start: str | None, hours: int | None) -> di
         "day": day,
         "slots": options,
         "chosen": chosen,
-        "hour_choices": hour_choices(longest),
+        "length_choices": length_choices(longest),
         "too_long": bool(chosen and hours and hours > chosen["max_hours"]),
         "next_day": day + timedelta(days=1) if day < latest_bookable_day() else None,
         "prev_day": day - timedelta(days=1) if day > timezone.localdate() else None,
@@ -144,7 +144,7 @@ def _book_context(request, data, *, choice=None, details=None) -> dict:
     context = _page_context(request, query)
     if query.is_bound and query.is_valid():
         space, day = query.cleaned_data["space"], query.cleaned_data["date"]
-        hours = _int(data.get("hours"))
+        hours = whole_number(data.get("hours"))
         context.update(_slot_context(space, day, data.get("start"), hours))
         context["date_value"] = day.isoformat()
         initial = {"space": space.slug, "date": day, "start": data.get("start"), "hours": hours or 1}
@@ -152,13 +152,6 @@ def _book_context(request, data, *, choice=None, details=None) -> dict:
         context["details"] = details or GuestDetailsForm()
         context["price"] = _price(context["choice"]) if context["choice"].is_bound else None
     return context
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _error_summary(*forms) -> list[dict]:
@@ -184,7 +177,7 @@ def _booking_fields(choice: SlotChoiceForm, details: GuestDetailsForm) -> dict:
 
 def _invalid(request, context: dict, choice, details, error: ValidationError | None = None):
     if error is not None:
-        add_service_errors(dict.fromkeys(choice.fields, choice) | dict.fromkeys(details.fields, details), error, choice)
+        add_service_errors([choice, details], error)
     context["error_summary"] = _error_summary(choice, details)
     return render(request, "public/book.html", context, status=400)
 
@@ -257,9 +250,9 @@ def book_quote(request):
     query = SlotQueryForm(data)
     if query.is_valid():
         context.update(_slot_context(query.cleaned_data["space"], query.cleaned_data["date"],
-                                     data.get("start"), _int(data.get("hours"))))
+                                     data.get("start"), whole_number(data.get("hours"))))
         chosen = context["chosen"]
-        if chosen and (_int(data.get("hours")) or 1) > chosen["max_hours"]:
+        if chosen and (whole_number(data.get("hours")) or 1) > chosen["max_hours"]:
             # Less free time after this start: offer its longest stay instead of a refusal.
             data["hours"] = str(chosen["max_hours"])
             context.update(too_long=False, oob_hours=True)
@@ -314,7 +307,6 @@ def _detail_context(booking, form) -> dict:
         "form": form,
         "can_cancel": booking.can_guest_cancel(),
         "cancel_hours": settings.GUEST_CANCELLATION_HOURS,
-        "is_final": booking.state in (BookingState.CANCELLED, BookingState.COMPLETED, BookingState.NO_SHOW),
     }
 
 

@@ -193,7 +193,7 @@ class TestTransport:
         def explode(**kwargs):
             raise RuntimeError("secret internals")
 
-        monkeypatch.setattr("bookings.guests.booking_create", explode)
+        monkeypatch.setattr("bookings.public.guests.booking_create", explode)
         response = post(client, body())
         error = error_of(response)
         assert response.status_code == 500 and error["code"] == "server_error" and "secret" not in response.content.decode()
@@ -272,12 +272,12 @@ class TestIdempotency:
         assert Booking.objects.count() == 1
 
     def test_a_booking_with_a_key_is_made_while_the_cache_is_down(self, client, space, monkeypatch):
-        monkeypatch.setattr("bookings.idempotency.cache", BrokenCache())
+        monkeypatch.setattr("bookings.public.idempotency.cache", BrokenCache())
         response = post(client, body(), **{"Idempotency-Key": "k-4"})
         assert response.status_code == 201 and Booking.objects.count() == 1
 
     def test_a_booking_stands_when_the_cache_fails_after_it_is_made(self, client, space, monkeypatch):
-        monkeypatch.setattr("bookings.idempotency.cache", BrokenCache(working={"get", "add"}))
+        monkeypatch.setattr("bookings.public.idempotency.cache", BrokenCache(working={"get", "add"}))
         response = post(client, body(), **{"Idempotency-Key": "k-5"})
         assert response.status_code == 201 and Booking.objects.count() == 1
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from ninja import NinjaAPI, Query
 from ninja.errors import HttpError
@@ -26,13 +27,12 @@ from ninja.openapi.docs import DocsBase
 from ninja.openapi.schema import REF_TEMPLATE
 from pydantic.alias_generators import to_camel
 
+from ..availability import free_slots, longest_stay, validate_booking_day
+from ..errors import BookingConflict, service_errors
+from ..models import Booking, Equipment, Space
 from .api_schemas import AvailabilityOut, BookingIn, BookingOut, ErrorOut
-from .availability import free_slots, longest_stay, validate_booking_day
-from .errors import BookingConflict
-from .guests import guest_booking_create, guest_lookup
+from .guests import NOT_FOUND, guest_booking_create, guest_lookup
 from .idempotency import Answer, IdempotencyError, run_once
-from .models import Booking, Equipment, Space
-from .public_forms import NOT_FOUND
 from .ratelimits import RateLimited, check_rate
 
 logger = logging.getLogger("studio.api")
@@ -285,9 +285,11 @@ def _equipment(lines) -> dict:
 
 
 def _service_fields(error: ValidationError) -> dict[str, list[str]]:
-    if not hasattr(error, "error_dict"):
-        return {"body": error.messages}
-    return {SERVICE_FIELDS.get(name, to_camel(name)): messages for name, messages in error.message_dict.items()}
+    """The service's messages by the API's field names; those about no one field under ``body``."""
+    return {
+        SERVICE_FIELDS.get(name, to_camel(name)) if name else "body": messages
+        for name, messages in service_errors(error).items()
+    }
 
 
 def _create(request, body: bytes) -> Answer:
@@ -328,7 +330,7 @@ def _create(request, body: bytes) -> Answer:
                         "end": timezone.localtime(error.end).isoformat()}
         return ApiError(409, "conflict", error.message, conflict=conflict,
                         alternatives=[_slot_json(slot) for slot in error.alternatives]).answer
-    return Answer(201, booking_json(booking), {"Location": f"/api/v1/bookings/{booking.reference}"})
+    return Answer(201, booking_json(booking), {"Location": reverse("api_v1:booking", args=[booking.reference])})
 
 
 IDEMPOTENCY_HEADER = {
@@ -364,7 +366,7 @@ def create_booking(request):
 
 
 @api.get("/bookings/{reference}", response={200: BookingOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
-         summary="A guest's view of one booking", tags=["bookings"], by_alias=True)
+         summary="A guest's view of one booking", tags=["bookings"], by_alias=True, url_name="booking")
 def get_booking(request, reference: str,
                 phone: Annotated[str, Query(max_length=32, description="The phone the booking was made with")]):
     """Found only when the reference and the phone belong together; otherwise one neutral 404."""

@@ -1,6 +1,9 @@
-"""Real ASGI server processes (daphne) against the test database, for what needs real websockets:
-two processes sharing Redis, and the browser tests (Django's live_server speaks no websocket)."""
+"""Live updates as staff receive them: websockets to the studio's ASGI application in this process, and
+real ASGI server processes (daphne) against the test database for what needs real sockets: two processes
+sharing Redis, and the browser tests (Django's live_server speaks no websocket)."""
 
+import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -11,10 +14,57 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection
 
+from studio_crm.asgi import application
+
 DAPHNE = Path(sys.executable).parent / "daphne"
+
+
+def _socket(path: str, cookie: str | None) -> WebsocketCommunicator:
+    headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+    if cookie:
+        headers.append((b"cookie", cookie.encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+def board_socket(cookie: str | None = None) -> WebsocketCommunicator:
+    """The kanban board's websocket, opened from the studio's own pages with ``cookie`` (a Cookie header value)."""
+    return _socket("/ws/kanban/", cookie)
+
+
+def calendar_socket(cookie: str | None = None) -> WebsocketCommunicator:
+    """The calendar's websocket, opened from the studio's own pages with ``cookie`` (a Cookie header value)."""
+    return _socket("/ws/calendar/", cookie)
+
+
+async def messages_until_quiet(communicator, *, quiet=0.3, kinds=("card", "remove", "order")) -> list[dict]:
+    """Every message of ``kinds`` received until nothing arrives for ``quiet`` seconds."""
+    received = []
+    while True:
+        # receive_output's timeout would stop the consumer; receive_nothing only looks.
+        if await communicator.receive_nothing(timeout=quiet, interval=0.02):
+            return received
+        output = await communicator.receive_output()
+        if output["type"] == "websocket.close":
+            received.append({"type": "closed", "code": output.get("code")})
+            return received
+        message = json.loads(output["text"])
+        if message["type"] in kinds:
+            received.append(message)
+
+
+async def next_message(communicator, kind: str, timeout=3.0) -> dict:
+    """The next message of ``kind``, skipping others."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        output = await communicator.receive_output(timeout=max(deadline - loop.time(), 0.01))
+        message = json.loads(output["text"])
+        if message["type"] == kind:
+            return message
 
 
 def free_port() -> int:
@@ -47,9 +97,9 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) ->
 
 @contextmanager
 def asgi_servers(count: int = 1, *, static: bool = False):
-    """Start ``count`` daphne processes of ``studio_crm.asgi:application`` (tests/kanban/asgi_app.py) on free loopback ports, side by
-    side; yields their base URLs. ``static`` also serves /static/ (for a browser), as runserver does."""
-    app = "tests.kanban.asgi_app:" + ("with_static" if static else "application")
+    """Start ``count`` daphne processes of the studio's application (tests/asgi_app.py) on free loopback ports,
+    side by side; yields their base URLs. ``static`` also serves /static/ (for a browser), as runserver does."""
+    app = "tests.asgi_app:" + ("with_static" if static else "application")
     env = {**os.environ, "DATABASE_URL": test_database_url(), "DEBUG": "true", "PYTHONUNBUFFERED": "1",
            "KANBAN_TEST_GROUP": f"kanban-test-{uuid.uuid4().hex}"}
     started = []

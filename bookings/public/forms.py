@@ -9,24 +9,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .availability import validate_booking_day, validate_booking_time
-from .models import Equipment, Space
-from .phones import normalise_phone
-from .services import promo_for
+from ..availability import validate_booking_day, validate_booking_time
+from ..errors import add_service_error, service_errors
+from ..forms import start_hour_choices
+from ..models import Equipment, Space
+from ..phones import normalise_phone
+from ..services import promo_for
 
-NOT_FOUND = "We could not find a booking with that reference and phone number."
-
-# Fields of booking_create's errors -> fields of these forms.
-SERVICE_FIELDS = {
-    "start": "start",
-    "end": "hours",
-    "space": "space",
-    "client_name": "client_name",
-    "client_phone": "client_phone",
-    "client_email": "client_email",
-    "promo_code": "promo_code",
-    "special_requirements": "special_requirements",
-}
+# booking_create names the length's errors by the end time; these forms ask for hours.
+SERVICE_FIELDS = {"end": "hours"}
 
 
 def latest_bookable_day() -> date:
@@ -34,12 +25,11 @@ def latest_bookable_day() -> date:
 
 
 def start_choices() -> list[tuple[str, str]]:
-    """Every whole hour a booking could start at while the studio is open."""
-    hours = range(settings.STUDIO_OPENS_AT, min(settings.STUDIO_CLOSES_AT, 24))
-    return [(f"{hour:02d}:00", f"{hour:02d}:00") for hour in hours]
+    """Every whole hour a booking could start at while the studio is open, as "HH:MM" values."""
+    return [(label, label) for _hour, label in start_hour_choices()]
 
 
-def hour_choices(longest: int | None = None) -> list[tuple[int, str]]:
+def length_choices(longest: int | None = None) -> list[tuple[int, str]]:
     top = min(longest or settings.BOOKING_MAX_HOURS, settings.BOOKING_MAX_HOURS)
     return [(hours, f"{hours} hour{'s' if hours != 1 else ''}") for hours in range(settings.BOOKING_MIN_HOURS, top + 1)]
 
@@ -48,18 +38,13 @@ def studio_datetime(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
 
 
-def add_service_errors(forms_by_field: dict, error: ValidationError, fallback) -> None:
-    """Put a service's ValidationError (keyed by model field) on the matching form field."""
-    if not hasattr(error, "error_dict"):
-        fallback.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        field = SERVICE_FIELDS.get(name)
-        form = forms_by_field.get(field)
-        if form is None:
-            fallback.add_error(None, messages)
-        else:
-            form.add_error(field, messages)
+def add_service_errors(forms: list, error: ValidationError) -> None:
+    """``add_service_error`` across the booking page's forms: each message goes to the form that has its field,
+    the rest above the first form."""
+    for name, messages in service_errors(error).items():
+        field = SERVICE_FIELDS.get(name, name)
+        form = next((form for form in forms if field in form.fields), forms[0])
+        add_service_error(form, ValidationError({field: messages}) if name else ValidationError(messages))
 
 
 class SlotQueryForm(forms.Form):
@@ -100,7 +85,7 @@ class SlotChoiceForm(forms.Form):
     def __init__(self, *args, equipment=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["start"].choices = start_choices()
-        self.fields["hours"].choices = hour_choices()
+        self.fields["hours"].choices = length_choices()
         self.equipment_items = list(equipment)
         for item in self.equipment_items:
             self.fields[f"equipment_{item.pk}"] = forms.IntegerField(
@@ -123,7 +108,7 @@ class SlotChoiceForm(forms.Form):
         try:
             validate_booking_time(start, end)
         except ValidationError as error:
-            add_service_errors({"start": self, "hours": self}, error, self)
+            add_service_error(self, error, SERVICE_FIELDS)
         data["start_at"], data["end_at"] = start, end
         data["equipment"] = {
             item: data.get(f"equipment_{item.pk}") for item in self.equipment_items if data.get(f"equipment_{item.pk}")
@@ -131,7 +116,7 @@ class SlotChoiceForm(forms.Form):
         try:
             data["promo"] = promo_for(data.get("promo_code", ""))
         except ValidationError as error:
-            add_service_errors({"promo_code": self}, error, self)
+            add_service_error(self, error, SERVICE_FIELDS)
         return data
 
 

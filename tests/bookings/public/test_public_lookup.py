@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bookings import public_views
 from bookings.errors import TransitionRefused
 from bookings.models import Booking, BookingState, BookingTransition
+from bookings.public import views as public_views
 from bookings.services import booking_guest_cancel
 from tests.factories import BookingFactory, ClientFactory, studio_time
 

@@ -1,4 +1,4 @@
-"""The studio's ASGI application as the test servers run it under daphne.
+"""The studio's ASGI application as the test servers of tests/live.py run it under daphne.
 
 ``application`` is studio_crm.asgi's own; ``with_static`` also serves /static/, as runserver does in
 development (a browser needs it). Boards talk in the group named by KANBAN_TEST_GROUP, so test runs

@@ -13,11 +13,13 @@ from django.utils import timezone
 
 from studio_crm.network import client_ip
 
-from .models import Booking, BookingSource
-from .phones import normalise_phone
+from ..models import Booking, BookingSource
+from ..phones import normalise_phone
+from ..services import Consent, booking_create, phone_index
 from .ratelimits import check_rate
-from .services import Consent, booking_create, phone_index
 
+# What a guest is told for a wrong reference and a wrong phone alike.
+NOT_FOUND = "We could not find a booking with that reference and phone number."
 REFERENCE = re.compile(r"REF-\d{8}-[A-Z0-9]{4}")
 
 

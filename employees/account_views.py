@@ -1,0 +1,198 @@
+"""The signed-in employee's own account: profile and password, two-step sign-in, sessions."""
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
+
+from . import mfa
+from .access import get_staff_session_for
+from .forms import AccountPasswordForm, ConfirmAuthenticatorForm, CurrentPasswordForm, ProfileForm
+from .models import StaffSession
+from .services import (
+    staff_session_rekey,
+    staff_session_revoke,
+    staff_sessions_end,
+    staff_sessions_forget_stale,
+)
+
+# New backup codes wait here for the one page that shows them.
+BACKUP_CODES_KEY = "studio_backup_codes"
+
+
+# --- Profile and password ---------------------------------------------------------------------------
+
+
+def _account_page(request, *, profile_form=None, password_form=None, status=200):
+    context = {
+        "profile_form": profile_form or ProfileForm(instance=request.user),
+        "password_form": password_form or AccountPasswordForm(request.user),
+        "authenticator": mfa.confirmed_authenticator(request.user),
+        "session_count": StaffSession.objects.filter(employee=request.user).count(),
+    }
+    return render(request, "account/account.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request):
+    if request.method == "GET":
+        return _account_page(request)
+    # A copy: a refused form must not change the name shown in the page header.
+    form = ProfileForm(request.POST, instance=copy.copy(request.user))
+    if not form.is_valid():
+        return _account_page(request, profile_form=form, status=400)
+    form.save()
+    messages.success(request, "Your profile is saved.")
+    return redirect("account")
+
+
+@login_required
+@require_POST
+def account_password(request):
+    form = AccountPasswordForm(request.user, request.POST)
+    if not form.is_valid():
+        return _account_page(request, password_form=form, status=400)
+    user = form.save()
+    old_key = request.session.session_key
+    update_session_auth_hash(request, user)
+    staff_session_rekey(old_key=old_key, request=request)
+    ended = staff_sessions_end(employee=user, keep_key=request.session.session_key, by=user)
+    note = f" You were signed out on {ended} other device{'s' if ended != 1 else ''}." if ended else ""
+    messages.success(request, "Your password is changed." + note)
+    return redirect("account")
+
+
+# --- Two-step sign-in -------------------------------------------------------------------------------
+
+
+def _mfa_page(request, *, status=200, **forms):
+    user = request.user
+    authenticator = mfa.confirmed_authenticator(user)
+    pending = mfa.pending_authenticator(user) if authenticator is None or mfa.has_pending_authenticator(user) else None
+    context = {
+        "authenticator": authenticator,
+        "pending": pending,
+        "qr_svg": mfa.qr_svg(pending) if pending else "",
+        "secret": mfa.secret_base32(pending) if pending else "",
+        "backup_codes": request.session.pop(BACKUP_CODES_KEY, None),
+        "backup_codes_left": mfa.backup_codes_left(user),
+        "confirm_form": forms.get("confirm_form") or ConfirmAuthenticatorForm(),
+        "backup_form": forms.get("backup_form") or CurrentPasswordForm(user, prefix="backup"),
+        "replace_form": forms.get("replace_form") or CurrentPasswordForm(user, prefix="replace"),
+        "remove_form": forms.get("remove_form") or CurrentPasswordForm(user, prefix="remove"),
+        "can_remove": not user.mfa_required,
+        "setup_required": user.mfa_required and authenticator is None,
+    }
+    return render(request, "account/mfa.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_mfa(request):
+    """Status of two-factor sign-in; POST confirms the authenticator being set up with its first code."""
+    if request.method == "GET":
+        return _mfa_page(request)
+    pending = mfa.pending_authenticator(request.user) if mfa.has_pending_authenticator(request.user) else None
+    form = ConfirmAuthenticatorForm(request.POST)
+    if pending is None:
+        messages.info(request, "There is no authenticator being set up.")
+        return redirect("account_mfa")
+    if form.is_valid():
+        codes = mfa.authenticator_confirm(employee=request.user, device=pending, code=form.cleaned_data["code"])
+        if codes is not None:
+            otp_login(request, pending)
+            request.session[BACKUP_CODES_KEY] = codes
+            messages.success(request, "Two-factor sign-in is on.")
+            return redirect("account_mfa")
+        form.add_error("code", "That code is not right. Check the time on your phone and try the next code.")
+    return _mfa_page(request, confirm_form=form, status=400)
+
+
+def _password_confirmed(request, prefix: str):
+    form = CurrentPasswordForm(request.user, request.POST, prefix=prefix)
+    return form, form.is_valid()
+
+
+@login_required
+@require_POST
+def account_mfa_backup_codes(request):
+    form, ok = _password_confirmed(request, "backup")
+    if not ok:
+        return _mfa_page(request, backup_form=form, status=400)
+    if mfa.confirmed_authenticator(request.user) is None:
+        messages.error(request, "Set up an authenticator app first.")
+        return redirect("account_mfa")
+    request.session[BACKUP_CODES_KEY] = mfa.new_backup_codes(request.user)
+    messages.success(request, "New backup codes are ready; the old ones no longer work.")
+    return redirect("account_mfa")
+
+
+@login_required
+@require_POST
+def account_mfa_replace(request):
+    form, ok = _password_confirmed(request, "replace")
+    if not ok:
+        return _mfa_page(request, replace_form=form, status=400)
+    mfa.pending_authenticator_restart(request.user)
+    messages.info(request, "Scan the new code. Your current authenticator keeps working until you confirm the new one.")
+    return redirect("account_mfa")
+
+
+@login_required
+@require_POST
+def account_mfa_cancel(request):
+    if mfa.confirmed_authenticator(request.user) is not None:
+        mfa.pending_authenticator_discard(request.user)
+    return redirect("account_mfa")
+
+
+@login_required
+@require_POST
+def account_mfa_remove(request):
+    if request.user.mfa_required:
+        raise PermissionDenied("Your role requires two-factor sign-in.")
+    form, ok = _password_confirmed(request, "remove")
+    if not ok:
+        return _mfa_page(request, remove_form=form, status=400)
+    mfa.mfa_devices_delete(request.user)
+    messages.success(request, "Two-factor sign-in is off.")
+    return redirect("account_mfa")
+
+
+# --- Sessions ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def account_sessions(request):
+    staff_sessions_forget_stale(employee=request.user)
+    sessions = StaffSession.objects.filter(employee=request.user)
+    context = {"sessions": sessions, "current_key": request.session.session_key}
+    return render(request, "account/sessions.html", context)
+
+
+@login_required
+@require_POST
+def account_session_revoke(request, pk):
+    staff_session = get_staff_session_for(request, pk)
+    if staff_session.session_key == request.session.session_key:
+        logout(request)
+        messages.info(request, "You have signed out.")
+        return redirect("login")
+    staff_session_revoke(staff_session=staff_session, by=request.user)
+    messages.success(request, f"Signed out {staff_session.device_label}.")
+    return redirect("account_sessions")
+
+
+@login_required
+@require_POST
+def account_sessions_revoke_others(request):
+    ended = staff_sessions_end(employee=request.user, keep_key=request.session.session_key, by=request.user)
+    messages.success(request, f"Signed out of {ended} other session{'s' if ended != 1 else ''}.")
+    return redirect("account_sessions")

@@ -1,0 +1,84 @@
+"""The steps of a staff sign-in: the password, then the second factor. The sign-in views call these."""
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
+from django.contrib.auth import authenticate, login
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpResponse
+from django_otp import login as otp_login
+from django_otp.models import Device
+
+from . import mfa, pending_sign_in
+from .lockouts import count_failure, too_many_failures
+from .models import Employee
+from .pending_sign_in import PendingSignIn
+from .services import staff_session_rekey
+
+TOO_MANY_FAILURES = (
+    "Too many failed sign-ins for this account. Try again in an hour, or ask an owner to check the account."
+)
+WRONG_PASSWORD = "The username or password is not right."
+
+
+class SignInRefused(Exception):
+    """The password step failed; the message is shown to the person signing in."""
+
+
+class TooManyFailures(SignInRefused):
+    """The username had too many failed sign-ins from all addresses together."""
+
+
+def username_for(login_name: str) -> str:
+    """Employees sign in with their username or their email; axes counts failures per username."""
+    login_name = login_name.strip()
+    if "@" in login_name:
+        username = Employee.objects.filter(email__iexact=login_name).values_list("username", flat=True).first()
+        return username or login_name
+    return login_name
+
+
+def sign_in_check_password(request, *, login_name: str, password: str) -> Employee:
+    """The employee whose username (or email) and password these are; raises SignInRefused if there is none.
+
+    A lockout from this address is turned into the lockout page by AxesMiddleware.
+    """
+    username = username_for(login_name)
+    if too_many_failures(request, username):
+        raise TooManyFailures(TOO_MANY_FAILURES)
+    employee = authenticate(request, username=username, password=password)
+    if employee is None:
+        count_failure(request, username)
+        raise SignInRefused(WRONG_PASSWORD)
+    return employee
+
+
+def sign_in_lockout(request, *, employee: Employee) -> HttpResponse | None:
+    """The lockout page if ``employee`` is locked out from this address, else None."""
+    credentials = {"username": employee.username}
+    if AxesProxyHandler.is_locked(request, credentials):
+        return get_lockout_response(request, None, credentials)
+    return None
+
+
+def sign_in_check_code(request, *, employee: Employee, code: str) -> Device | None:
+    """The device that accepts ``code``, or None.
+
+    A wrong code is counted by axes like a wrong password, so codes cannot be guessed without a lockout.
+    """
+    device = mfa.verify_code(employee, code)
+    if device is None:
+        user_login_failed.send(sender=__name__, credentials={"username": employee.username}, request=request)
+    return device
+
+
+def sign_in_complete(request, *, employee: Employee, device: Device, pending: PendingSignIn | None) -> None:
+    """Sign ``employee`` in once ``device`` accepted their code: the one who gave their password
+    (``pending``), or the signed-in employee who still had to pass the second factor."""
+    if pending is not None:
+        login(request, employee, backend=pending.backend)
+    else:
+        old_key = request.session.session_key
+        request.session.cycle_key()
+        staff_session_rekey(old_key=old_key, request=request)
+    otp_login(request, device)
+    pending_sign_in.clear(request)
