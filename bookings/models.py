@@ -196,11 +196,9 @@ class BookingState(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
-# Bookings in these states hold their slot: a new booking or a confirmation may not overlap them.
+# Bookings in these states hold their slot: no two of one space overlap. The services check it under a lock on
+# the space; on PostgreSQL the exclusion constraint below refuses an overlapping row outright.
 ACTIVE_STATES = (BookingState.PENDING, BookingState.CONFIRMED, BookingState.IN_PROGRESS, BookingState.COMPLETED)
-# The database itself refuses overlaps between these. Pending requests are kept apart by the service
-# under a lock on the space; the constraint is the backstop for what staff have committed to.
-FIRM_STATES = (BookingState.CONFIRMED, BookingState.IN_PROGRESS, BookingState.COMPLETED)
 FINAL_STATES = (BookingState.COMPLETED, BookingState.CANCELLED, BookingState.NO_SHOW)
 # Moving to these needs a reason from whoever does it.
 REASON_REQUIRED_STATES = (BookingState.CANCELLED, BookingState.NO_SHOW)
@@ -317,7 +315,7 @@ class Booking(models.Model):
                     (TsTzRange("start", "occupied_until", RangeBoundary()), RangeOperators.OVERLAPS),
                     ("space", RangeOperators.EQUAL),
                 ],
-                condition=Q(state__in=[s.value for s in FIRM_STATES]),
+                condition=Q(state__in=[s.value for s in ACTIVE_STATES]),
             ),
         ]
 

@@ -33,7 +33,6 @@ from .errors import (
     local_range,
 )
 from .models import (
-    FIRM_STATES,
     ActorKind,
     BlockKind,
     Booking,
@@ -237,7 +236,10 @@ def booking_create(
             booking.consent_policy_version = consent.policy_version
             booking.consent_at = consent.at
             booking.consent_ip = consent.ip
-        _insert_with_reference(booking)
+        try:
+            _insert_with_reference(booking)
+        except BookingConflict as error:
+            raise _conflict_with_alternatives(error, space, start) from None
         BookingEquipment.objects.bulk_create(
             BookingEquipment(booking=booking, equipment=item, quantity=quantity, price=price.lines[item])
             for item, quantity in equipment.items()
@@ -257,8 +259,7 @@ def _insert_with_reference(booking: Booking, attempts: int = 5) -> None:
     for attempt in range(attempts):
         booking.reference = new_reference(booking.start)
         try:
-            with transaction.atomic():
-                booking.save(force_insert=True)
+            _save_guarded(booking, force_insert=True)
             return
         except IntegrityError as error:
             if "reference" not in str(error) or attempt == attempts - 1:
@@ -431,7 +432,7 @@ def booking_transition(*, booking: Booking, to: str, by: "Employee | None", reas
             raise TransitionRefused(refusal)
         if to == BookingState.CONFIRMED:
             _lock_space(current.space)
-            find_conflict(current.space, current.start, current.end, exclude=current, states=FIRM_STATES)
+            find_conflict(current.space, current.start, current.end, exclude=current)
         from_state = current.state
         current.move_to(to)
         current.version += 1

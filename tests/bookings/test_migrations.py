@@ -1,0 +1,57 @@
+"""Migrations that change data keep the rows already there valid."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from tests.factories import studio_time
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("bookings", "0003_space_colour_is_hex")]
+AFTER = [("bookings", "0004_pending_requests_hold_their_slot")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def test_requests_that_overlap_are_cancelled_with_a_history_row_when_pending_starts_holding_its_slot():
+    apps = migrate(BEFORE)
+    Space, Client, Booking = (apps.get_model("bookings", name) for name in ("Space", "Client", "Booking"))
+    hall = Space.objects.create(name="Old Hall", slug="old-hall", hourly_rate=1000)
+    other_hall = Space.objects.create(name="Other Hall", slug="other-hall", hourly_rate=1000)
+    guest = Client.objects.create(phone="+79160000001", phone_index="index-1", name="Guest")
+
+    def booking(reference, space, state, hour):
+        start = studio_time(3, hour)
+        return Booking.objects.create(
+            reference=reference, space=space, client=guest, start=start, end=start + timedelta(hours=2),
+            occupied_until=start + timedelta(hours=2), state=state, client_name="Guest", client_phone="+79160000001",
+            client_phone_index="index-1")
+
+    confirmed = booking("REF-20270101-0001", hall, "confirmed", 10)
+    under_confirmed = booking("REF-20270101-0002", hall, "pending", 11)
+    first_request = booking("REF-20270101-0003", hall, "pending", 14)
+    second_request = booking("REF-20270101-0004", hall, "pending", 15)
+    elsewhere = booking("REF-20270101-0005", other_hall, "pending", 11)
+
+    apps = migrate(AFTER)
+    Booking, BookingTransition = apps.get_model("bookings", "Booking"), apps.get_model("bookings", "BookingTransition")
+    states = dict(Booking.objects.values_list("reference", "state"))
+    assert states == {
+        confirmed.reference: "confirmed",
+        under_confirmed.reference: "cancelled",
+        first_request.reference: "pending",
+        second_request.reference: "cancelled",
+        elsewhere.reference: "pending",
+    }
+    history = BookingTransition.objects.filter(to_state="cancelled")
+    assert sorted(history.values_list("booking__reference", flat=True)) == [
+        under_confirmed.reference, second_request.reference]
+    assert all(row.actor_kind == "system" and "Overlapped" in row.reason for row in history)
