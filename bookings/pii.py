@@ -55,3 +55,8 @@ class EncryptedTextField(models.TextField):
         if value is None or value == "":
             return value
         return encrypt(value)
+
+
+def audit_mask(value: str) -> str:
+    """What the audit trail keeps of a phone or email: only whether there was one, never a readable part."""
+    return "[hidden]" if value and value != "None" else value

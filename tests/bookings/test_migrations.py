@@ -55,3 +55,18 @@ def test_requests_that_overlap_are_cancelled_with_a_history_row_when_pending_sta
     assert sorted(history.values_list("booking__reference", flat=True)) == [
         under_confirmed.reference, second_request.reference]
     assert all(row.actor_kind == "system" and "Overlapped" in row.reason for row in history)
+
+
+def test_audit_entries_written_with_half_masked_contact_details_keep_no_readable_part():
+    apps = migrate([*AFTER, ("auditlog", "0017_add_actor_email"), ("contenttypes", "0002_remove_content_type_name")])
+    LogEntry, ContentType = apps.get_model("auditlog", "LogEntry"), apps.get_model("contenttypes", "ContentType")
+    booking_type, _ = ContentType.objects.get_or_create(app_label="bookings", model="booking")
+    entry = LogEntry.objects.create(
+        content_type=booking_type, object_pk="1", object_repr="REF-20270101-0001", action=1,
+        changes={"client_phone": ["******551234", "******765432"], "client_email": ["", "****@example.com"],
+                 "notes": ["", "Bring a ladder"]})
+
+    apps = migrate([("bookings", "0005_audit_trail_keeps_no_contact_details")])
+    changes = apps.get_model("auditlog", "LogEntry").objects.get(pk=entry.pk).changes
+    assert changes == {"client_phone": ["[hidden]", "[hidden]"], "client_email": ["", "[hidden]"],
+                       "notes": ["", "Bring a ladder"]}

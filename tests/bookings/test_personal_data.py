@@ -65,8 +65,9 @@ def test_the_audit_trail_masks_phone_and_email(booking, admin):
     booking_update(booking=booking, version=booking.version, by=admin, client_phone="+7 916 765-43-21",
                    client_email="new@example.com")
     entries = " ".join(str(entry.changes) for entry in LogEntry.objects.get_for_object(booking))
-    assert "9167654321" not in entries and "new@example.com" not in entries
-    assert "client_phone" in entries
+    for part in ("4321", "7654", "1234", "new@", "example.com", "irina"):
+        assert part not in entries, f"{part!r} of a phone or email is readable in the audit trail"
+    assert "client_phone" in entries and "[hidden]" in entries
 
 
 def test_a_new_client_is_created_once_per_phone(space):
@@ -88,6 +89,6 @@ def test_the_audit_trail_masks_client_and_employee_contact_details(booking, mana
     manager.phone, manager.email = "+79990001122", "maria.new@studio.example"
     manager.save()
     logged = " ".join(str(entry.changes) for entry in LogEntry.objects.all())
-    for secret in ("changed@example.com", "9990001122", "maria.new@studio.example"):
+    for secret in ("changed@", "example.com", "1122", "0001", "maria.new", "studio.example"):
         assert secret not in logged
     assert "Prefers mornings" in logged
