@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve test lint bench lock clean
+.PHONY: install run serve worker test lint bench bench-scale lock clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,12 @@ run: install
 serve:
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+# With Redis: an RQ worker (the notifications' jobs) and RQ's cron scheduler beside it, which enqueues the
+# sweeper every minute and reminders and expiry every JOBS_EVERY_MINUTES. Run one scheduler per deployment.
+worker: install
+	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL: the queue the web processes fill"; exit 1; }
+	$(MANAGE) rqcron notifications.cron & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(MANAGE) rqworker default
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
@@ -36,6 +42,10 @@ test: lint
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# The pages and API on a 1,000,000-booking PostgreSQL database beside the demo one (needs DATABASE_URL).
+bench-scale: install
+	$(BIN)/python -m benchmarks.scale $(ARGS)
 
 # Re-pin requirements.lock after changing pyproject.toml.
 lock:

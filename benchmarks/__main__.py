@@ -29,6 +29,8 @@ def main() -> None:
         modules = [m for m in pkgutil.iter_modules([str(package)]) if not m.name.startswith("_")]
         for module_info in sorted(modules, key=lambda m: m.name):
             module = importlib.import_module(f"benchmarks.{module_info.name}")
+            if not hasattr(module, "run"):  # a command of its own (scale: `make bench-scale`)
+                continue
             print(f"\n== {module_info.name} ==")
             for label, figure in module.run():
                 print(f"{label:<66} {figure}")

@@ -14,6 +14,7 @@ from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from employees.access import log_denial
 from employees.models import Employee
+from employees.signals import staff_access_changed_on_commit
 
 from .models import Booking, Client, Space
 
@@ -67,6 +68,7 @@ def assign_spaces(employee, spaces) -> None:
             assign_perm(SPACE_PERMISSION, employee, space)
         else:
             remove_perm(SPACE_PERMISSION, employee, space)
+    staff_access_changed_on_commit(employee=employee)
 
 
 def assigned_spaces(employee):

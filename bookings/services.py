@@ -51,7 +51,7 @@ from .phones import normalise_phone
 from .pii import blind_index
 from .pricing import quote
 from .references import new_reference
-from .signals import block_changed, booking_created, booking_state_changed, booking_updated
+from .signals import block_changed, booking_created, booking_recorded, booking_state_changed, booking_updated
 
 if TYPE_CHECKING:
     from employees.models import Employee
@@ -79,6 +79,13 @@ def _actor_kind(by: "Employee | None") -> str:
 
 def _send_on_commit(signal, **kwargs):
     transaction.on_commit(lambda: signal.send(sender=Booking, **kwargs), robust=True)
+
+
+def _record(booking: Booking, *, event: str, by: "Employee | None", from_state: str, to_state: str, reason: str = "",
+            fields: set[str] | None = None) -> None:
+    """booking_recorded, inside the change's transaction: its receivers' rows commit or roll back with it."""
+    booking_recorded.send(sender=Booking, booking=booking, event=event, by=by, from_state=from_state,
+                          to_state=to_state, reason=reason, fields=set(fields or ()))
 
 
 def _lock_space(space: Space) -> Space:
@@ -251,6 +258,7 @@ def booking_create(
             actor=by,
             actor_kind=_actor_kind(by),
         )
+        _record(booking, event="created", by=by, from_state=BookingState.DRAFT, to_state=BookingState.PENDING)
         _send_on_commit(booking_created, booking=booking, by=by)
     return booking
 
@@ -395,6 +403,7 @@ def booking_update(
         current.version += 1
         current.updated_by = by
         _save_guarded(current)
+        _record(current, event="updated", by=by, from_state=current.state, to_state=current.state, fields=changed)
         _send_on_commit(booking_updated, booking=current, by=by, fields=changed)
     return current
 
@@ -410,12 +419,18 @@ def booking_set_payment(*, booking: Booking, status: str, by: "Employee | None",
         current.version += 1
         current.updated_by = by
         current.save(update_fields=["payment_status", "version", "updated_by", "updated_at"])
+        _record(current, event="updated", by=by, from_state=current.state, to_state=current.state,
+                fields={"payment_status"})
         _send_on_commit(booking_updated, booking=current, by=by, fields={"payment_status"})
     return current
 
 
-def booking_transition(*, booking: Booking, to: str, by: "Employee | None", reason: str = "", version: int | None = None) -> Booking:
+def booking_transition(*, booking: Booking, to: str, by: "Employee | None", reason: str = "", version: int | None = None,
+                       actor_kind: str | None = None) -> Booking:
     """Move ``booking`` to state ``to``, recording who did it and why.
+
+    ``actor_kind`` overrides what the history row says of the actor (by default an employee, or the guest
+    when ``by`` is None): a scheduled job passes ActorKind.SYSTEM.
 
     Raises TransitionRefused (row untouched) when the state machine does not allow it, ValidationError
     when a cancel or no-show comes without a reason, BookingConflict when confirming into a taken slot.
@@ -439,8 +454,10 @@ def booking_transition(*, booking: Booking, to: str, by: "Employee | None", reas
         current.updated_by = by
         _save_guarded(current, update_fields=["state", "version", "updated_by", "updated_at"])
         BookingTransition.objects.create(
-            booking=current, from_state=from_state, to_state=to, actor=by, actor_kind=_actor_kind(by), reason=reason
+            booking=current, from_state=from_state, to_state=to, actor=by, actor_kind=actor_kind or _actor_kind(by),
+            reason=reason,
         )
+        _record(current, event="state_changed", by=by, from_state=from_state, to_state=to, reason=reason)
         _send_on_commit(booking_state_changed, booking=current, from_state=from_state, to_state=to, by=by, reason=reason)
     return current
 

@@ -5,7 +5,6 @@ import copy
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -13,6 +12,7 @@ from django_otp import login as otp_login
 from . import mfa
 from .access import get_staff_session_for
 from .forms import AccountPasswordForm, ConfirmAuthenticatorForm, CurrentPasswordForm, ProfileForm
+from .lockouts import known_device_remember
 from .models import StaffSession
 from .services import (
     staff_session_rekey,
@@ -52,12 +52,20 @@ def account(request):
     return redirect("account")
 
 
+def _password_page(request, *, form, status=200):
+    """Where the password is changed: the account page, or a page of its own for an employee who must
+    replace a temporary password before anything else."""
+    if request.user.must_change_password:
+        return render(request, "account/password_required.html", {"form": form}, status=status)
+    return _account_page(request, password_form=form, status=status)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def account_password(request):
-    form = AccountPasswordForm(request.user, request.POST)
+    form = AccountPasswordForm(request.user, request.POST or None)
     if not form.is_valid():
-        return _account_page(request, password_form=form, status=400)
+        return _password_page(request, form=form, status=400 if form.is_bound else 200)
     user = form.save()
     old_key = request.session.session_key
     update_session_auth_hash(request, user)
@@ -85,8 +93,6 @@ def _mfa_page(request, *, status=200, **forms):
         "confirm_form": forms.get("confirm_form") or ConfirmAuthenticatorForm(),
         "backup_form": forms.get("backup_form") or CurrentPasswordForm(user, prefix="backup"),
         "replace_form": forms.get("replace_form") or CurrentPasswordForm(user, prefix="replace"),
-        "remove_form": forms.get("remove_form") or CurrentPasswordForm(user, prefix="remove"),
-        "can_remove": not user.mfa_required,
         "setup_required": user.mfa_required and authenticator is None,
     }
     return render(request, "account/mfa.html", context, status=status)
@@ -109,7 +115,9 @@ def account_mfa(request):
             otp_login(request, pending)
             request.session[BACKUP_CODES_KEY] = codes
             messages.success(request, "Two-factor sign-in is on.")
-            return redirect("account_mfa")
+            response = redirect("account_mfa")
+            known_device_remember(response, request=request, username=request.user.username)
+            return response
         form.add_error("code", "That code is not right. Check the time on your phone and try the next code.")
     return _mfa_page(request, confirm_form=form, status=400)
 
@@ -149,19 +157,6 @@ def account_mfa_replace(request):
 def account_mfa_cancel(request):
     if mfa.confirmed_authenticator(request.user) is not None:
         mfa.pending_authenticator_discard(request.user)
-    return redirect("account_mfa")
-
-
-@login_required
-@require_POST
-def account_mfa_remove(request):
-    if request.user.mfa_required:
-        raise PermissionDenied("Your role requires two-factor sign-in.")
-    form, ok = _password_confirmed(request, "remove")
-    if not ok:
-        return _mfa_page(request, remove_form=form, status=400)
-    mfa.mfa_devices_delete(request.user)
-    messages.success(request, "Two-factor sign-in is off.")
     return redirect("account_mfa")
 
 

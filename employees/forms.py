@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from bookings.models import Space
 
@@ -80,6 +81,18 @@ class AccountPasswordForm(PasswordChangeForm):
         self.fields["old_password"].label = "Current password"
         self.fields["old_password"].widget.attrs.pop("autofocus", None)
         self.fields["new_password2"].label = "New password again"
+
+    def clean_new_password2(self):
+        password = self.cleaned_data["new_password2"]
+        # Keeping a temporary password would leave it known to whoever gave it out.
+        if password == self.cleaned_data.get("old_password"):
+            raise forms.ValidationError(gettext_lazy("Choose a new password, not the one you have now."))
+        return password
+
+    def save(self, commit=True):
+        # The employee's own password now: a temporary one given by an owner or admin is gone.
+        self.user.must_change_password = False
+        return super().save(commit)
 
 
 def role_choices_for(actor):

@@ -8,11 +8,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import ngettext
 
 from .mfa import has_confirmed_device
 from .services import staff_session_touch
 
 ACTIVITY_KEY = "studio_last_seen"
+# When the session signed in (set by employees.receivers.log_sign_in).
+SIGNED_IN_AT_KEY = "studio_signed_in_at"
 # last_activity is written at most once a minute per session, not on every request.
 TOUCH_EVERY_SECONDS = 60
 # Reached before the second factor: signing out, the code page, and what the platform probes.
@@ -34,12 +37,24 @@ def _with_next(url: str, request) -> str:
     return f"{url}?{urlencode({'next': request.get_full_path()})}"
 
 
-class StaffSessionMiddleware:
-    """Signed-in staff sessions: idle timeout, last activity, the session list, and the second factor.
+def _sign_out(request, message: str):
+    logout(request)
+    response = _redirect(request, _with_next(settings.LOGIN_URL, request))
+    # MessageMiddleware runs after this one and is skipped by an early response: store directly.
+    storage = default_storage(request)
+    storage.add(messages.INFO, message)
+    storage.update(response)
+    return response
 
-    Until an employee has passed their second factor they reach only the code page, the
-    authenticator set-up pages and sign-out: employees with a device must enter a code; owners and
-    admins (``Employee.mfa_required``) without one must set one up first.
+
+class StaffSessionMiddleware:
+    """Signed-in staff sessions: idle timeout and absolute lifetime, last activity, the session list, the
+    second factor, and a temporary password to replace.
+
+    Until an employee has passed their second factor they reach only the code page (with a device) or
+    the authenticator set-up pages (without one: every role needs one, ``Employee.mfa_required``), and
+    sign-out. An employee holding a temporary password (``must_change_password``) reaches only the
+    password page and sign-out: after the code when they have a device, before setting one up otherwise.
     """
 
     def __init__(self, get_response):
@@ -48,35 +63,43 @@ class StaffSessionMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            response = self._check_idle(request, user) or self._check_second_factor(request, user)
+            response = self._check_lifetime(request, user) or self._check_access(request, user)
             if response is not None:
                 return response
         return self.get_response(request)
 
-    def _check_idle(self, request, user):
+    def _check_lifetime(self, request, user):
         now = time.time()
         last_seen = request.session.get(ACTIVITY_KEY, now)
         if now - last_seen > settings.STAFF_IDLE_TIMEOUT_MINUTES * 60:
-            logout(request)
-            response = _redirect(request, _with_next(settings.LOGIN_URL, request))
-            # MessageMiddleware runs after this one and is skipped by an early response: store directly.
-            storage = default_storage(request)
-            storage.add(messages.INFO, "You were signed out after a period of inactivity.")
-            storage.update(response)
-            return response
+            return _sign_out(request, "You were signed out after a period of inactivity.")
+        # However busy the session: a stolen or forgotten one does not last for ever. A session signed
+        # in before the time was recorded counts from its first request.
+        signed_in_at = request.session.setdefault(SIGNED_IN_AT_KEY, now)
+        hours = settings.STAFF_SESSION_MAX_HOURS
+        if now - signed_in_at > hours * 60 * 60:
+            message = ngettext(
+                "You were signed out %(hours)d hour after signing in. Sign in again to go on.",
+                "You were signed out %(hours)d hours after signing in. Sign in again to go on.",
+                hours,
+            ) % {"hours": hours}
+            return _sign_out(request, message)
         if now - last_seen >= TOUCH_EVERY_SECONDS or ACTIVITY_KEY not in request.session:
             request.session[ACTIVITY_KEY] = now
             user.touch()
             staff_session_touch(request=request, employee=user, now=user.last_activity)
         return None
 
-    def _check_second_factor(self, request, user):
-        if user.is_verified() or self._always_allowed(request.path):
+    def _check_access(self, request, user):
+        if self._always_allowed(request.path):
             return None
-        if has_confirmed_device(user):
-            if request.path != reverse("login_code"):
-                return _redirect(request, _with_next(reverse("login_code"), request))
-        elif user.mfa_required and not request.path.startswith(reverse("account_mfa")):
+        verified = user.is_verified()
+        if not verified and has_confirmed_device(user):
+            return _redirect(request, _with_next(reverse("login_code"), request))
+        if user.must_change_password:
+            password_page = reverse("account_password")
+            return None if request.path == password_page else _redirect(request, password_page)
+        if not verified and user.mfa_required and not request.path.startswith(reverse("account_mfa")):
             return _redirect(request, reverse("account_mfa"))
         return None
 

@@ -1,4 +1,5 @@
 import logging
+import time
 
 from axes.signals import user_locked_out
 from django.contrib.auth.models import Group, Permission
@@ -8,6 +9,7 @@ from django.dispatch import receiver
 
 from studio_crm.network import client_ip
 
+from .middleware import SIGNED_IN_AT_KEY
 from .models import Employee, EmployeeStatus, Role, StaffSession
 from .services import staff_session_touch
 
@@ -22,6 +24,8 @@ ADMINS_VIEW_APPS = ["bookings", "employees"]
 def log_sign_in(sender, request, user, **kwargs):
     log.info("sign-in employee=%s ip=%s", user.username, client_ip(request))
     if request is not None and hasattr(request, "session"):
+        # The session's absolute lifetime counts from here (employees/middleware.py).
+        request.session[SIGNED_IN_AT_KEY] = time.time()
         if not request.session.session_key:
             request.session.save()
         staff_session_touch(request=request, employee=user)

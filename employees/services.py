@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from importlib import import_module
 
-from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -18,8 +18,10 @@ from bookings.models import Space
 from studio_crm.network import client_ip
 
 from .access import can_give_role, can_manage_employee, can_reset_sign_in
+from .lockouts import sign_in_failures_clear
 from .mfa import mfa_devices_delete
 from .models import Employee, EmployeeStatus, Role, StaffSession
+from .signals import staff_access_changed_on_commit
 
 log = logging.getLogger("studio.security")
 
@@ -91,6 +93,7 @@ def staff_sessions_end(*, employee: Employee, keep_key: str | None = None, by: E
     for key in keys:
         store(session_key=key).delete()
     StaffSession.objects.filter(session_key__in=keys).delete()
+    staff_access_changed_on_commit(employee=employee, session_keys=keys)
     if keys:
         log.info("sessions ended employee=%s count=%s by=%s", employee.username, len(keys), _actor(by))
     return len(keys)
@@ -99,15 +102,19 @@ def staff_sessions_end(*, employee: Employee, keep_key: str | None = None, by: E
 def staff_session_revoke(*, staff_session: StaffSession, by: Employee | None) -> None:
     _session_store()(session_key=staff_session.session_key).delete()
     staff_session.delete()
+    staff_access_changed_on_commit(employee=staff_session.employee, session_keys=[staff_session.session_key])
     log.info(
         "session revoked employee=%s session=%s by=%s", staff_session.employee.username, staff_session.pk, _actor(by)
     )
 
 
 def staff_sessions_forget_stale(*, employee: Employee) -> None:
-    """Drop rows of sessions that have been idle past the timeout: they end on their next request anyway."""
-    cutoff = timezone.now() - timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES)
-    stale = StaffSession.objects.filter(employee=employee, last_seen__lt=cutoff)
+    """Drop rows of sessions that have been idle past the timeout or signed in for longer than a session
+    may last: they end on their next request anyway."""
+    now = timezone.now()
+    idle = now - timedelta(minutes=settings.STAFF_IDLE_TIMEOUT_MINUTES)
+    too_old = now - timedelta(hours=settings.STAFF_SESSION_MAX_HOURS)
+    stale = StaffSession.objects.filter(Q(last_seen__lt=idle) | Q(created_at__lt=too_old), employee=employee)
     store = _session_store()
     for key in stale.values_list("session_key", flat=True):
         store(session_key=key).delete()
@@ -166,7 +173,7 @@ def employee_create(
     with transaction.atomic():
         employee = Employee(
             username=username, full_name=full_name, email=email, role=role, phone=phone,
-            department=department, status=EmployeeStatus.INVITED,
+            department=department, status=EmployeeStatus.INVITED, must_change_password=True,
         )
         employee.set_password(password)
         employee.save()
@@ -240,22 +247,25 @@ def employee_reset_mfa(*, employee: Employee, by: Employee | None) -> None:
 
 
 def employee_unlock(*, employee: Employee, by: Employee | None) -> int:
-    """Clear failed sign-in attempts (from every address) so the employee can sign in again."""
+    """Clear failed sign-in attempts (from every address, and their count per username) so the employee
+    can sign in again from anywhere."""
     _refuse_unless_allowed(employee=employee, by=by)
-    cleared = axes_reset(username=employee.username)
+    cleared = sign_in_failures_clear(username=employee.username)
     log.info("employee unlocked employee=%s attempts_cleared=%s by=%s", employee.username, cleared, _actor(by))
     return cleared
 
 
 def employee_set_temporary_password(*, employee: Employee, by: Employee | None) -> str:
-    """Give the employee a new temporary password (to be shown once) and end their sessions."""
+    """Give the employee a new temporary password (to be shown once), to be replaced by one of their own at
+    their next sign-in, and end their sessions."""
     _refuse_unless_allowed(employee=employee, by=by, rule=can_reset_sign_in, message=RESET_REFUSED)
     if _is_self(employee, by):
         raise EmployeeActionRefused("Change your own password on your account page.")
     password = temporary_password()
     with transaction.atomic():
         employee.set_password(password)
-        employee.save(update_fields=["password"])
+        employee.must_change_password = True
+        employee.save(update_fields=["password", "must_change_password"])
         staff_sessions_end(employee=employee, by=by)
     log.info("employee password reset employee=%s by=%s", employee.username, _actor(by))
     return password

@@ -1,21 +1,22 @@
 """The steps of a staff sign-in: the password, then the second factor. The sign-in views call these."""
 
-from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp.models import Device
 
 from . import mfa, pending_sign_in
-from .lockouts import count_failure, too_many_failures
+from .lockouts import count_failure, is_locked_here, too_many_failures, username_limit_applies
 from .models import Employee
 from .pending_sign_in import PendingSignIn
 from .services import staff_session_rekey
 
-TOO_MANY_FAILURES = (
-    "Too many failed sign-ins for this account. Try again in an hour, or ask an owner to check the account."
+TOO_MANY_FAILURES = gettext_lazy(
+    "Too many failed sign-ins for this account from other devices. Sign in from a device you used before, "
+    "try again in an hour, or ask an owner to unlock the account."
 )
 WRONG_PASSWORD = "The username or password is not right."
 
@@ -43,20 +44,21 @@ def sign_in_check_password(request, *, login_name: str, password: str) -> Employ
     A lockout from this address is turned into the lockout page by AxesMiddleware.
     """
     username = username_for(login_name)
-    if too_many_failures(request, username):
+    limited = username_limit_applies(request, username)
+    if limited and too_many_failures(username):
         raise TooManyFailures(TOO_MANY_FAILURES)
     employee = authenticate(request, username=username, password=password)
     if employee is None:
-        count_failure(request, username)
+        if limited:
+            count_failure(username)
         raise SignInRefused(WRONG_PASSWORD)
     return employee
 
 
 def sign_in_lockout(request, *, employee: Employee) -> HttpResponse | None:
     """The lockout page if ``employee`` is locked out from this address, else None."""
-    credentials = {"username": employee.username}
-    if AxesProxyHandler.is_locked(request, credentials):
-        return get_lockout_response(request, None, credentials)
+    if is_locked_here(request, employee.username):
+        return get_lockout_response(request, None, {"username": employee.username})
     return None
 
 

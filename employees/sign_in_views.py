@@ -10,6 +10,7 @@ from studio_crm.htmx import safe_next
 
 from . import mfa, pending_sign_in
 from .forms import CodeForm, SignInForm
+from .lockouts import known_device_remember
 from .sign_in import (
     SignInRefused,
     TooManyFailures,
@@ -76,7 +77,9 @@ def login_code(request):
             if mfa.is_backup_code(device):
                 left = mfa.backup_codes_left(employee)
                 messages.warning(request, f"You used a backup code; {left} left. Make new ones on your account page.")
-            return redirect(pending.next_url if pending else _next_url(request))
+            response = redirect(pending.next_url if pending else _next_url(request))
+            known_device_remember(response, request=request, username=employee.username)
+            return response
         form.add_error("code", "That code is not right, or it was already used. Wait a few seconds and try again.")
     context = {"form": form, "employee": employee, "next": _next_url(request)}
     return render(request, "employees/login_code.html", context, status=400 if form.errors else 200)

@@ -12,7 +12,6 @@ urlpatterns = [
     path("account/mfa/backup-codes/", account_views.account_mfa_backup_codes, name="account_mfa_backup_codes"),
     path("account/mfa/replace/", account_views.account_mfa_replace, name="account_mfa_replace"),
     path("account/mfa/cancel/", account_views.account_mfa_cancel, name="account_mfa_cancel"),
-    path("account/mfa/remove/", account_views.account_mfa_remove, name="account_mfa_remove"),
     path("account/sessions/", account_views.account_sessions, name="account_sessions"),
     path(
         "account/sessions/others/revoke/",

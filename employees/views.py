@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bookings.access import assigned_space_names, assigned_spaces
@@ -15,7 +16,7 @@ from studio_crm.htmx import page_or_partial
 from . import mfa
 from .access import admin_required, can_manage_employee, can_reset_sign_in, get_employee_for
 from .forms import EmployeeForm, EmployeeSearchForm
-from .lockouts import locked_subquery, lockouts_of
+from .lockouts import locked_subquery, lockouts_of, too_many_failures
 from .models import Employee, EmployeeStatus, Role, StaffSession
 from .services import (
     EmployeeActionRefused,
@@ -27,21 +28,6 @@ from .services import (
     employee_unlock,
     employee_update,
 )
-
-# A temporary password waits here for the one page that shows it: the employee's own page.
-TEMPORARY_PASSWORD_KEY = "studio_temporary_password"
-
-
-def _show_password_once(request, employee: Employee, password: str) -> None:
-    request.session[TEMPORARY_PASSWORD_KEY] = {"pk": employee.pk, "password": password}
-
-
-def _password_to_show(request, employee: Employee) -> str | None:
-    temporary = request.session.get(TEMPORARY_PASSWORD_KEY)
-    if not temporary or temporary["pk"] != employee.pk:
-        return None
-    del request.session[TEMPORARY_PASSWORD_KEY]
-    return temporary["password"]
 
 
 @admin_required
@@ -75,13 +61,14 @@ def employee_new(request):
             )
         except EmployeeActionRefused as refusal:
             raise PermissionDenied(str(refusal)) from refusal
-        _show_password_once(request, employee, password)
         messages.success(request, f"{employee} can now sign in with the temporary password below.")
-        return redirect("employee_detail", pk=employee.pk)
+        return _employee_page(request, employee, temporary_password=password)
     return render(request, "employees/new.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _employee_page(request, employee, *, form=None, status=200):
+def _employee_page(request, employee, *, form=None, temporary_password: str | None = None, status=200):
+    """The employee's page. A temporary password is shown in the answer to the request that set it and
+    nowhere else: it is not kept in the session, and the browser is told not to store the page."""
     manageable = can_manage_employee(request.user, employee)
     if form is None and manageable:
         form = EmployeeForm(instance=employee, actor=request.user, initial={"spaces": assigned_spaces(employee)})
@@ -95,12 +82,16 @@ def _employee_page(request, employee, *, form=None, status=200):
         "authenticator": mfa.confirmed_authenticator(employee),
         "backup_codes_left": mfa.backup_codes_left(employee),
         "lockouts": list(lockouts_of(employee)),
+        "too_many_failures": too_many_failures(employee.username),
         "session_count": StaffSession.objects.filter(employee=employee).count(),
-        "temporary_password": _password_to_show(request, employee),
+        "temporary_password": temporary_password,
         "deactivated": employee.status == EmployeeStatus.DEACTIVATED,
         "Role": Role,
     }
-    return render(request, "employees/detail.html", context, status=status)
+    response = render(request, "employees/detail.html", context, status=status)
+    if temporary_password:
+        add_never_cache_headers(response)
+    return response
 
 
 @admin_required
@@ -129,12 +120,10 @@ def employee_detail(request, pk):
 def _employee_action(request, pk, action, done: str, rule=can_manage_employee):
     employee = get_employee_for(request, pk, write=True, rule=rule)
     try:
-        result = action(employee=employee, by=request.user)
+        action(employee=employee, by=request.user)
     except EmployeeActionRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        if isinstance(result, str):
-            _show_password_once(request, employee, result)
         messages.success(request, done.format(employee=employee))
     return redirect("employee_detail", pk=employee.pk)
 
@@ -169,7 +158,11 @@ def employee_unlock_view(request, pk):
 @admin_required
 @require_POST
 def employee_password_view(request, pk):
-    return _employee_action(
-        request, pk, employee_set_temporary_password, "{employee} has a new temporary password and was signed out.",
-        rule=can_reset_sign_in,
-    )
+    employee = get_employee_for(request, pk, write=True, rule=can_reset_sign_in)
+    try:
+        password = employee_set_temporary_password(employee=employee, by=request.user)
+    except EmployeeActionRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("employee_detail", pk=employee.pk)
+    messages.success(request, f"{employee} has a new temporary password and was signed out.")
+    return _employee_page(request, employee, temporary_password=password)

@@ -1,61 +1,67 @@
-"""The board's websocket, /ws/kanban/: pushes re-rendered cards and who else is looking.
+"""The board's websocket, /ws/kanban/: says which cards changed, and who else is looking.
 
 Messages to the browser (JSON):
-  {"type": "card", "id", "state", "date", "space", "version", "html"}  a card to put in its column
+  {"type": "card", "id", "state", "version"}  a card changed: the page takes it from its own board, fetched again
   {"type": "remove", "id"}                     a card this employee no longer sees on a board
   {"type": "order", "state", "ids"}            the order of a column's cards
   {"type": "presence", "names"}                the other employees with the board open
 
-A change costs one render (where it was made) and no query per open board: each board knows the
-spaces its employee sees from the moment it connected.
+No markup travels through the socket: a page inserts only what its own server rendered for it. A message
+on the channel layer that does not have the shape of the studio's own (ids and versions whole numbers, a
+column's state) is dropped, so whoever can publish on a shared Redis cannot reach a browser through it.
+A change costs no query per open board: each board knows the spaces its employee sees from the moment it
+connected (studio_crm/live.py closes it when they change, and when its session ends).
 """
 
 import asyncio
 import logging
 
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
-from employees.access import may_follow_live_updates
+from studio_crm.live import StaffSocket
 
 from .presence import BEAT_SECONDS, Presence
-from .services import board_group, visible_space_ids
+from .services import BOARD_STATES, board_group
 
 log = logging.getLogger("studio.kanban")
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
+
+def _whole(*values) -> bool:
+    return all(type(value) is int for value in values)
 
 
-class BoardConsumer(AsyncJsonWebsocketConsumer):
-    async def connect(self):
-        self.joined = False
-        user = self.scope.get("user")
-        # Accept first, then close with a code the page can read (a refused handshake has none).
-        await self.accept()
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        if not await database_sync_to_async(may_follow_live_updates)(user, self.scope.get("session")):
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        self.user = user
-        # The spaces this employee sees, read once: events then need no query. A changed assignment
-        # takes effect when the board reconnects (a reload, or the socket's own reconnect).
-        self.space_ids = await database_sync_to_async(visible_space_ids)(user)
+def _card_event(event: dict) -> bool:
+    """Whether ``event`` has the shape of a booking.changed message of kanban.services."""
+    state = event.get("state")
+    return _whole(event.get("booking"), event.get("space"), event.get("version")) and (
+        state is None or state in BOARD_STATES)
+
+
+def _order_event(event: dict) -> bool:
+    """Whether ``event`` has the shape of a board.order message of kanban.services."""
+    ids, spaces = event.get("ids"), event.get("spaces")
+    return (event.get("state") in BOARD_STATES and isinstance(ids, list) and isinstance(spaces, list)
+            and len(ids) == len(spaces) and _whole(*ids, *spaces))
+
+
+class BoardConsumer(StaffSocket):
+    beat: asyncio.Future | None = None
+
+    def page_group(self) -> str:
+        return board_group()
+
+    async def admitted(self):
         self.group = board_group()
-        self.presence = Presence(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        self.joined = True
+        self.presence = Presence(self.user.pk)
+        await self.join(self.group)
         await self.channel_layer.group_send(self.group, self._presence_message("presence.join"))
         self.beat = asyncio.ensure_future(self._beat())
 
-    async def disconnect(self, code):
-        if not getattr(self, "joined", False):
-            return
-        self.beat.cancel()
-        await self.channel_layer.group_send(self.group, {"type": "presence.leave", "channel": self.channel_name})
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+    async def leave(self):
+        """The other boards stop listing this one as it stops hearing them."""
+        if self.beat is not None:
+            self.beat.cancel()
+            self.beat = None
+            await self.channel_layer.group_send(self.group, {"type": "presence.leave", "channel": self.channel_name})
+        await super().leave()
 
     async def receive_json(self, content, **kwargs):
         # The board only listens; moves go through HTTP so they share the forms' checks.
@@ -67,21 +73,25 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         return self.space_ids is None or space_id in self.space_ids
 
     async def booking_changed(self, event):
-        """A card rendered once by whoever made the change; sent as is to boards that see its space."""
+        """A booking changed: boards that see its space hear which card to show afresh."""
+        if not _card_event(event):
+            log.warning("kanban message dropped: not in the shape the studio sends")
+            return
         if not self._sees(event["space"]):
             if event.get("left_space"):
                 # It may have been on this board before it moved to a space this employee does not see.
                 await self.send_json({"type": "remove", "id": event["booking"]})
             return
-        if not event.get("html"):
+        if event["state"] is None:
             await self.send_json({"type": "remove", "id": event["booking"]})
             return
-        await self.send_json({
-            "type": "card", "id": event["booking"], "state": event["state"], "date": event["date"],
-            "space": event["space"], "version": event["version"], "html": event["html"],
-        })
+        await self.send_json({"type": "card", "id": event["booking"], "state": event["state"],
+                              "version": event["version"]})
 
     async def board_order(self, event):
+        if not _order_event(event):
+            log.warning("kanban message dropped: not in the shape the studio sends")
+            return
         ids = [pk for pk, space in zip(event["ids"], event["spaces"], strict=True) if self._sees(space)]
         if ids:
             await self.send_json({"type": "order", "state": event["state"], "ids": ids})

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings.access import visible_bookings, visible_spaces
+from bookings.access import visible_bookings
 from bookings.dates import LATEST, day_bounds
 from bookings.models import REASON_REQUIRED_STATES, TRANSITION_LABELS, Booking, BookingState
 from bookings.services import booking_transition
@@ -30,7 +30,7 @@ log = logging.getLogger("studio.kanban")
 
 
 def board_group() -> str:
-    """The channel-layer group of every open board (a setting so that test runs sharing Redis stay apart)."""
+    """The channel-layer group of every open board (a setting so that each test has its own)."""
     return settings.KANBAN_GROUP
 
 # The longest date range one board shows: keeps a careless filter from loading a year of bookings.
@@ -113,18 +113,10 @@ def board_columns(user, *, date_from: date, date_to: date, space=None) -> list[C
 
 
 def render_card(booking: Booking, request=None) -> str:
-    """One card, as the board shows it and the websocket sends it. The same for every employee who may
-    see the booking (what a card shows depends on the booking only), so a change is rendered once."""
+    """One card, as the board shows it: the answer to a move carries it."""
     if not hasattr(booking, "moves"):
         booking.moves = card_moves(booking)
     return render_to_string("kanban/board.html#card", {"booking": booking}, request=request)
-
-
-def visible_space_ids(user) -> frozenset[int] | None:
-    """The spaces whose cards ``user`` sees; None for every space (owners and admins)."""
-    if user.is_admin_or_owner:
-        return None
-    return frozenset(visible_spaces(user).values_list("pk", flat=True))
 
 
 def card_move(
@@ -171,28 +163,20 @@ def column_order_save(*, state: str, order: list[int], by: Employee) -> list[int
 
 
 def booking_event(booking: Booking, *, may_have_left_space: bool = True) -> dict:
-    """The message every open board gets about a change of ``booking``, with its card rendered once.
+    """The message every open board gets about a change of ``booking``: which card, where it is now.
 
-    ``may_have_left_space``: the booking may have been in another space before this change, so boards
-    that do not see its space now must drop its card if they show it.
+    No markup: each page takes the card from its own board, fetched again from its server.
+    ``state`` is None when the booking is no longer on the board (a draft). ``may_have_left_space``:
+    the booking may have been in another space before this change, so boards that do not see its space
+    now must drop its card if they show it.
     """
-    event = {"type": "booking.changed", "booking": booking.pk, "space": booking.space_id,
-             "version": booking.version, "left_space": may_have_left_space}
-    if booking.state in BOARD_STATES:
-        event.update(state=booking.state, date=timezone.localtime(booking.start).date().isoformat(),
-                     html=render_card(booking))
-    return event
+    return {"type": "booking.changed", "booking": booking.pk, "space": booking.space_id,
+            "state": booking.state if booking.state in BOARD_STATES else None, "version": booking.version,
+            "left_space": may_have_left_space}
 
 
 def broadcast_booking(booking: Booking, *, may_have_left_space: bool = True) -> None:
-    try:
-        event = booking_event(booking, may_have_left_space=may_have_left_space)
-    except Exception:
-        # Rendering failed (a broken row?): every board drops the card rather than show a stale one.
-        log.exception("kanban card of booking %s could not be rendered", booking.pk)
-        event = {"type": "booking.changed", "booking": booking.pk, "space": booking.space_id,
-                 "version": booking.version, "left_space": True}
-    broadcast(event)
+    broadcast(booking_event(booking, may_have_left_space=may_have_left_space))
 
 
 def broadcast(message: dict) -> None:

@@ -11,6 +11,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from studio_crm.routing import websocket_urlpatterns  # noqa: E402
+from studio_crm.servers import leave_request_bodies_to_django  # noqa: E402
+
+leave_request_bodies_to_django()
 
 application = ProtocolTypeRouter(
     {

@@ -13,6 +13,7 @@ NAVIGATION = [
     ]),
     (_("Studio"), [
         (_("Employees"), "employee_list", "id", {"owner", "admin"}),
+        (_("Notifications"), "notification_list", "inbox", {"owner", "admin"}),
         (_("Django admin"), "admin:index", "settings", {"owner"}),
     ]),
 ]

@@ -12,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 
+from .network import client_ip
+
 
 @never_cache
 @require_GET
@@ -67,6 +69,7 @@ def metrics(request):
     supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if token and supplied and hmac.compare_digest(supplied, token):
         return ExportToDjangoView(request)
-    if request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS:
+    # The address the rate limits judge too: behind a proxy, REMOTE_ADDR is the proxy's own.
+    if client_ip(request) in settings.METRICS_ALLOWED_IPS:
         return ExportToDjangoView(request)
     return HttpResponseForbidden("Metrics need a token or an allowed address.")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +63,8 @@ PII_KEYS = env_list("PII_KEYS") or [local_secret("PII_KEYS", lambda: Fernet.gene
 # The HMAC key of the phone blind index. It is separate from PII_KEYS so that rotating the
 # encryption keys never changes how bookings are found by phone.
 PII_INDEX_KEY = env_str("PII_INDEX_KEY") or local_secret("PII_INDEX_KEY", lambda: secrets.token_hex(32))
+# Masked fields (phones, emails) reach the audit trail as "[hidden]": no readable part is kept.
+AUDITLOG_MASK_CALLABLE = "bookings.pii.audit_mask"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -98,10 +101,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "studio_crm.query_strings.RefuseControlCharactersMiddleware",
+    "studio_crm.headers.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "studio_crm.middleware.DatabaseConnectionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "studio_crm.headers.PrivatePagesMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "employees.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -142,11 +150,28 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------
 
 VAR_DIR.mkdir(exist_ok=True)
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'studio.sqlite3'}"), conn_max_age=60
-    )
-}
+# CONN_MAX_AGE stays 0: under ASGI every request runs in a thread of its own, and a persistent
+# connection stays behind with a thread that no later request reuses. On PostgreSQL the pool below
+# keeps the connections instead, a bounded number per process.
+DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'studio.sqlite3'}"))}
+# Behind pgbouncer in transaction mode: pgbouncer pools, so the process keeps no pool of its own, and
+# a server-side cursor would not survive to its next fetch on another server connection.
+DATABASE_TRANSACTION_POOLING = env_bool("DATABASE_TRANSACTION_POOLING", False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # keeps options from the URL's query
+    # The name in pg_stat_activity; libpq's PGAPPNAME gives workers and the scheduler names of their own.
+    _options.setdefault("application_name", env_str("PGAPPNAME", "studio-crm"))
+    if DATABASE_TRANSACTION_POOLING:
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    else:
+        # Each process holds at most DATABASE_POOL_MAX server connections (processes x max must
+        # stay under PostgreSQL's max_connections, see the README); a request that finds none free
+        # within the timeout is answered 503 (studio_crm/middleware.py).
+        _options["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN", 2),
+            "max_size": env_int("DATABASE_POOL_MAX", 10),
+            "timeout": float(env_str("DATABASE_POOL_TIMEOUT", "10")),
+        }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so two bookings checked at the same time
     # are serialised by SQLite itself rather than failing on upgrade from a read lock.
@@ -165,18 +190,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: cache, channel layer, queues ---------------------------------------------------------
 
 REDIS_URL = env_str("REDIS_URL")
+
+
+def deployment_channel_prefix(secret_key: str, database: dict) -> str:
+    """A channel-layer prefix of one deployment: the same in every process with this secret key and
+    database name (web processes and workers may reach the database by different hosts), different for
+    a deployment with another key or database, and telling nothing about the key."""
+    from django.utils.crypto import salted_hmac
+
+    name = str(database["NAME"])
+    digest = salted_hmac("channel-layer-prefix", name, secret=secret_key, algorithm="sha256").hexdigest()
+    return f"studio-{digest[:16]}"
+
+
+# Redis pub/sub ignores database numbers: deployments on one Redis server (two studios, or staging
+# beside production) hear each other's groups unless their channel names differ.
+CHANNEL_LAYER_PREFIX = env_str("CHANNEL_LAYER_PREFIX") or deployment_channel_prefix(SECRET_KEY, DATABASES["default"])
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # The prefix starts every channel and group name the layer publishes and subscribes to.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-# The channel-layer group every open kanban board joins (tests give each run its own).
+# The channel-layer group every open kanban board joins, inside the deployment's prefix (tests give
+# each test its own).
 KANBAN_GROUP = "kanban"
 # Without Redis, background jobs run in-process right after the transaction commits.
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
@@ -207,8 +250,11 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 LOGOUT_REDIRECT_URL = "/login/"
 
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# A staff session ends STAFF_IDLE_TIMEOUT_MINUTES after its last request, and STAFF_SESSION_MAX_HOURS
+# after signing in however busy it is (employees/middleware.py).
 STAFF_IDLE_TIMEOUT_MINUTES = env_int("STAFF_IDLE_TIMEOUT_MINUTES", 60)
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12)
+SESSION_COOKIE_AGE = 60 * 60 * STAFF_SESSION_MAX_HOURS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -249,9 +295,25 @@ PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "RU")
 
 # --- Notifications --------------------------------------------------------------------------------
 
+# The outbox and its senders live in notifications/ (README: "Notifications and jobs").
 TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
 TELEGRAM_CHAT_ID = env_str("TELEGRAM_CHAT_ID")
-TELEGRAM_API_URL = env_str("TELEGRAM_API_URL", "https://api.telegram.org")
+TELEGRAM_API_URL = env_str("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+# Telegram sends it in X-Telegram-Bot-Api-Secret-Token with every update (setWebhook's secret_token);
+# unset, the webhook refuses everything.
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET")
+TELEGRAM_TIMEOUT_SECONDS = float(env_str("TELEGRAM_TIMEOUT_SECONDS", "10"))
+# Guests are reminded this many hours before their booking starts (each window once).
+REMINDER_HOURS = sorted({int(hours) for hours in env_list("REMINDER_HOURS", "24,2")})
+# A request nobody confirmed within this many hours is cancelled as expired (0: only at its start).
+PENDING_EXPIRY_HOURS = env_int("PENDING_EXPIRY_HOURS", 24)
+# A failed delivery is tried again after about 30 s, 1 min, 2 min ... (at most an hour apart), then dead.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 10)
+# Without Redis the server process runs the periodic jobs itself: the sweeper every minute, reminders and
+# expiry every JOBS_EVERY_MINUTES (notifications/background.py). Never in tests or management commands.
+JOBS_EVERY_MINUTES = env_int("JOBS_EVERY_MINUTES", 5)
+JOBS_IN_SERVER_PROCESS = not RQ_ENABLED and not TESTING and env_bool("JOBS_IN_SERVER_PROCESS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 EMAIL_URL = env_str("EMAIL_URL", "console://")
 if EMAIL_URL.startswith("console:"):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
@@ -297,6 +359,10 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host-: browsers accept these cookies only from this host over HTTPS, with Path=/ and no Domain,
+    # so a neighbouring subdomain cannot plant or overwrite them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -306,6 +372,39 @@ if not DEBUG:
     if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
         raise ImproperlyConfigured("SECRET_KEY must be a long random string in production.")
 
+# --- Content security -----------------------------------------------------------------------------
+# django-csp. Scripts run only from the site's own files or with the response's nonce: no inline
+# handlers, no eval (htmx runs with allowEval off, see base.html). <style> elements come only from
+# files; style="" attributes stay allowed, because they carry data (a space's colour, a calendar
+# item's place in the grid) and a style cannot run code or, with img-src and font-src closed,
+# send anything away. style-src is the fallback for browsers without -elem/-attr.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "style-src-elem": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        # Plus this host's ws:// or wss:// origin (studio_crm/headers.py) for the live pages.
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# django-permissions-policy: nothing the studio's pages use, for this site or anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "browsing-topics", "camera", "display-capture", "geolocation", "gyroscope", "hid",
+        "idle-detection", "magnetometer", "microphone", "midi", "payment", "serial", "usb",
+        "xr-spatial-tracking",
+    )
+}
+
 # Request bodies: the public API refuses anything larger (413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 API_MAX_BODY_BYTES = 16 * 1024
@@ -314,9 +413,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"hide_phones": {"()": "studio_crm.log_filters.HidePhones"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["hide_phones"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
+        # The servers' access lines print each request's address, query string included.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.channels.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "studio": {"handlers": ["console"], "level": env_str("STUDIO_LOG_LEVEL", "INFO"), "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
@@ -342,5 +446,10 @@ IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 
 # --- Staff sign-in (employees/lockouts.py) --------------------------------------------------------
 # Failed sign-ins of one username from all addresses together ("count/period", django-ratelimit),
-# beside django-axes' lockout per username and address. Counted in the default cache.
+# beside django-axes' lockout per username and address. Counted in the default cache; failures from
+# an address axes has already locked out for that username are not counted.
 SIGN_IN_FAILURES_PER_USERNAME = env_str("SIGN_IN_FAILURES_PER_USERNAME", "50/h")
+# A browser in which an employee completed a sign-in keeps a signed cookie for this many days; there,
+# the limit per username neither applies to nor counts that employee's sign-ins.
+SIGN_IN_KNOWN_DEVICE_DAYS = env_int("SIGN_IN_KNOWN_DEVICE_DAYS", 90)
+SIGN_IN_DEVICE_COOKIE_NAME = "studio_device" if DEBUG else "__Host-studio_device"

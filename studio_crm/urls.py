@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("bookings.public.urls")),
     path("calendar/", include("calendar_app.urls")),
     path("kanban/", include("kanban.urls")),
+    path("notifications/", include("notifications.urls")),
 ]
 
 if settings.DEBUG:

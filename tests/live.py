@@ -1,6 +1,6 @@
 """Live updates as staff receive them: websockets to the studio's ASGI application in this process, and
-real ASGI server processes (daphne) against the test database for what needs real sockets: two processes
-sharing Redis, and the browser tests (Django's live_server speaks no websocket)."""
+real ASGI server processes (daphne or uvicorn) against the test database for what needs real sockets: two
+processes sharing Redis, the browser tests (Django's live_server speaks no websocket), and bursts of guests."""
 
 import asyncio
 import json
@@ -8,10 +8,16 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from channels.testing import WebsocketCommunicator
@@ -20,7 +26,7 @@ from django.db import connection
 
 from studio_crm.asgi import application
 
-DAPHNE = Path(sys.executable).parent / "daphne"
+BIN = Path(sys.executable).parent
 
 
 def _socket(path: str, cookie: str | None) -> WebsocketCommunicator:
@@ -67,6 +73,20 @@ async def next_message(communicator, kind: str, timeout=3.0) -> dict:
             return message
 
 
+async def closed_with(communicator, *, quiet=0.5) -> int | None:
+    """The code the socket is closed with before it stays quiet for ``quiet`` seconds; None if it stays open."""
+    while not await communicator.receive_nothing(timeout=quiet, interval=0.02):
+        output = await communicator.receive_output()
+        if output["type"] == "websocket.close":
+            return output.get("code")
+    return None
+
+
+def cookie_of(client) -> str:
+    """The Cookie header value of a test client's session: the websocket its browser would open."""
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -86,32 +106,40 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) ->
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}")
+            raise RuntimeError(f"the server exited with {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError("daphne did not start listening in time")
+    raise RuntimeError("the server did not start listening in time")
+
+
+def _command(server: str, app: str, port: int) -> list[str]:
+    if server == "uvicorn":
+        return [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
+                "--no-access-log", app]
+    return [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), app]
 
 
 @contextmanager
-def asgi_servers(count: int = 1, *, static: bool = False):
-    """Start ``count`` daphne processes of the studio's application (tests/asgi_app.py) on free loopback ports,
-    side by side; yields their base URLs. ``static`` also serves /static/ (for a browser), as runserver does."""
+def asgi_servers(count: int = 1, *, static: bool = False, server: str = "daphne", env: dict[str, str] | None = None):
+    """Start ``count`` processes of the studio's application (tests/asgi_app.py) under ``server`` (daphne or
+    uvicorn) on free loopback ports, side by side, with ``env`` added to their environment; yields their base
+    URLs. ``static`` also serves /static/ (for a browser), as runserver does. The processes are one
+    deployment: a channel-layer prefix of their own (unless ``env`` names one) keeps them apart from other
+    test runs on the same Redis."""
     app = "tests.asgi_app:" + ("with_static" if static else "application")
     env = {**os.environ, "DATABASE_URL": test_database_url(), "DEBUG": "true", "PYTHONUNBUFFERED": "1",
-           "KANBAN_TEST_GROUP": f"kanban-test-{uuid.uuid4().hex}"}
+           "CHANNEL_LAYER_PREFIX": f"studio-test-{uuid.uuid4().hex[:16]}", **(env or {})}
     started = []
     try:
         for _ in range(count):
             port = free_port()
-            log_path = Path(settings.BASE_DIR) / "var" / f"daphne-{port}.log"
+            log_path = Path(settings.BASE_DIR) / "var" / f"{server}-{port}.log"
             with open(log_path, "wb") as log:
-                process = subprocess.Popen(
-                    [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), app],
-                    cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-                )
+                process = subprocess.Popen(_command(server, app, port), cwd=settings.BASE_DIR, env=env, stdout=log,
+                                           stderr=subprocess.STDOUT)
             started.append((process, port, log_path))
         for process, port, _ in started:
             _wait_for_port(port, process)
@@ -130,7 +158,64 @@ def asgi_servers(count: int = 1, *, static: bool = False):
 
 
 @contextmanager
-def asgi_server(*, static: bool = False):
-    """One daphne process; yields its base URL."""
-    with asgi_servers(1, static=static) as (url,):
+def asgi_server(*, static: bool = False, server: str = "daphne", env: dict[str, str] | None = None):
+    """One server process; yields its base URL."""
+    with asgi_servers(1, static=static, server=server, env=env) as (url,):
         yield url
+
+
+class Answer(NamedTuple):
+    url: str
+    status: int  # 0: the connection failed or timed out without an answer
+    retry_after: str | None
+    seconds: float
+
+
+def _get(url: str, timeout: float) -> Answer:
+    began = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            response.read()
+            status, headers = response.status, response.headers
+    except urllib.error.HTTPError as error:
+        status, headers = error.code, error.headers
+    except OSError:
+        status, headers = 0, {}
+    return Answer(url, status, headers.get("Retry-After"), time.perf_counter() - began)
+
+
+def burst(urls: list[str], *, count_connections: Callable[[], int], timeout: float = 60) -> tuple[list[Answer], int]:
+    """GET every URL at the same moment, one thread each, released together by a barrier.
+
+    Returns the answers and the peak of ``count_connections()``, sampled from the calling thread while the
+    requests are in flight."""
+    barrier = threading.Barrier(len(urls))
+    answers: list[Answer] = []
+
+    def guest(url: str) -> None:
+        barrier.wait()
+        answers.append(_get(url, timeout))
+
+    threads = [threading.Thread(target=guest, args=(url,)) for url in urls]
+    for thread in threads:
+        thread.start()
+    peak = 0
+    while any(thread.is_alive() for thread in threads):
+        peak = max(peak, count_connections())
+        time.sleep(0.02)
+    return answers, max(peak, count_connections())
+
+
+def server_connections(application_name: str) -> int:
+    """Connections to this test database held by a server started with ``PGAPPNAME=application_name``."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                       " AND application_name = %s", [application_name])
+        return cursor.fetchone()[0]
+
+
+def guest_burst(base_url: str, *, space: str, day: date, lookups: int = 60, pages: int = 20) -> list[str]:
+    """A busy Saturday in one moment: ``lookups`` free-slot look-ups of one hall and day through the API, and
+    ``pages`` visits to the booking page."""
+    lookup = f"{base_url}/api/v1/availability?space={space}&date={day.isoformat()}"
+    return [lookup] * lookups + [f"{base_url}/book/"] * pages

@@ -9,9 +9,10 @@ other booking; POST /bookings honours ``Idempotency-Key`` (see bookings/idempote
 import json
 import logging
 from datetime import date as Date
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Annotated
+from urllib.parse import urlencode
 
 import pydantic
 from django.conf import settings
@@ -27,9 +28,10 @@ from ninja.openapi.docs import DocsBase
 from ninja.openapi.schema import REF_TEMPLATE
 from pydantic.alias_generators import to_camel
 
-from ..availability import free_slots, longest_stay, validate_booking_day
+from ..availability import free_slots, longest_stay, opening_hours, validate_booking_day
 from ..errors import BookingConflict, service_errors
 from ..models import Booking, Equipment, Space
+from ..pricing import hourly_rate
 from .api_schemas import AvailabilityOut, BookingIn, BookingOut, ErrorOut
 from .guests import NOT_FOUND, guest_booking_create, guest_lookup
 from .idempotency import Answer, IdempotencyError, run_once
@@ -106,8 +108,22 @@ class StudioAPI(NinjaAPI):
         # The booking body is read by hand (for 413/415 and idempotency), so describe it here.
         body = BookingIn.model_json_schema(by_alias=True, ref_template=REF_TEMPLATE)
         schema["components"]["schemas"].update(body.pop("$defs", {}))
+        body["examples"] = [booking_example()]
         schema["components"]["schemas"]["BookingIn"] = body
         return schema
+
+
+def booking_example() -> dict:
+    """A request the studio would accept as it stands: tomorrow, two hours from opening, in an open hall."""
+    hall = Space.objects.filter(is_active=True).order_by("pk").first()
+    opens = settings.STUDIO_OPENS_AT
+    return {
+        "date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        "startTime": f"{opens:02d}:00", "endTime": f"{opens + 2:02d}:00",
+        "space": hall.slug if hall else "white",
+        "clientName": "Anna Petrova", "clientPhone": "+7 916 123-45-67", "clientEmail": "anna@example.com",
+        "equipment": [], "promoCode": "", "specialRequirements": "", "consent": True,
+    }
 
 
 api = StudioAPI(
@@ -204,12 +220,14 @@ def availability(request, space: Annotated[str, Query(pattern=SLUG, description=
         raise ApiError(404, "not_found", "There is no hall with that slug.")
     _check_day(date)
     slots = free_slots(hall, date)
+    rates = list(hall.rates.all())
+    slot_rates = [hourly_rate(hall, slot.start, rates) for slot in slots]
     return respond(Answer(200, {
         "space": {"slug": hall.slug, "name": hall.name},
         "date": date.isoformat(),
         "timeZone": settings.TIME_ZONE,
-        "hourlyRate": str(hall.hourly_rate),
-        "slots": [_slot_json(slot, slots) for slot in slots],
+        "hourlyRate": str(min(slot_rates, default=hourly_rate(hall, opening_hours(date)[0], rates))),
+        "slots": [{**_slot_json(slot, slots), "hourlyRate": str(rate)} for slot, rate in zip(slots, slot_rates, strict=True)],
     }))
 
 
@@ -330,9 +348,12 @@ def _create(request, body: bytes) -> Answer:
                         "end": timezone.localtime(error.end).isoformat()}
         return ApiError(409, "conflict", error.message, conflict=conflict,
                         alternatives=[_slot_json(slot) for slot in error.alternatives]).answer
-    return Answer(201, booking_json(booking), {"Location": reverse("api_v1:booking", args=[booking.reference])})
+    location = reverse("api_v1:booking", args=[booking.reference]) + "?" + urlencode({"phone": booking.client_phone})
+    return Answer(201, booking_json(booking), {"Location": location})
 
 
+# The guest's phone for GET /bookings/{reference}, as a header rather than in the address.
+PHONE_HEADER = "X-Client-Phone"
 IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 255},
     "description": "Any unique string (a UUID). A retry with the same key and body returns the first answer; "
@@ -366,11 +387,19 @@ def create_booking(request):
 
 
 @api.get("/bookings/{reference}", response={200: BookingOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
-         summary="A guest's view of one booking", tags=["bookings"], by_alias=True, url_name="booking")
+         summary="A guest's view of one booking", tags=["bookings"], by_alias=True, url_name="booking",
+         openapi_extra={"parameters": [{
+             "name": PHONE_HEADER, "in": "header", "required": False, "schema": {"type": "string", "maxLength": 32},
+             "description": "The phone the booking was made with (instead of ?phone=)."}]})
 def get_booking(request, reference: str,
-                phone: Annotated[str, Query(max_length=32, description="The phone the booking was made with")]):
+                phone: Annotated[str | None, Query(max_length=32, description=(
+                    f"The phone the booking was made with. The {PHONE_HEADER} header takes it too, and keeps it out "
+                    "of the access logs of proxies and servers between."))] = None):
     """Found only when the reference and the phone belong together; otherwise one neutral 404."""
-    booking = guest_lookup(request, reference, phone)
+    phone = request.headers.get(PHONE_HEADER, phone)
+    if not phone:
+        raise validation_error({"phone": [f"Give the booking's phone, in the {PHONE_HEADER} header or ?phone=."]})
+    booking = guest_lookup(request, reference, phone[:32])
     if booking is None:
         raise ApiError(404, "not_found", NOT_FOUND)
     return respond(Answer(200, booking_json(booking)))

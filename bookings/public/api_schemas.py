@@ -17,10 +17,13 @@ from pydantic.alias_generators import to_camel
 HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
-def _clock_time_schema(schema: dict) -> None:
-    # "HH:MM" only: not the RFC 3339 "time" format (seconds and an offset) a "time" field is described with.
-    schema.pop("format", None)
-    schema.update(type="string", pattern=HH_MM, examples=["10:00"])
+def _clock_time_schema(example: str):
+    def describe(schema: dict) -> None:
+        # "HH:MM" only: not the RFC 3339 "time" format (seconds and an offset) a "time" field is described with.
+        schema.pop("format", None)
+        schema.update(type="string", pattern=HH_MM, examples=[example])
+
+    return describe
 
 
 
@@ -55,9 +58,9 @@ class BookingIn(CamelSchema):
 
     date: Date = Field(description="Day of the booking, YYYY-MM-DD")
     start_time: Time = Field(description='Start, studio time, a whole hour, "HH:MM": "10:00"',
-                             json_schema_extra=_clock_time_schema)
+                             json_schema_extra=_clock_time_schema("10:00"))
     end_time: Time = Field(description='End, studio time, a whole hour, "HH:MM": "12:00"',
-                           json_schema_extra=_clock_time_schema)
+                           json_schema_extra=_clock_time_schema("12:00"))
     space: str = Field(min_length=1, max_length=60, description="The hall's slug, e.g. white")
     client_name: str = Field(min_length=1, max_length=150)
     client_phone: str = Field(min_length=1, max_length=32, description="Any common format; stored as E.164")
@@ -65,7 +68,8 @@ class BookingIn(CamelSchema):
     equipment: list[EquipmentLineIn] = Field(default_factory=list, max_length=20)
     promo_code: str = Field("", max_length=32)
     special_requirements: str = Field("", max_length=2000)
-    consent: StrictBool = Field(description="The guest agrees to the processing of personal data (must be true)")
+    consent: StrictBool = Field(description="The guest agrees to the processing of personal data: true, and only "
+                                            "true, books", json_schema_extra={"const": True, "enum": [True]})
 
     @field_validator("start_time", "end_time", mode="before")
     @classmethod
@@ -113,13 +117,16 @@ class SlotOut(Schema):
     start: str = Field(description="ISO 8601 with the studio's offset")
     end: str
     max_hours: int = Field(alias="maxHours", description="Longest booking that can start here")
+    hourly_rate: str = Field(alias="hourlyRate", description=(
+        "The rate of this hour as the booking is priced (weekday and evening rates included), e.g. \"2500.00\""))
 
 
 class AvailabilityOut(Schema):
     space: SpaceOut
     date: str
     time_zone: str = Field(alias="timeZone")
-    hourly_rate: str = Field(alias="hourlyRate")
+    hourly_rate: str = Field(alias="hourlyRate", description=(
+        "The lowest rate among the day's free slots (\"from\"); each slot carries its own"))
     slots: list[SlotOut]
 
 

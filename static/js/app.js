@@ -16,9 +16,12 @@
     });
   }
 
+  // Buttons say what they do in data- attributes: the CSP runs no inline onclick.
   document.addEventListener("click", function (event) {
     var dismiss = event.target.closest("[data-dismiss]");
     if (dismiss) hideToast(dismiss.closest(".toast"));
+    if (event.target.closest("[data-print]")) window.print();
+    if (event.target.closest("[data-go-back]")) window.history.back();
   });
 
   // Destructive actions ask first: <button data-confirm="Cancel 3 bookings?">.

@@ -34,10 +34,11 @@
       });
   }
 
-  // --- Column counts and totals --------------------------------------------------------------------
+  // --- Column counts and totals, and changed cards ---------------------------------------------------
   // The server writes them, as on the first page: after a change the board fetches itself again and
-  // takes the fresh column heads. A change waits for that answer and lands together with its heads;
-  // changes that arrive while a fetch is under way share the next one.
+  // takes the fresh column heads, and the changed card as the server renders it for this board (the
+  // socket only says which card changed). A change waits for that answer and lands together with its
+  // heads; changes that arrive while a fetch is under way share the next one.
 
   var waiting = [];
   var fetching = false;
@@ -53,9 +54,9 @@
     var changes = waiting;
     waiting = [];
     fetching = true;
-    function apply() { changes.forEach(function (change) { change(); }); }
+    function apply(fresh) { changes.forEach(function (change) { change(fresh); }); }
     fetchBoard()
-      .then(function (fresh) { apply(); swapHeads(fresh); }, apply)
+      .then(function (fresh) { apply(fresh); swapHeads(fresh); }, function () { apply(null); })
       .catch(function () { /* the next change or reconnect shows the board as it is */ })
       .then(function () {
         fetching = false;
@@ -63,23 +64,16 @@
       });
   }
 
-  // Make ``change`` to the cards with the column heads the server writes after it; resolves once made.
+  // Make ``change(fresh)`` to the cards with the column heads the server writes after it; ``fresh`` is
+  // the board just fetched, or null when it could not be. Resolves once made.
   function withFreshHeads(change) {
     return new Promise(function (resolve) {
-      waiting.push(function () { change(); resolve(); });
+      waiting.push(function (fresh) { change(fresh); resolve(); });
       if (!fetching) fetchHeads();
     });
   }
 
   // --- Putting a card where it belongs -------------------------------------------------------------
-
-  function belongsHere(message) {
-    var el = board();
-    if (!el) return false;
-    var space = el.dataset.space;
-    return message.date >= el.dataset.from && message.date <= el.dataset.to &&
-      (!space || String(message.space) === space) && !!columnList(message.state);
-  }
 
   function insertByTime(list, card) {
     var after = Array.prototype.find.call(list.children, function (other) {
@@ -88,8 +82,8 @@
     list.insertBefore(card, after || null);
   }
 
-  function placeCard(html, state) {
-    var fresh = cardElement(html);
+  // Put ``fresh`` (a card the server rendered) in the column of ``state``, in place of the card shown.
+  function placeCard(fresh, state) {
     var current = document.getElementById(fresh.id);
     var list = columnList(state);
     if (current && current.parentElement === list) {
@@ -158,7 +152,7 @@
   function settle(answer) {
     live.toast(answer.message, answer.ok ? "success" : "error");
     if (!answer.card || !answer.state) return Promise.resolve();
-    return withFreshHeads(function () { placeCard(answer.card, answer.state); });
+    return withFreshHeads(function () { placeCard(cardElement(answer.card), answer.state); });
   }
 
   function onDrop(event) {
@@ -278,12 +272,16 @@
       .catch(function () { /* the next change or reconnect tries again */ });
   }
 
-  function showCard(message) {
-    var shown = document.getElementById("card-" + message.id);
-    // Messages from two servers may cross: never replace a card with an older version of it.
-    if (shown && Number(shown.dataset.version) > Number(message.version)) return;
-    if (belongsHere(message)) placeCard(message.html, message.state);
-    else removeCard(message.id);
+  // Show card ``id`` as it is on ``fresh``, the board just fetched: moved, changed, or gone from this
+  // board (another date or space than its filters, or no longer the employee's).
+  function showCard(id, fresh) {
+    if (!fresh) return; // not fetched: the next change or reconnect shows it
+    var card = fresh.querySelector("#card-" + Number(id));
+    if (!card) { removeCard(id); return; }
+    var shown = document.getElementById(card.id);
+    // Answers may cross (a move's own answer, a fetch): never replace a card with an older version of it.
+    if (shown && Number(shown.dataset.version) > Number(card.dataset.version)) return;
+    placeCard(card.cloneNode(true), card.parentElement.dataset.state);
   }
 
   function showOrder(message) {
@@ -299,7 +297,10 @@
 
   function handle(message) {
     if (message.type === "card") {
-      withFreshHeads(function () { showCard(message); });
+      var shown = document.getElementById("card-" + Number(message.id));
+      // This board already shows a later version (messages from two servers may cross).
+      if (shown && Number(shown.dataset.version) > Number(message.version)) return;
+      withFreshHeads(function (fresh) { showCard(message.id, fresh); });
     } else if (message.type === "remove") {
       withFreshHeads(function () { removeCard(message.id); });
     } else if (message.type === "order") {

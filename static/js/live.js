@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  // The socket closed for good: signed out (4401) or not allowed to follow live updates (4403).
+  // The socket closed for good: signed out (4401) or not allowed to follow live updates (4403). Any other
+  // close connects again, among them 4205: the employee's spaces changed, so the page loads its data afresh.
   var FINAL_CLOSE_CODES = [4401, 4403];
   var FIRST_RETRY_MS = 500;
   var LONGEST_RETRY_MS = 30000;

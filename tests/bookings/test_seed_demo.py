@@ -11,6 +11,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bookings.models import Booking, BookingState, Space
+from employees.mfa import DEMO_TOTP_KEY, mfa_devices_delete
 from employees.models import Employee
 
 pytestmark = pytest.mark.django_db
@@ -42,9 +43,18 @@ def test_the_demo_studio_is_alive_and_seeding_twice_adds_nothing():
     assert Employee.objects.count() == 4
 
 
-def test_the_demo_owner_signs_in_with_the_printed_key(client):
+@pytest.mark.parametrize("username", ["owner", "admin", "maria", "pavel"])
+def test_every_demo_employee_signs_in_with_the_printed_key(client, username):
     key = re.search(r"demo key ([A-Z2-7]+)", seed()).group(1)
     code = TOTP(b32decode(key)).token()
-    response = client.post("/login/", {"username": "owner", "password": "studio-demo-2026"}, follow=True)
+    response = client.post("/login/", {"username": username, "password": "studio-demo-2026"}, follow=True)
     response = client.post(response.redirect_chain[-1][0], {"code": f"{code:06d}"}, follow=True)
     assert response.redirect_chain[-1][0].startswith("/dashboard/")
+
+
+def test_seeding_again_gives_the_demo_key_to_demo_staff_without_an_authenticator():
+    seed()
+    maria = Employee.objects.get(username="maria")
+    mfa_devices_delete(maria)
+    seed()
+    assert TOTPDevice.objects.get(user=maria, confirmed=True).key == DEMO_TOTP_KEY

@@ -25,6 +25,41 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
+# What Chromium prints when the page's Content-Security-Policy or Permissions-Policy refuses something.
+REFUSALS = ("Content Security Policy", "Content-Security-Policy", "Refused to", "Permissions-Policy")
+
+
+class PolicyWatch:
+    """Collects the console messages in which Chromium refused something a page tried under its policies."""
+
+    def __init__(self):
+        self.refusals: list[str] = []
+
+    def listen(self, context) -> None:
+        context.on("console", self._on_console)
+
+    def _on_console(self, message) -> None:
+        if any(word in message.text for word in REFUSALS):
+            self.refusals.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+
+class WatchedBrowser:
+    """The browser, every context of which reports policy refusals to ``watch``."""
+
+    def __init__(self, browser, watch: PolicyWatch):
+        self._browser = browser
+        self._watch = watch
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        self._watch.listen(context)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+POLICY_WATCH = PolicyWatch()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -46,8 +81,18 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
+        yield WatchedBrowser(browser, POLICY_WATCH)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_policy_refusals():
+    """Fails a browser test in which any page broke its CSP or Permissions-Policy (a refused inline
+    script or style, eval, a connection elsewhere): the page would be broken for its users."""
+    POLICY_WATCH.refusals.clear()
+    yield
+    refusals, POLICY_WATCH.refusals[:] = list(POLICY_WATCH.refusals), []
+    assert refusals == [], "\n".join(refusals)
 
 
 @pytest.fixture

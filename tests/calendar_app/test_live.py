@@ -1,4 +1,5 @@
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -12,7 +13,7 @@ from bookings.services import block_create, block_delete, booking_create, bookin
 from calendar_app.services import GROUP
 from employees.models import Employee, EmployeeStatus
 from tests.factories import studio_time
-from tests.live import calendar_socket
+from tests.live import calendar_socket, closed_with, cookie_of
 from tests.signing_in import confirmed_device, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,29 +24,29 @@ def test_calendar_socket_admits_only_signed_in_active_staff(owner, manager):
     manager.status = EmployeeStatus.DEACTIVATED
     manager.save()
 
-    async def scenario():
-        results = {}
-        for name, cookie in [("anonymous", None), ("owner without second factor", session_cookie(owner, verified=False)),
-                             ("deactivated", deactivated_cookie), ("owner", session_cookie(owner))]:
-            communicator = calendar_socket(cookie)
-            connected, _ = await communicator.connect()
-            results[name] = connected
-            await communicator.disconnect()
-        return results
+    results = {name: refusal(cookie) for name, cookie in [
+        ("anonymous", None), ("owner without second factor", session_cookie(owner, verified=False)),
+        ("deactivated", deactivated_cookie), ("owner", session_cookie(owner))]}
 
-    assert async_to_sync(scenario)() == {
-        "anonymous": False, "owner without second factor": False, "deactivated": False, "owner": True,
-    }
+    # Closed with a code the page reads (it then stops reconnecting), or left open.
+    assert results == {"anonymous": 4401, "owner without second factor": 4403, "deactivated": 4401, "owner": None}
 
 
-def connects(cookie) -> bool:
+def refusal(cookie) -> int | None:
+    """The code a calendar socket opened with ``cookie`` is closed with at once; None when it is admitted."""
     async def scenario():
         communicator = calendar_socket(cookie)
         connected, _ = await communicator.connect()
+        assert connected
+        code = await closed_with(communicator, quiet=0.2)
         await communicator.disconnect()
-        return connected
+        return code
 
     return async_to_sync(scenario)()
+
+
+def connects(cookie) -> bool:
+    return refusal(cookie) is None
 
 
 def test_calendar_socket_refuses_an_employee_deactivated_behind_the_session(manager):
@@ -138,3 +139,62 @@ def test_open_calendars_hear_a_space_closed_and_reopened(owner, studio):
 
     closed, reopened = async_to_sync(scenario)()
     assert closed == reopened == {"type": "changed", "space": studio["loft"].pk}
+
+
+def open_calendar_then(client, change, *, space) -> tuple[int | None, list]:
+    """Open a calendar with ``client``'s session, make ``change``, then a change in ``space``; returns the code
+    the calendar was closed with (None: still open) and what it heard of ``space`` afterwards."""
+    async def scenario():
+        communicator = calendar_socket(cookie_of(client))
+        assert (await communicator.connect())[0]
+        await sync_to_async(change)()
+        code = await closed_with(communicator)
+        await get_channel_layer().group_send(GROUP, {"type": "calendar.changed", "space_id": space.pk})
+        heard = [] if await communicator.receive_nothing(timeout=0.3) else [await communicator.receive_json_from()]
+        await communicator.disconnect()
+        return code, heard
+
+    return async_to_sync(scenario)()
+
+
+def test_an_open_calendar_closes_when_its_employee_signs_out(staff_client, manager, space):
+    calendar = staff_client(manager)
+    assert open_calendar_then(calendar, lambda: calendar.post("/logout/"), space=space) == (4401, [])
+
+
+def test_an_open_calendar_of_another_session_stays_open_when_one_signs_out(staff_client, manager, space):
+    calendar, other_device = staff_client(manager), staff_client(manager)
+    code, heard = open_calendar_then(calendar, lambda: other_device.post("/logout/"), space=space)
+    assert code is None and heard == [{"type": "changed", "space": space.pk}]
+
+
+def test_an_open_calendar_closes_when_its_employee_loses_a_space(staff_client, owner, manager, studio):
+    calendar, boss = staff_client(manager), staff_client(owner)
+
+    def take_the_white_hall_away():
+        response = boss.post(f"/employees/{manager.pk}/", {
+            "full_name": manager.full_name, "email": manager.email, "role": manager.role, "phone": "",
+            "department": "", "spaces": [studio["loft"].pk]})
+        assert response.status_code == 302
+
+    # Closed to connect again; the new connection hears only of the spaces she has now.
+    assert open_calendar_then(calendar, take_the_white_hall_away, space=studio["white"]) == (4205, [])
+
+    async def reconnected():
+        communicator = calendar_socket(cookie_of(calendar))
+        assert (await communicator.connect())[0]
+        layer = get_channel_layer()
+        await layer.group_send(GROUP, {"type": "calendar.changed", "space_id": studio["white"].pk})
+        quiet = await communicator.receive_nothing(timeout=0.3)
+        await layer.group_send(GROUP, {"type": "calendar.changed", "space_id": studio["loft"].pk})
+        message = await communicator.receive_json_from(timeout=3)
+        await communicator.disconnect()
+        return quiet, message
+
+    assert async_to_sync(reconnected)() == (True, {"type": "changed", "space": studio["loft"].pk})
+
+
+def test_an_open_calendar_closes_when_its_employee_is_deactivated(staff_client, owner, manager, space):
+    calendar, boss = staff_client(manager), staff_client(owner)
+    deactivate = partial(boss.post, f"/employees/{manager.pk}/deactivate/")
+    assert open_calendar_then(calendar, deactivate, space=space) == (4401, [])

@@ -2,7 +2,7 @@
 
 from employees.models import Employee, StaffSession
 
-from .conftest import PASSWORD, sign_in
+from .conftest import PASSWORD, sign_in_fully
 
 NEW_PASSWORD = "a-much-better-passphrase"
 
@@ -47,9 +47,9 @@ def test_password_change_needs_the_current_password(staff_client, manager):
 
 def test_password_change_keeps_this_session_and_ends_the_others(client, manager):
     other = client.__class__()
-    sign_in(other, "manager", ip="10.0.0.9")
+    sign_in_fully(other, "manager", ip="10.0.0.9")
     assert other.get("/account/").status_code == 200
-    sign_in(client, "manager")
+    sign_in_fully(client, "manager")
     client.get("/account/")
 
     response = client.post("/account/password/", {

@@ -158,16 +158,23 @@ def test_create_a_manager_who_signs_in_with_the_temporary_password(staff_client,
         "username": "nina", "full_name": "Nina New", "email": "nina@studio.test", "role": "manager",
         "phone": "", "department": "Front desk", "spaces": [studio["loft"].pk],
     })
-    assert response.status_code == 302
+    assert response.status_code == 200
     nina = Employee.objects.get(username="nina")
-    assert nina.status == EmployeeStatus.INVITED
-    page = client.get(response["Location"])
-    password = page.context["temporary_password"]
-    assert password and password in page.content.decode()
-    assert client.get(response["Location"]).context["temporary_password"] is None  # shown once
+    assert nina.status == EmployeeStatus.INVITED and nina.must_change_password
+    password = response.context["temporary_password"]
+    assert password and password in response.content.decode()
+    assert_shown_once(client, password, response, f"/employees/{nina.pk}/")
 
     assert sign_in(client.__class__(), "nina", password=password).status_code == 302
     assert list(visible_spaces(nina)) == [studio["loft"]]
+
+
+def assert_shown_once(client, password, response, page):
+    """The temporary password is in the answer that set it only: the browser may not store that answer,
+    the session store never holds the password, and the employee's page does not show it again."""
+    assert "no-store" in response["Cache-Control"]
+    assert password not in repr(dict(client.session.items()))
+    assert password not in client.get(page).content.decode()
 
 
 def test_owner_creates_an_admin_who_joins_the_admins_group(staff_client, owner):
@@ -189,9 +196,12 @@ def test_duplicate_username_or_email_is_a_form_error(staff_client, admin, manage
 def test_temporary_password_reset_is_shown_once_and_signs_out(staff_client, admin, manager):
     other = staff_client(manager)
     client = staff_client(admin)
-    client.post(f"/employees/{manager.pk}/password/")
-    password = client.get(f"/employees/{manager.pk}/").context["temporary_password"]
-    assert password
+    response = client.post(f"/employees/{manager.pk}/password/")
+    password = response.context["temporary_password"]
+    assert password and password in response.content.decode()
+    assert_shown_once(client, password, response, f"/employees/{manager.pk}/")
+    manager.refresh_from_db()
+    assert manager.must_change_password
     assert other.get("/account/").status_code == 302
     assert sign_in(client.__class__(), "manager", password=password).status_code == 302
 

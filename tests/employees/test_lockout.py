@@ -1,7 +1,14 @@
 """django-axes: repeated failures lock an account from one address only; owners unlock."""
 
+import time
+
+import pytest
+import time_machine
+from django.test import Client
+
 from employees.models import Role
 from tests.factories import EmployeeFactory
+from tests.signing_in import totp_code
 
 from .conftest import enter_code, sign_in
 
@@ -64,3 +71,80 @@ def test_admin_unlocks_a_manager_but_not_an_owner(staff_client, admin):
     assert sign_in(client.__class__(), "second-owner", ip="10.0.0.1").status_code == 429
     assert client.post(f"/employees/{manager.pk}/unlock/").status_code == 302
     assert sign_in(client.__class__(), "locked-manager", ip="10.0.0.1").status_code == 302
+
+
+# --- Nobody locks an employee out of their own devices ----------------------------------------------
+
+ATTACKER = "203.0.113.7"
+PROXY = "10.0.0.254"  # the reverse proxy every request comes through (TRUSTED_PROXY_COUNT = 1)
+
+
+def through_proxy(address: str) -> dict:
+    return {"ip": PROXY, "HTTP_X_FORWARDED_FOR": address}
+
+
+def sign_in_with_code(client, device, address: str):
+    """Password, then the authenticator's code, from ``address``; the answer of the code step."""
+    response = sign_in(client, "owner", **through_proxy(address))
+    assert response.status_code == 302 and response["Location"] == "/login/code/", response
+    return client.post("/login/code/", {"code": totp_code(device)}, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=address)
+
+
+@pytest.mark.usefixtures("fresh_limits")
+def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out_elsewhere(client, owner, authenticator, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.SIGN_IN_FAILURES_PER_USERNAME = "50/h"
+    device = authenticator(owner)
+    attacker = client.__class__()
+    answers = [sign_in(attacker, "owner", password="guess", **through_proxy(ATTACKER)).status_code for _ in range(55)]
+    assert answers == [400] * (LIMIT - 1) + [429] * (55 - LIMIT + 1)
+
+    at_home = client.__class__()
+    response = sign_in_with_code(at_home, device, "198.51.100.20")
+    assert response["Location"] == "/dashboard/"
+    assert at_home.get("/dashboard/").status_code == 200
+    # The attacker's address stays paused, even with the right password.
+    assert "Sign-in is paused" in sign_in(client.__class__(), "owner", **through_proxy(ATTACKER)).content.decode()
+
+
+@pytest.mark.usefixtures("fresh_limits")
+def test_guessing_from_many_addresses_pauses_new_devices_only(client, owner, authenticator, settings):
+    settings.SIGN_IN_FAILURES_PER_USERNAME = "10/h"
+    device = authenticator(owner)
+    laptop = client.__class__()
+    sign_in_with_code(laptop, device, "198.51.100.20")
+    laptop.post("/logout/")
+    for n in range(10):
+        assert sign_in(client.__class__(), "owner", password="guess", ip=f"203.0.113.{n}").status_code == 400
+
+    new_phone = client.__class__()
+    response = sign_in(new_phone, "owner", ip="198.51.100.30")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins for this account" in response.content.decode()
+    # The laptop the owner signed in with before still signs in, on another network too.
+    with time_machine.travel(time.time() + 31, tick=False):
+        device.refresh_from_db()
+        assert sign_in_with_code(laptop, device, "198.51.100.40")["Location"] == "/dashboard/"
+    # A cookie that was not given out by the studio opens nothing.
+    forged = client.__class__()
+    forged.cookies[settings.SIGN_IN_DEVICE_COOKIE_NAME] = laptop.cookies[settings.SIGN_IN_DEVICE_COOKIE_NAME].value[:-2]
+    assert sign_in(forged, "owner", ip="198.51.100.30").status_code == 429
+
+
+@pytest.mark.usefixtures("fresh_limits")
+def test_unlock_clears_the_lockouts_of_every_address_and_the_count_per_account(
+    staff_client, manager, authenticator, settings,
+):
+    settings.SIGN_IN_FAILURES_PER_USERNAME = "10/h"
+    authenticator(manager)
+    fail(Client(), "manager", LIMIT, ip="203.0.113.1")
+    fail(Client(), "manager", LIMIT, ip="203.0.113.2")
+    assert sign_in(Client(), "manager", ip="198.51.100.30").status_code == 429
+    owner = staff_client(EmployeeFactory(username="unlocking-owner", role=Role.OWNER))
+    page = owner.get(f"/employees/{manager.pk}/").content.decode()
+    assert "Paused on new devices" in page and "203.0.113.1" in page and "203.0.113.2" in page
+
+    assert owner.post(f"/employees/{manager.pk}/unlock/").status_code == 302
+    assert "Paused on new devices" not in owner.get(f"/employees/{manager.pk}/").content.decode()
+    for address in ("198.51.100.30", "203.0.113.1", "203.0.113.2"):
+        assert sign_in(Client(), "manager", ip=address)["Location"] == "/login/code/", address

@@ -4,12 +4,14 @@ import time
 
 import pytest
 import time_machine
+from asgiref.sync import async_to_sync
 from django.db import DatabaseError
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from employees.mfa import DEMO_TOTP_KEY, mfa_devices_delete, mfa_enroll_demo, new_backup_codes
-from tests.signing_in import totp_code
+from tests.live import board_socket, closed_with
+from tests.signing_in import session_cookie, totp_code
 
 from .conftest import PASSWORD, enter_code, sign_in
 
@@ -70,22 +72,16 @@ def test_replacing_keeps_the_old_authenticator_until_the_new_one_is_confirmed(st
     assert client.get("/account/").status_code == 200
 
 
-def test_owner_cannot_turn_two_step_off(staff_client, owner):
-    client = staff_client(owner)
-    assert "cannot be turned off" in client.get("/account/mfa/").content.decode()
-    assert client.post("/account/mfa/remove/", {"remove-password": PASSWORD}).status_code == 403
-    assert TOTPDevice.objects.filter(user=owner, confirmed=True).exists()
-
-
-def test_manager_turns_two_step_off_with_the_password(staff_client, manager):
-    client = staff_client(manager)
-    assert client.post("/account/mfa/remove/", {"remove-password": "wrong"}).status_code == 400
-    assert TOTPDevice.objects.filter(user=manager).exists()
-    assert client.post("/account/mfa/remove/", {"remove-password": PASSWORD}).status_code == 302
-    assert not TOTPDevice.objects.filter(user=manager).exists()
-    assert client.get("/account/").status_code == 200
-    # The next sign-in asks for the password only.
-    assert sign_in(client.__class__(), "manager")["Location"] == "/dashboard/"
+@pytest.mark.parametrize("who", ["owner", "manager"])
+def test_no_employee_can_turn_two_step_off(staff_client, request, who):
+    employee = request.getfixturevalue(who)
+    client = staff_client(employee)
+    page = client.get("/account/mfa/").content.decode()
+    assert "cannot be turned off" in page and "remove-password" not in page
+    assert client.post("/account/mfa/remove/", {"remove-password": PASSWORD}).status_code == 404
+    assert TOTPDevice.objects.filter(user=employee, confirmed=True).exists()
+    # The next sign-in still asks for a code after the password.
+    assert sign_in(client.__class__(), who)["Location"] == "/login/code/"
 
 
 def test_demo_enrolment_prints_a_working_key(client, owner):
@@ -111,3 +107,16 @@ def test_authenticator_and_backup_codes_are_removed_together_or_not_at_all(manag
     with pytest.raises(DatabaseError):
         mfa_devices_delete(manager)
     assert TOTPDevice.objects.filter(user=manager).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_who_has_not_passed_two_steps_cannot_follow_live_updates(manager):
+    async def closed_with_code(cookie):
+        socket = board_socket(cookie)
+        await socket.connect()
+        code = await closed_with(socket)
+        await socket.disconnect()
+        return code
+
+    assert async_to_sync(closed_with_code)(session_cookie(manager, verified=False)) == 4403
+    assert async_to_sync(closed_with_code)(session_cookie(manager)) is None

@@ -13,7 +13,7 @@ from employees.models import EmployeeStatus, Role
 from tests.factories import EmployeeFactory
 from tests.signing_in import totp_code
 
-from .conftest import enter_code, sign_in
+from .conftest import enter_code, sign_in, sign_in_fully
 
 
 def signed_in_as(client):
@@ -22,7 +22,7 @@ def signed_in_as(client):
     return response.status_code == 200 and response.context["user"].username
 
 
-def test_sign_in_page_has_labelled_fields(client):
+def test_sign_in_page_has_labelled_fields(client, db):
     response = client.get("/login/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -30,18 +30,8 @@ def test_sign_in_page_has_labelled_fields(client):
     assert '<label for="id_password">Password</label>' in html
 
 
-def test_manager_without_authenticator_signs_in_with_password(client, manager):
-    client.get("/login/")
-    before = client.cookies.get(settings.SESSION_COOKIE_NAME)
-    response = sign_in(client, "manager")
-    assert response.status_code == 302
-    assert response["Location"] == "/dashboard/"
-    assert client.cookies[settings.SESSION_COOKIE_NAME].value != (before.value if before else None)
-    assert signed_in_as(client) == "manager"
-
-
 def test_sign_in_by_email_any_case(client, manager):
-    response = sign_in(client, "Manager@Studio.TEST")
+    response = sign_in_fully(client, "Manager@Studio.TEST")
     assert response.status_code == 302
     assert signed_in_as(client) == "manager"
 
@@ -151,11 +141,14 @@ def test_next_is_followed_after_both_steps_but_only_on_this_site(client, owner, 
         assert enter_code(other, totp_code(device))["Location"] == "/dashboard/"
 
 
-@pytest.mark.parametrize("role", ["owner", "admin"])
-def test_owner_or_admin_without_authenticator_must_set_one_up_first(client, request, role):
+@pytest.mark.parametrize("role", ["owner", "admin", "manager"])
+def test_every_employee_without_authenticator_must_set_one_up_first(client, request, role):
     request.getfixturevalue(role)
+    client.get("/login/")
+    before = client.cookies.get(settings.SESSION_COOKIE_NAME)
     response = sign_in(client, role)
     assert response.status_code == 302
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != (before.value if before else None)
     for path in ("/dashboard/", "/employees/", "/account/", "/account/sessions/", "/admin/"):
         response = client.get(path)
         assert response.status_code == 302, path
@@ -177,7 +170,7 @@ def test_signed_in_but_unverified_employee_with_a_device_is_sent_to_the_code_ste
 
 def test_invited_employee_becomes_active_at_first_sign_in(client, db):
     EmployeeFactory(username="newbie", role=Role.MANAGER, status=EmployeeStatus.INVITED)
-    sign_in(client, "newbie")
+    sign_in_fully(client, "newbie")
     assert signed_in_as(client) == "newbie"
     from employees.models import Employee
 
@@ -201,6 +194,22 @@ def test_idle_session_is_signed_out(staff_client, manager):
     assert response["Location"] == "/login/?next=%2Faccount%2Fsessions%2F"
     page = client.get("/login/")
     assert "signed out after a period of inactivity" in page.content.decode()
+
+
+def test_a_busy_session_still_ends_some_hours_after_signing_in(staff_client, manager, settings):
+    settings.STAFF_SESSION_MAX_HOURS = 2
+    client = staff_client(manager)
+    signed_in = time.time()
+    # A request every 50 minutes: never idle long enough to be signed out for that.
+    for minutes in (0, 50, 100):
+        with time_machine.travel(signed_in + minutes * 60, tick=False):
+            assert client.get("/account/").status_code == 200, minutes
+    with time_machine.travel(signed_in + 125 * 60, tick=False):
+        response = client.get("/account/sessions/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=%2Faccount%2Fsessions%2F"
+    assert "signed out 2 hours after signing in" in client.get("/login/").content.decode()
+    assert client.get("/account/").status_code == 302
 
 
 def test_a_password_changed_during_the_code_step_ends_that_sign_in(client, owner, authenticator):

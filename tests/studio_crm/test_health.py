@@ -35,6 +35,19 @@ def test_metrics_need_a_token_or_an_allowed_address(client, settings):
     assert client.get("/metrics").status_code == 200
 
 
+def test_behind_a_proxy_metrics_judge_the_client_address_not_the_proxys(client, settings):
+    settings.METRICS_TOKEN = ""
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1", "10.0.0.7"]
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The proxy runs on the same machine: every request reaches Django from 127.0.0.1.
+    from_outside = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert from_outside.status_code == 403
+    spoofed = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.0.0.7, 203.0.113.5")
+    assert spoofed.status_code == 403
+    from_prometheus = client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.0.0.7")
+    assert from_prometheus.status_code == 200
+
+
 def test_the_root_sends_guests_to_booking_and_staff_to_their_dashboard(client, staff_client, owner):
     assert client.get("/")["Location"] == "/book/"
     assert staff_client(owner).get("/")["Location"] == "/dashboard/"

@@ -27,7 +27,7 @@ from bookings.models import (
 from bookings.pii import blind_index
 from bookings.pricing import quote
 from bookings.references import new_reference
-from employees.mfa import DEMO_TOTP_KEY, mfa_enroll_demo
+from employees.mfa import DEMO_TOTP_KEY, has_confirmed_device, mfa_enroll_demo
 from employees.models import Employee, Role
 
 DEMO_PASSWORD = "studio-demo-2026"
@@ -82,8 +82,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"\nDemo studio ready. Sign in at http://127.0.0.1:8000/login/ as owner / {DEMO_PASSWORD}\n"
             f"Two-step code: add the demo key {totp_key} to any authenticator app (or run "
-            f"`oathtool --totp -b {totp_key}`); owner and admin share it.\n"
-            "Other demo staff: admin, maria, pavel (same password)."
+            f"`oathtool --totp -b {totp_key}`); every demo employee shares it.\n"
+            "Other demo staff: admin, maria, pavel (same password, same key)."
         ))
 
     def spaces(self) -> dict[str, Space]:
@@ -115,7 +115,7 @@ class Command(BaseCommand):
         )
 
     def employees(self, spaces) -> tuple[list[Employee], str]:
-        """The demo staff; owners and admins get the demo authenticator when first created."""
+        """The demo staff; each gets the demo authenticator unless they already have one of their own."""
         staff, totp_key = [], b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
         for username, full_name, role, space_slugs in EMPLOYEES:
             employee, created = Employee.objects.get_or_create(
@@ -128,8 +128,9 @@ class Command(BaseCommand):
                 employee.save()
                 if space_slugs:
                     assign_spaces(employee, [spaces[slug] for slug in space_slugs])
-                if employee.mfa_required:
-                    mfa_enroll_demo(employee)
+            # Also for demo staff seeded before every role signed in with two steps.
+            if not has_confirmed_device(employee):
+                mfa_enroll_demo(employee)
             staff.append(employee)
         return staff, totp_key
 

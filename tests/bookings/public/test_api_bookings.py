@@ -1,14 +1,22 @@
 """The public JSON API, as the studio's website calls it."""
 
 import json
+import logging
+import time
+import urllib.error
+import urllib.request
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
-from bookings.models import Booking, BookingState, PromoCode
+from bookings.models import Booking, BookingState, PromoCode, SpaceRate
+from studio_crm.log_filters import HidePhones
 from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, PromoCodeFactory, studio_time
+from tests.live import asgi_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 
@@ -47,6 +55,24 @@ class TestAvailability:
         assert "12:00" not in starts and "13:00" not in starts and starts[0] == "09:00"
         assert data["slots"][0]["maxHours"] == 3 and data["slots"][0]["start"].endswith("+03:00")
 
+    def test_each_slot_carries_the_rate_its_hour_is_priced_at(self, client, space):
+        saturday = studio_time(1, 10)
+        while saturday.weekday() != 5:
+            saturday += timedelta(days=1)
+        SpaceRate.objects.create(space=space, label="Evening", start_hour=18, end_hour=22, hourly_rate=Decimal("3000"))
+        SpaceRate.objects.create(space=space, label="Saturday", weekday=5, start_hour=9, end_hour=18,
+                                 hourly_rate=Decimal("4000"))
+        friday = saturday - timedelta(days=1)
+        slots = client.get(f"/api/v1/availability?space=white&date={friday:%Y-%m-%d}").json()
+        rates = {slot["startTime"]: slot["hourlyRate"] for slot in slots["slots"]}
+        assert (rates["17:00"], rates["18:00"]) == ("2500.00", "3000.00")
+        assert slots["hourlyRate"] == "2500.00"
+        weekend = client.get(f"/api/v1/availability?space=white&date={saturday:%Y-%m-%d}").json()
+        rates = {slot["startTime"]: slot["hourlyRate"] for slot in weekend["slots"]}
+        assert (rates["10:00"], rates["19:00"]) == ("4000.00", "3000.00")
+        booked = post(client, body(date=f"{saturday:%Y-%m-%d}", startTime="10:00", endTime="12:00"))
+        assert booked.json()["totalPrice"] == str(Decimal(rates["10:00"]) * 2)
+
     def test_an_unknown_hall_is_404(self, client, space):
         response = client.get(f"/api/v1/availability?space=nowhere&date={DAY:%Y-%m-%d}")
         assert response.status_code == 404 and error_of(response)["code"] == "not_found"
@@ -71,7 +97,8 @@ class TestCreate:
         assert response.status_code == 201 and data["bookingReference"] == booking.reference
         assert data["state"] == "pending" and data["totalPrice"] == "5000.00" and data["durationHours"] == 2
         assert data["start"] == DAY.isoformat() and data["canCancel"] is True
-        assert response["Location"] == f"/api/v1/bookings/{booking.reference}"
+        followed = client.get(response["Location"])
+        assert followed.status_code == 200 and followed.json()["bookingReference"] == booking.reference
         assert booking.source == "website" and booking.consent_ip == "127.0.0.1" and booking.client_email == "irina@example.com"
 
     def test_equipment_by_id_or_name_and_a_promo_code(self, client, space):
@@ -394,3 +421,73 @@ def schema_problems(value, schema: dict, components: dict, where: str = "$") -> 
         for position, item in enumerate(value):
             problems += schema_problems(item, schema.get("items", {}), components, f"{where}[{position}]")
     return problems
+
+
+class TestPhoneOutOfAddresses:
+    @pytest.fixture
+    def booking(self, space):
+        guest = ClientFactory(phone="+79161234567")
+        return BookingFactory(space=space, client=guest, reference="REF-20260315-QW3E",
+                              start=studio_time(5, 10), end=studio_time(5, 12), state=BookingState.CONFIRMED)
+
+    def test_the_phone_may_come_in_a_header_instead_of_the_address(self, client, booking):
+        response = client.get(f"/api/v1/bookings/{booking.reference}", HTTP_X_CLIENT_PHONE="8 916 123 45 67")
+        assert response.status_code == 200 and response.json()["bookingReference"] == booking.reference
+        wrong = client.get(f"/api/v1/bookings/{booking.reference}", HTTP_X_CLIENT_PHONE="+79160000000")
+        assert wrong.status_code == 404 and error_of(wrong)["message"] == NEUTRAL
+
+    def test_without_any_phone_the_answer_says_where_to_give_it(self, client, booking):
+        response = client.get(f"/api/v1/bookings/{booking.reference}")
+        assert response.status_code == 400
+        assert "X-Client-Phone" in error_of(response)["fields"]["phone"][0]
+
+    def test_the_openapi_example_is_a_booking_the_studio_accepts(self, client, space):
+        schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+        (example,) = schemas["BookingIn"]["examples"]
+        assert schemas["BookingIn"]["properties"]["consent"]["enum"] == [True]
+        response = post(client, example)
+        assert response.status_code == 201, response.json()
+
+    def test_the_documented_header_is_in_the_openapi_document(self, client):
+        operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/bookings/{reference}"]["get"]
+        assert {"phone", "X-Client-Phone"} <= {parameter["name"] for parameter in operation["parameters"]}
+
+    def test_the_log_filter_hides_the_phone_in_an_access_line(self):
+        record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                                   ("127.0.0.1:5000", "GET", "/api/v1/bookings/REF-20260315-QW3E?phone=%2B79161234567",
+                                    "1.1", 200), None)
+        HidePhones().filter(record)
+        assert "79161234567" not in record.getMessage() and "phone=[hidden]" in record.getMessage()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_server_logs_guest_look_ups_without_the_phone(space):
+    guest = ClientFactory(phone="+79161234567")
+    BookingFactory(space=space, client=guest, reference="REF-20260315-QW3E", state=BookingState.CONFIRMED)
+    with asgi_server(server="uvicorn") as url:
+        with urllib.request.urlopen(f"{url}/api/v1/bookings/REF-20260315-QW3E?phone=%2B79161234567", timeout=10) as answer:
+            assert answer.status == 200
+        port = url.rsplit(":", 1)[1]
+        time.sleep(0.5)  # the access line is written after the answer
+        log = Path(settings.BASE_DIR, "var", f"uvicorn-{port}.log").read_text()
+    assert "GET /api/v1/bookings/REF-20260315-QW3E?phone=[hidden]" in log
+    assert "79161234567" not in log and "9161234567" not in log
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("server", ["daphne", "uvicorn"])
+def test_every_server_answers_a_form_body_with_the_documented_415(server):
+    bodies = [
+        ("multipart/form-data; boundary=xyz", b"not a multipart body"),
+        ("multipart/form-data; boundary=xyz", b'--xyz\r\nContent-Disposition: form-data; name="clientName"\r\n\r\nAnna\r\n--xyz--\r\n'),
+        ("application/x-www-form-urlencoded", b"clientName=Anna&clientPhone=%2B79161234567"),
+    ]
+    with asgi_server(server=server) as url:
+        for content_type, body in bodies:
+            request = urllib.request.Request(f"{url}/api/v1/bookings", data=body, method="POST",
+                                             headers={"Content-Type": content_type})
+            try:
+                urllib.request.urlopen(request, timeout=10)
+            except urllib.error.HTTPError as error:
+                status, answer = error.code, json.loads(error.read())
+            assert (status, answer["error"]["code"]) == (415, "unsupported_media_type"), content_type

@@ -1,0 +1,13 @@
+"""The periodic jobs for RQ's cron scheduler: ``manage.py rqcron notifications.cron`` (``make worker``).
+
+Run one scheduler per deployment; it only enqueues, rqworker runs the jobs. A second scheduler would
+enqueue everything twice, which the jobs shrug off (dedupe keys, the sweeper's claim) but need not.
+"""
+
+from django.conf import settings
+from rq import cron
+
+from . import jobs
+
+cron.register(jobs.deliver_due, "default", interval=60, result_ttl=0)
+cron.register(jobs.reminders_and_expiry, "default", interval=max(settings.JOBS_EVERY_MINUTES, 1) * 60, result_ttl=0)
