@@ -16,7 +16,8 @@ from bookings.pii import blind_index
 from employees.models import Employee, Role
 from tests.signing_in import mark_verified
 
-PAGES = ["/bookings/", "/clients/", "/dashboard/", "/calendar/?view=week", "/calendar/?view=month", "/kanban/"]
+PAGES = ["/bookings/", "/bookings/?q=Guest", "/clients/", "/clients/?sort=spent", "/dashboard/",
+         "/calendar/?view=week", "/calendar/?view=month", "/kanban/"]
 
 
 def _seed(count: int, step: int) -> None:

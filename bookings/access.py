@@ -35,9 +35,11 @@ def visible_bookings(user):
 
 
 def visible_clients(user):
+    # The card without a phone holds the anonymised bookings (compliance/retention.py): nobody's client.
+    clients = Client.objects.exclude(phone_index="")
     if user.is_admin_or_owner:
-        return Client.objects.all()
-    return Client.objects.filter(bookings__space__in=visible_spaces(user)).distinct()
+        return clients
+    return clients.filter(pk__in=Booking.objects.filter(space__in=visible_spaces(user)).values("client_id"))
 
 
 def get_booking_for(request, pk) -> Booking:

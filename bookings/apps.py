@@ -8,7 +8,11 @@ class BookingsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models
+        from . import models, receivers, signals
+
+        signals.booking_created.connect(receivers.booking_created, dispatch_uid="bookings.metrics.created")
+        signals.booking_state_changed.connect(receivers.booking_state_changed,
+                                              dispatch_uid="bookings.metrics.state_changed")
 
         personal = ["client_phone", "client_email"]
         auditlog.register(models.Space)

@@ -8,9 +8,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from .errors import BookingConflict, local_range
-from .models import ACTIVE_STATES, Booking, BookingEquipment, CalendarBlock, Space
+from .models import ACTIVE_STATES, MAX_CLEANUP_MINUTES, Booking, BookingEquipment, CalendarBlock, Space
 
 HOUR = timedelta(hours=1)
+# A booking lies inside one day's opening hours (validate_booking_time), and no day is longer than 25 hours
+# (the night the clocks go back), whatever BOOKING_MAX_HOURS was when it was made. With its cleanup it holds the
+# hall at most LONGEST_HOLD: a booking that overlaps a time began less than that before it. Every overlap
+# check says so (``start__gt``), so it reads only the rows near that time through the (space, start) or
+# (state, start) index, never the years of history before it.
+LONGEST_BOOKING = timedelta(hours=25)
+LONGEST_HOLD = LONGEST_BOOKING + timedelta(minutes=MAX_CLEANUP_MINUTES)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -78,7 +85,8 @@ def validate_booking_time(start: datetime, end: datetime, *, now: datetime | Non
 def holding_bookings(space: Space, start: datetime, occupied_until: datetime, *, states=ACTIVE_STATES):
     """Bookings of ``space`` in ``states`` whose occupied time overlaps [start, occupied_until)."""
     return Booking.objects.filter(
-        space=space, state__in=states, start__lt=occupied_until, occupied_until__gt=start
+        space=space, state__in=states, start__gt=start - LONGEST_HOLD, start__lt=occupied_until,
+        occupied_until__gt=start,
     ).order_by("start")
 
 
@@ -119,6 +127,7 @@ def check_equipment_stock(equipment: dict, start: datetime, end: datetime, *, ex
     lines = BookingEquipment.objects.filter(
         equipment__in=list(equipment),
         booking__state__in=ACTIVE_STATES,
+        booking__start__gt=start - LONGEST_BOOKING,
         booking__start__lt=end,
         booking__end__gt=start,
     )
@@ -153,10 +162,10 @@ def free_slots(space: Space, day: date, *, now: datetime | None = None, exclude:
     now = now or timezone.now()
     horizon = now + timedelta(days=settings.BOOKING_HORIZON_DAYS)
     opens, closes = (as_utc(moment) for moment in opening_hours(day))
-    bookings = Booking.objects.filter(space=space, state__in=ACTIVE_STATES, start__lt=closes, occupied_until__gt=opens)
+    bookings = holding_bookings(space, opens, closes)
     if exclude is not None:
         bookings = bookings.exclude(pk=exclude.pk)
-    held = list(bookings.values_list("start", "occupied_until"))
+    held = list(bookings.order_by().values_list("start", "occupied_until"))
     held += list(CalendarBlock.objects.filter(space=space, start__lt=closes, end__gt=opens).values_list("start", "end"))
     slots = []
     start = opens

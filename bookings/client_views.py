@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET, require_POST
 
 from employees.access import staff_required
@@ -19,7 +20,6 @@ from .forms import (
     ClientForm,
     ClientSearchForm,
 )
-from .models import Client
 
 PAGE_SIZE = PAGE_SIZES[0]
 CLIENT_CARD_BOOKINGS = 100  # the latest ones; the rest are a link to the filtered booking list
@@ -35,20 +35,7 @@ def _figure_spaces(user):
     return None if user.is_admin_or_owner else visible_spaces(user)
 
 
-def _clients_for(user):
-    """The clients the employee may see, with figures counting only the bookings they may see."""
-    if user.is_admin_or_owner:
-        return reports.clients_with_figures(visible_clients(user))
-    clients = Client.objects.filter(pk__in=visible_clients(user).values("pk"))
-    return reports.clients_with_figures(clients, _figure_spaces(user))
-
-
-@staff_required
-@require_GET
-def client_list(request):
-    form = ClientSearchForm(request.GET)
-    form.is_valid()
-    clients = _clients_for(request.user)
+def _searched(clients, form: ClientSearchForm):
     text = (form.cleaned_data.get("q") or "").strip()
     if text:
         query = Q(name__icontains=text)
@@ -57,8 +44,42 @@ def client_list(request):
         clients = clients.filter(query)
     if form.cleaned_data.get("do_not_book"):
         clients = clients.filter(do_not_book=True)
+    return clients
+
+
+class ClientPaginator(Paginator):
+    """Pages of clients sorted by a figure, counted without the figures (the count needs none of them)."""
+
+    def __init__(self, object_list, per_page, *, counted):
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
+
+
+def _client_page(user, clients, sort: str, number):
+    """One page of ``clients``, each with its figures. By name, only the page's clients' bookings are read;
+    sorting by a figure reads every client's."""
+    spaces = _figure_spaces(user)
+    if sort == "name":
+        page = Paginator(clients.order_by(*CLIENT_SORTS[sort]), PAGE_SIZE).get_page(number)
+        page.object_list = reports.with_figures(list(page.object_list), spaces)
+        return page
+    ranked = reports.clients_with_figures(clients, spaces).order_by(*CLIENT_SORTS[sort])
+    return ClientPaginator(ranked, PAGE_SIZE, counted=clients).get_page(number)
+
+
+@staff_required
+@require_GET
+def client_list(request):
+    form = ClientSearchForm(request.GET)
+    form.is_valid()
+    clients = _searched(visible_clients(request.user), form)
     sort = request.GET.get("sort") if request.GET.get("sort") in CLIENT_SORTS else "name"
-    page = Paginator(clients.order_by(*CLIENT_SORTS[sort]), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _client_page(request.user, clients, sort, request.GET.get("page"))
+    text = (form.cleaned_data.get("q") or "").strip()
     return render(request, page_or_partial(request, "clients/list.html", "results"), {
         "form": form, "page": page, "sort": sort, "searching": bool(text or form.cleaned_data.get("do_not_book")),
     })

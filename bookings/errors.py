@@ -4,6 +4,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from studio_crm import metrics
+
 
 def local_range(start, end) -> str:
     """'Fri 27 Nov, 10:00–12:00' in the studio's time zone."""
@@ -22,7 +24,8 @@ class BookingError(Exception):
 class BookingConflict(BookingError):
     """The time is taken: by another booking, a block, or equipment already out on loan.
 
-    ``kind`` says which: "booked" (another booking), "closed" (a calendar block) or "equipment".
+    ``kind`` says which: "booked" (another booking), "closed" (a calendar block) or "equipment". Each one is
+    counted for /metrics as it is made: it is made only where a clash is found, and raised at once.
     """
 
     def __init__(self, message: str, *, kind: str = "booked", start=None, end=None, alternatives=()):
@@ -31,6 +34,7 @@ class BookingConflict(BookingError):
         self.start = start
         self.end = end
         self.alternatives = list(alternatives)
+        metrics.BOOKING_CONFLICTS.labels(kind=kind).inc()
 
 
 class StaleBooking(BookingError):

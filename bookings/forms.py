@@ -1,5 +1,6 @@
 """Forms of the staff booking pages. They check what a person typed; the services enforce the rules."""
 
+import re
 from contextlib import suppress
 from datetime import datetime, time, timedelta
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .availability import as_utc
 from .dates import BoundedDateField, DateRangeForm, day_bounds
@@ -25,6 +27,17 @@ SORTS = {
     "client": "client_name",
 }
 PAGE_SIZES = (25, 50, 100)
+
+
+# Characters no one types into a one-line field: C0 controls (tab and line breaks included) and DEL.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def refuse_control_characters(value: str) -> None:
+    """A validator for one-line text (names, usernames): no control characters, which only robots send and
+    which would let a name forge a line of a log."""
+    if CONTROL_CHARACTER.search(value or ""):
+        raise ValidationError(_("Remove the invisible control characters from this field."))
 
 
 def whole_number(value) -> int | None:
@@ -53,7 +66,7 @@ class BookingForm(forms.Form):
     date = BoundedDateField()
     start_time = forms.TypedChoiceField(coerce=int, choices=(), label="Start time")
     hours = forms.IntegerField(initial=2, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    client_name = forms.CharField(max_length=150, label="Client name")
+    client_name = forms.CharField(max_length=150, label="Client name", validators=[refuse_control_characters])
     client_phone = forms.CharField(
         max_length=32, label="Phone", widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         help_text="Any format, e.g. +7 916 123-45-67 or 8 916 1234567.",

@@ -5,9 +5,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
-from django.core.validators import MinValueValidator, RegexValidator
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.ddl_references import Statement
 from django.db.models import Func, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +21,30 @@ from .pii import EncryptedTextField
 
 ZERO = Decimal("0.00")
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
+# The longest cleanup a hall may keep after a booking. With the longest booking it bounds how far back a booking
+# that overlaps a given time can start (bookings.availability.LONGEST_HOLD), which keeps overlap checks on the
+# rows near that time.
+MAX_CLEANUP_MINUTES = 12 * 60
+
+
+class PostgresGinIndex(GinIndex):
+    """A GIN index where the database has them (trigram search on PostgreSQL); elsewhere none, and a search
+    scans the table as SQLite always has."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return Statement("")
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return Statement("")
+        return super().remove_sql(model, schema_editor, **kwargs)
+
+
+def trigram_index(field: str, name: str) -> PostgresGinIndex:
+    """What ``field__icontains`` needs on PostgreSQL, which compares ``UPPER(field) LIKE UPPER(%text%)``."""
+    return PostgresGinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=name)
 
 
 class Space(models.Model):
@@ -32,13 +59,17 @@ class Space(models.Model):
                               validators=[RegexValidator(HEX_COLOUR, "Enter a colour as #rrggbb, e.g. #4f7cac.")])
     capacity = models.PositiveSmallIntegerField(default=10, help_text="People the hall holds")
     cleanup_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Time kept free after each booking for cleaning and resetting the set."
+        default=0, help_text="Time kept free after each booking for cleaning and resetting the set.",
+        validators=[MaxValueValidator(MAX_CLEANUP_MINUTES)],
     )
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["name"]
         permissions = [("manage_space_bookings", "Can work on the bookings of this space")]
+        constraints = [
+            models.CheckConstraint(condition=Q(cleanup_minutes__lte=MAX_CLEANUP_MINUTES), name="space_cleanup_at_most_max"),
+        ]
 
     def __str__(self):
         return self.name
@@ -174,6 +205,7 @@ class Client(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["name", "id"], name="client_name_idx"), trigram_index("name", "client_name_trgm")]
 
     def __str__(self):
         return self.name
@@ -305,9 +337,23 @@ class Booking(models.Model):
 
     class Meta:
         ordering = ["start", "space"]
-        indexes = [models.Index(fields=["space", "start"]), models.Index(fields=["state", "start"])]
+        indexes = [
+            models.Index(fields=["space", "start"]),
+            models.Index(fields=["state", "start"]),
+            # The list's sorts, newest first by default; a client's card, latest first.
+            models.Index(fields=["start", "id"], name="booking_start_idx"),
+            models.Index(fields=["created_at", "id"], name="booking_created_idx"),
+            models.Index(fields=["total_price", "id"], name="booking_total_idx"),
+            models.Index(fields=["client_name", "id"], name="booking_client_name_idx"),
+            models.Index(fields=["client", "start"], name="booking_client_start_idx"),
+            trigram_index("client_name", "booking_client_name_trgm"),
+            trigram_index("reference", "booking_reference_trgm"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="booking_ends_after_start"),
+            # What the slot holds runs at least to the end, so the overlap constraint sees the whole booking.
+            models.CheckConstraint(condition=Q(occupied_until__gte=models.F("end")),
+                                   name="booking_occupies_at_least_its_time"),
             models.CheckConstraint(condition=Q(total_price__gte=0), name="booking_total_not_negative"),
             PostgresExclusionConstraint(
                 name="booking_no_overlap_per_space",
@@ -480,6 +526,7 @@ class CalendarBlock(models.Model):
 
     class Meta:
         ordering = ["start"]
+        indexes = [models.Index(fields=["space", "end"], name="block_space_end_idx")]
         constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="block_ends_after_start")]
 
     def __str__(self):

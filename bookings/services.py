@@ -458,7 +458,8 @@ def booking_transition(*, booking: Booking, to: str, by: "Employee | None", reas
             reason=reason,
         )
         _record(current, event="state_changed", by=by, from_state=from_state, to_state=to, reason=reason)
-        _send_on_commit(booking_state_changed, booking=current, from_state=from_state, to_state=to, by=by, reason=reason)
+        _send_on_commit(booking_state_changed, booking=current, from_state=from_state, to_state=to, by=by, reason=reason,
+                        actor_kind=actor_kind or _actor_kind(by))
     return current
 
 

@@ -13,7 +13,7 @@ booking_created = Signal()
 booking_updated = Signal()
 
 # A booking moved through the state machine. Arguments: booking (Booking), from_state (str),
-# to_state (str), by (Employee or None), reason (str).
+# to_state (str), by (Employee or None), reason (str), actor_kind (ActorKind: employee, guest or system).
 booking_state_changed = Signal()
 
 # Sent inside the transaction of a booking change (created, updated, state changed), so that what must

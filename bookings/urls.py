@@ -1,11 +1,14 @@
 from django.urls import path
 
-from . import booking_form_views, client_views, dashboard_views, views
+from . import booking_form_views, client_views, dashboard_views, export_views, views
 
 urlpatterns = [
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("bookings/", views.booking_list, name="booking_list"),
     path("bookings/export.csv", views.booking_export, name="booking_export"),
+    path("bookings/exports/", export_views.booking_exports, name="booking_exports"),
+    path("bookings/exports/new/", export_views.booking_export_create, name="booking_export_create"),
+    path("bookings/exports/<str:export_id>.csv", export_views.booking_export_download, name="booking_export_download"),
     path("bookings/batch/", views.booking_batch, name="booking_batch"),
     path("bookings/new/", booking_form_views.booking_create, name="booking_create"),
     path("bookings/preview/", booking_form_views.booking_preview, name="booking_preview"),

@@ -4,22 +4,20 @@ Every view fetches through bookings.access (a manager sees their spaces only) an
 through bookings.services; refusals become form errors or messages, never a half-written row.
 """
 
-import csv
-
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from employees.access import log_denial, staff_required
 from studio_crm.htmx import page_or_partial, safe_next
 
-from . import services
+from . import exports, services
 from .access import get_booking_for, visible_bookings, visible_spaces
 from .errors import BatchRefused, BookingError, error_text
 from .forms import (
@@ -33,6 +31,29 @@ from .forms import (
 from .models import REASON_REQUIRED_STATES, BookingState, PaymentStatus
 
 PAGE_SIZE = PAGE_SIZES[0]
+# The list counts this many bookings at most: years of history cost no more to list than one page.
+LIST_COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` rows. Past the cap the list says "more than" and pages as far as the cap;
+    filters narrow it from there."""
+
+    def __init__(self, object_list, per_page, *, cap: int):
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def _probe(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._probe, self.cap)
+
+    @property
+    def is_capped(self) -> bool:
+        return self._probe > self.cap
 
 
 # --- Booking list, export and batch actions ---------------------------------------------------------
@@ -49,7 +70,7 @@ def _filtered_bookings(request):
 @require_GET
 def booking_list(request):
     form, bookings = _filtered_bookings(request)
-    page = Paginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(bookings, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(request.GET.get("page"))
     return render(request, page_or_partial(request, "bookings/list.html", "results"), {
         "form": form,
         "page": page,
@@ -59,49 +80,15 @@ def booking_list(request):
     })
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-CSV_HEADER = ["reference", "space", "start", "end", "hours", "state", "client name", "phone", "email", "total",
-              "payment", "source"]
-
-
-def _csv_cell(value) -> str:
-    """Free text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_rows(bookings):
-    yield "\ufeff"  # spreadsheets then read the file as UTF-8 (client names are often Cyrillic)
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
-    for booking in bookings.iterator(chunk_size=500):
-        yield writer.writerow([
-            booking.reference,
-            booking.space.name,
-            timezone.localtime(booking.start).isoformat(),
-            timezone.localtime(booking.end).isoformat(),
-            booking.duration_hours,
-            booking.get_state_display(),
-            _csv_cell(booking.client_name),
-            booking.client_phone,
-            _csv_cell(booking.client_email),
-            booking.total_price,
-            booking.get_payment_status_display(),
-            booking.get_source_display(),
-        ])
-
-
 @staff_required
 @require_GET
 def booking_export(request):
-    _form, bookings = _filtered_bookings(request)
-    response = StreamingHttpResponse(_csv_rows(bookings), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="bookings-{timezone.localdate():%Y-%m-%d}.csv"'
-    return response
+    """The CSV of the bookings the list shows (its filters and sort), streamed; a very large one goes to
+    the exports page, where it is prepared as a file."""
+    bookings = exports.export_bookings(employee=request.user, query=request.GET)
+    if exports.too_large_to_stream(bookings):
+        return redirect(f"{reverse('booking_exports')}?{urlencode({'query': request.GET.urlencode()})}")
+    return exports.csv_response(request, bookings)
 
 
 @staff_required

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.availability import as_utc, hour_clashes, opening_hours, validate_booking_time
+from bookings.availability import LONGEST_HOLD, as_utc, hour_clashes, opening_hours, validate_booking_time
 from bookings.models import ACTIVE_STATES, BookingState, CalendarBlock, Space
 
 HOUR = timedelta(hours=1)
@@ -58,11 +58,6 @@ def day_window(day: date) -> tuple[datetime, datetime]:
 
 def calendar_url(**params) -> str:
     return reverse("calendar") + "?" + urlencode({key: value for key, value in params.items() if value})
-
-
-def new_booking_url(space: Space, start: datetime) -> str:
-    query = urlencode({"space": space.slug, "start": timezone.localtime(start).isoformat()})
-    return reverse("booking_create") + "?" + query
 
 
 @dataclass
@@ -120,8 +115,12 @@ class Item:
 
     @property
     def hours_label(self) -> str:
+        return self.short_hours(self.local_start, self.local_end)
+
+    @staticmethod
+    def short_hours(local_start: datetime, local_end: datetime) -> str:
         """``10–13``, or ``10:30–13`` off the hour: the time in as few characters as a narrow lane needs."""
-        return "–".join(f"{t.hour}:{t.minute:02d}" if t.minute else f"{t.hour}" for t in (self.local_start, self.local_end))
+        return "–".join(f"{t.hour}:{t.minute:02d}" if t.minute else f"{t.hour}" for t in (local_start, local_end))
 
     @property
     def is_movable(self) -> bool:
@@ -190,11 +189,18 @@ class Grid:
     def lane_count(self) -> int:
         return len(self.lanes)
 
+    @property
+    def blocks(self) -> list[Item]:
+        return [item for item in self.items if item.kind == "block"]
 
-def load_bookings(bookings, start: datetime, end: datetime, *, show_cancelled: bool = True):
-    """The bookings drawn or holding time between ``start`` and ``end`` (a booking's cleanup time may
-    reach into the next day's first hour): one query, only the columns the grid needs."""
-    queryset = bookings.filter(start__lt=end, occupied_until__gt=start).exclude(state=BookingState.DRAFT)
+
+def load_bookings(bookings, spaces: list[Space], start: datetime, end: datetime, *, show_cancelled: bool = True):
+    """The bookings of ``spaces`` drawn or holding time between ``start`` and ``end`` (a booking's cleanup time
+    may reach into the next day's first hour): one query over the rows of that time, only the columns the grid
+    needs."""
+    queryset = bookings.filter(
+        space__in=[s.pk for s in spaces], start__gt=start - LONGEST_HOLD, start__lt=end, occupied_until__gt=start,
+    ).exclude(state=BookingState.DRAFT)
     if not show_cancelled:
         queryset = queryset.filter(state__in=ACTIVE_STATES)
     return list(queryset.only(*BOOKING_FIELDS).order_by("start", "pk"))
@@ -219,7 +225,8 @@ def build_time_grid(
     labels = [f"{timezone.localtime(windows[days[0]][0] + i * HOUR):%H:%M}" for i in range(row_count)]
     lanes, headers, subheaders = _lanes(view, days, shown, windows)
     blocks = load_blocks(shown, windows[days[0]][0], windows[days[-1]][1])
-    booking_rows = load_bookings(bookings, windows[days[0]][0], windows[days[-1]][1], show_cancelled=show_cancelled)
+    booking_rows = load_bookings(bookings, shown, windows[days[0]][0], windows[days[-1]][1],
+                                 show_cancelled=show_cancelled)
     items = _items(lanes, blocks, booking_rows, row_count)
 
     first_row = 3 if subheaders else 2
@@ -291,11 +298,17 @@ def _fill_cells(lanes: list[Lane], items: list[Item], *, row_count: int, first_r
     taken = {(item.column, r) for item in items if item.kind == "block" or item.is_active
              for r in range(item.row, item.row + item.span)}
     refusals: dict[datetime, str] = {}
+    book = reverse("booking_create")
+    local_starts: dict[datetime, str] = {}
     for lane in lanes:
         for i in range(row_count):
             start = lane.window[0] + i * HOUR
             status, note = _cell_status(lane, start, taken=(lane.column, i) in taken, now=now, refusals=refusals)
-            url = new_booking_url(lane.space, start) if status == "free" else ""
+            url = ""
+            if status == "free":
+                if start not in local_starts:
+                    local_starts[start] = timezone.localtime(start).isoformat()
+                url = book + "?" + urlencode({"space": lane.space.slug, "start": local_starts[start]})
             lane.cells.append(Cell(row=i, start=start, status=status, book_url=url, line=first_row + i, note=note))
     return refusals
 
@@ -431,7 +444,8 @@ def build_month(*, day: date, spaces: list[Space], space: Space | None, bookings
         for d in days
     }
     range_start, range_end = windows[days[0]][0], windows[days[-1]][1]
-    active = bookings.filter(state__in=ACTIVE_STATES, start__lt=range_end, end__gt=range_start)
+    active = bookings.filter(state__in=ACTIVE_STATES, start__gt=range_start - LONGEST_HOLD, start__lt=range_end,
+                             end__gt=range_start)
     if space is not None:
         active = active.filter(space=space)
     for booking_start, booking_end in active.values_list("start", "end"):

@@ -6,16 +6,18 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from .models import Employee, EmployeeStatus, Role, StaffSession
+from .signals import access_denied
 
 log = logging.getLogger("studio.security")
 
 
 def log_denial(request, what: str) -> None:
     log.warning("denied employee=%s path=%s what=%s", getattr(request.user, "username", None), request.path, what)
+    access_denied.send_robust(sender=Employee, request=request, what=what)
 
 
 def role_required(*roles: Role):
@@ -37,14 +39,15 @@ def role_required(*roles: Role):
 
 def may_follow_live_updates(user, session) -> bool:
     """Whether a websocket may stream studio data to ``user``: an active employee whose session passed
-    the second factor with their own device, or who has none and whose role does not require one."""
+    the second factor with their own device (every role needs one) and who has no temporary password left
+    to replace."""
     if user is None or not user.is_authenticated or not user.is_active or user.status != EmployeeStatus.ACTIVE:
+        return False
+    if user.must_change_password:  # every page but the password page is closed to them: so is live data
         return False
     device_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
     device = Device.from_persistent_id(device_id) if device_id else None
-    if device is not None and device.user_id == user.pk:
-        return True
-    return not user.mfa_required and not user_has_device(user, confirmed=True)
+    return device is not None and device.user_id == user.pk
 
 
 staff_required = role_required(Role.OWNER, Role.ADMIN, Role.MANAGER)

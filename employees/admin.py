@@ -11,6 +11,7 @@ from bookings.access import assigned_spaces
 
 from .models import Employee, EmployeeStatus
 from .services import EmployeeActionRefused, employee_deactivate, employee_reactivate, employee_update
+from .signals import staff_access_changed_on_commit
 
 REFUSAL_KEY = "employee_refusal"
 
@@ -36,6 +37,8 @@ class EmployeeAdmin(UserAdmin):
         """Role and status changes go through the services, so the last-owner rule holds here too and a
         deactivated employee is signed out everywhere. A refusal undoes the whole change."""
         if not change:
+            # The password an owner types here is one the employee must replace at first sign-in.
+            obj.must_change_password = True
             super().save_model(request, obj, form, change)
             return
         role, status = obj.role, obj.status
@@ -62,6 +65,15 @@ class EmployeeAdmin(UserAdmin):
         if employee.status != status:
             employee.status = status
             employee.save(update_fields=["status"])
+
+    def user_change_password(self, request, id, form_url=""):
+        """A password an owner sets for someone else is temporary, as on the employee page."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302 and str(request.user.pk) != str(id):
+            Employee.objects.filter(pk=id).update(must_change_password=True)
+            # Their sessions belong to the old password: open live pages check again, and close.
+            staff_access_changed_on_commit(employee=Employee.objects.get(pk=id))
+        return response
 
     def log_change(self, request, obj, message):
         if getattr(request, REFUSAL_KEY, False):

@@ -3,6 +3,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
+from bookings.forms import refuse_control_characters
 from bookings.models import Space
 
 from .access import can_give_role
@@ -11,7 +12,7 @@ from .models import Employee, Role
 
 class SignInForm(forms.Form):
     username = forms.CharField(
-        label="Username or email", max_length=254,
+        label="Username or email", max_length=254, validators=[refuse_control_characters],
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}),
     )
     password = forms.CharField(

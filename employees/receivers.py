@@ -1,17 +1,20 @@
+import copy
 import logging
 import time
 
 from axes.signals import user_locked_out
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from studio_crm import metrics
 from studio_crm.network import client_ip
 
 from .middleware import SIGNED_IN_AT_KEY
 from .models import Employee, EmployeeStatus, Role, StaffSession
 from .services import staff_session_touch
+from .signals import staff_access_changed_on_commit
 
 log = logging.getLogger("studio.security")
 
@@ -44,12 +47,15 @@ def log_sign_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="employees.log_sign_in_failure")
 def log_sign_in_failure(sender, credentials, request=None, **kwargs):
-    log.warning("sign-in failed username=%s ip=%s", credentials.get("username"), client_ip(request))
+    # %r: a typed username is quoted and its control characters escaped, so it cannot write a line of its own.
+    log.warning("sign-in failed username=%r ip=%s", credentials.get("username"), client_ip(request))
+    metrics.SIGN_IN_FAILURES.inc()
 
 
 @receiver(user_locked_out, dispatch_uid="employees.log_lockout")
 def log_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
     log.warning("sign-in locked out username=%s ip=%s", username, ip_address)
+    metrics.SIGN_IN_LOCKOUTS.inc()
 
 
 def admins_group() -> Group:
@@ -83,3 +89,10 @@ def sync_admins_group(sender, instance, created, update_fields=None, raw=False, 
         instance.groups.add(group)
     elif not created:
         instance.groups.remove(group)
+
+
+@receiver(post_delete, sender=Employee, dispatch_uid="employees.deleted")
+def employee_deleted(sender, instance, **kwargs):
+    """Deleted (in the Django admin): their open live pages check again, and close."""
+    # A copy: the deletion clears the instance's pk before the transaction commits.
+    staff_access_changed_on_commit(employee=copy.copy(instance))

@@ -30,12 +30,15 @@ class TooManyFailures(SignInRefused):
 
 
 def username_for(login_name: str) -> str:
-    """Employees sign in with their username or their email; axes counts failures per username."""
+    """The username that a typed username or email names, spelled one way only.
+
+    Employees sign in with their username or their email, in any case; axes and the limit per username
+    count failures by what this returns, so "Owner" and "oWNer" are one account to both, not 2^5 of them.
+    """
     login_name = login_name.strip()
-    if "@" in login_name:
-        username = Employee.objects.filter(email__iexact=login_name).values_list("username", flat=True).first()
-        return username or login_name
-    return login_name
+    field = "email__iexact" if "@" in login_name else "username__iexact"
+    username = Employee.objects.filter(**{field: login_name}).values_list("username", flat=True).first()
+    return username or login_name.lower()
 
 
 def sign_in_check_password(request, *, login_name: str, password: str) -> Employee:

@@ -17,6 +17,10 @@ from .models import Employee
 # employee again, as at sign-in).
 staff_access_changed = Signal()
 
+# An employee was refused a page or an object (employees.access.log_denial). Arguments: request, what (str:
+# what was refused, e.g. "booking 12 of space 3"). Sent at once; the audit trail records it.
+access_denied = Signal()
+
 
 def staff_access_changed_on_commit(*, employee: Employee, session_keys: Iterable[str] | None = None) -> None:
     """Send ``staff_access_changed`` once the current transaction commits (at once outside one)."""

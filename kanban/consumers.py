@@ -4,7 +4,7 @@ Messages to the browser (JSON):
   {"type": "card", "id", "state", "version"}  a card changed: the page takes it from its own board, fetched again
   {"type": "remove", "id"}                     a card this employee no longer sees on a board
   {"type": "order", "state", "ids"}            the order of a column's cards
-  {"type": "presence", "names"}                the other employees with the board open
+  {"type": "presence", "names"}                the other employees with the board open (when that changed)
 
 No markup travels through the socket: a page inserts only what its own server rendered for it. A message
 on the channel layer that does not have the shape of the studio's own (ids and versions whole numbers, a
@@ -18,10 +18,13 @@ import logging
 
 from studio_crm.live import StaffSocket
 
-from .presence import BEAT_SECONDS, Presence
+from .presence import ANNOUNCE_SECONDS, BEAT_SECONDS, CLAIM_SECONDS, Roster, Viewer, names_for
 from .services import BOARD_STATES, board_group
 
 log = logging.getLogger("studio.kanban")
+
+# Announcements under way, which may outlive the board that started them (it closed meanwhile).
+_announcing: set[asyncio.Task] = set()
 
 
 def _whole(*values) -> bool:
@@ -42,17 +45,31 @@ def _order_event(event: dict) -> bool:
             and len(ids) == len(spaces) and _whole(*ids, *spaces))
 
 
+def _summary_event(event: dict) -> bool:
+    """Whether ``event`` has the shape of a presence.summary message of this module."""
+    viewers = event.get("viewers")
+    return isinstance(viewers, list) and all(
+        isinstance(pair, list) and len(pair) == 2 and _whole(pair[0]) and isinstance(pair[1], str)
+        for pair in viewers)
+
+
 class BoardConsumer(StaffSocket):
     beat: asyncio.Future | None = None
+    names: list[str] | None = None  # who this board's page lists as also viewing
 
     def page_group(self) -> str:
         return board_group()
 
     async def admitted(self):
         self.group = board_group()
-        self.presence = Presence(self.user.pk)
+        self.roster = Roster(self.group)
+        self.viewer = Viewer(self.user.pk, self.user.full_name or self.user.username)
         await self.join(self.group)
-        await self.channel_layer.group_send(self.group, self._presence_message("presence.join"))
+
+    async def opened(self):
+        await self.roster.enter(self.channel_name, self.viewer)
+        await self._show(await self.roster.viewers())
+        await self._announce()
         self.beat = asyncio.ensure_future(self._beat())
 
     async def leave(self):
@@ -60,7 +77,8 @@ class BoardConsumer(StaffSocket):
         if self.beat is not None:
             self.beat.cancel()
             self.beat = None
-            await self.channel_layer.group_send(self.group, {"type": "presence.leave", "channel": self.channel_name})
+            await self.roster.leave(self.channel_name)
+            await self._announce()
         await super().leave()
 
     async def receive_json(self, content, **kwargs):
@@ -98,39 +116,46 @@ class BoardConsumer(StaffSocket):
 
     # --- Presence ---------------------------------------------------------------------------------
 
-    def _presence_message(self, kind):
-        return {"type": kind, "channel": self.channel_name, "employee": self.user.pk,
-                "name": self.user.full_name or self.user.username}
+    async def presence_summary(self, event):
+        """Who is looking now, sent to every board when that changed."""
+        if not _summary_event(event):
+            log.warning("kanban message dropped: not in the shape the studio sends")
+            return
+        await self._show([Viewer(employee_id, name) for employee_id, name in event["viewers"]])
 
-    async def presence_join(self, event):
-        self.presence.seen(event["channel"], event["employee"], event["name"])
-        if event["channel"] != self.channel_name:
-            await self.channel_layer.send(event["channel"], self._presence_message("presence.here"))
-        await self._send_presence()
+    async def _show(self, viewers: list[Viewer]) -> None:
+        names = names_for(viewers, self.user.pk)
+        if names != self.names:
+            self.names = names
+            await self.send_json({"type": "presence", "names": names})
 
-    async def presence_here(self, event):
-        self.presence.seen(event["channel"], event["employee"], event["name"])
-        await self._send_presence()
+    async def _announce(self) -> None:
+        """Have every board told who is looking, once the roster settles: by this board, unless another
+        one is about to."""
+        if await self.roster.claim("announcing", CLAIM_SECONDS):
+            task = asyncio.ensure_future(self._announce_soon())
+            _announcing.add(task)
+            task.add_done_callback(_announcing.discard)
 
-    async def presence_beat(self, event):
-        known = event["channel"] in self.presence.viewers
-        self.presence.seen(event["channel"], event["employee"], event["name"])
-        if not known:
-            await self._send_presence()
-
-    async def presence_leave(self, event):
-        self.presence.gone(event["channel"])
-        await self._send_presence()
-
-    async def _send_presence(self):
-        await self.send_json({"type": "presence", "names": self.presence.others()})
+    async def _announce_soon(self) -> None:
+        try:
+            await asyncio.sleep(ANNOUNCE_SECONDS)
+            # Released before reading: a board that enters from now on announces again, after this read.
+            await self.roster.release("announcing")
+            viewers = await self.roster.viewers()
+            if await self.roster.news(viewers):
+                summary = [[viewer.employee_id, viewer.name] for viewer in viewers]
+                await self.channel_layer.group_send(self.group, {"type": "presence.summary", "viewers": summary})
+        except Exception:
+            log.exception("kanban presence not announced")
 
     async def _beat(self):
         try:
             while True:
                 await asyncio.sleep(BEAT_SECONDS)
-                await self.channel_layer.group_send(self.group, self._presence_message("presence.beat"))
-                if self.presence.forget_silent():
-                    await self._send_presence()
+                await self.roster.enter(self.channel_name, self.viewer)
+                # One board a beat looks for boards whose process died (and announces if there were).
+                if await self.roster.claim("sweeping", BEAT_SECONDS):
+                    await self._announce()
         except Exception:  # CancelledError is not an Exception: a closing socket still stops the beat
             log.exception("kanban presence beat stopped")

@@ -14,7 +14,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.db.models import Count, F, Q, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,20 +51,30 @@ COLUMN_LABELS = {state: label for state, label, _ in COLUMNS}
 BOARD_STATES = [state for state, _, _ in COLUMNS]
 
 
+# A column shows its first cards (placed ones in the order staff left them, then by start time) and a
+# "Show more" link for the next as many; at most MOST_CARDS_SHOWN, past which staff narrow the filters.
+CARDS_PER_PAGE = 25
+MOST_CARDS_SHOWN = 500
+# The order of a column's cards, in the database.
+CARD_ORDER = [F("card_position__position").asc(nulls_last=True), F("start").asc(), F("pk").asc()]
+
+
 @dataclass
 class Column:
     state: str
     label: str
     folded: bool
+    shown: int = CARDS_PER_PAGE
     cards: list = field(default_factory=list)
+    count: int = 0
+    revenue: Decimal = Decimal("0.00")
+    html: str = ""  # the cards, rendered (kanban.cards)
+    more_url: str = ""  # the board with more of this column's cards, when there are more to show
 
     @property
-    def count(self) -> int:
-        return len(self.cards)
-
-    @property
-    def revenue(self) -> Decimal:
-        return sum((card.total_price for card in self.cards), Decimal("0.00"))
+    def hidden(self) -> int:
+        """How many of the column's cards are beyond the ones it shows."""
+        return max(self.count - self.shown, 0)
 
 
 def default_range(today: date | None = None) -> tuple[date, date]:
@@ -79,16 +90,12 @@ def board_bookings(user, *, date_from: date, date_to: date, space=None):
         visible_bookings(user)
         .filter(state__in=BOARD_STATES, start__gte=first, start__lt=after_last)
         .select_related("space", "card_position")
+        # A card shows no phone, email or internal notes: the board reads (and decrypts) none of them.
+        .defer("client_phone", "client_email", "internal_notes")
     )
     if space is not None:
         bookings = bookings.filter(space=space)
     return bookings
-
-
-def card_sort_key(booking: Booking):
-    """Placed cards first, in the order staff left them; the rest by start time."""
-    position = getattr(booking, "card_position", None)
-    return (position is None, position.position if position else 0, booking.start, booking.pk)
 
 
 def card_moves(booking: Booking) -> list[tuple[str, str]]:
@@ -101,22 +108,24 @@ def reason_questions() -> dict[str, str]:
     return {state: _("%(action)s?") % {"action": TRANSITION_LABELS[state]} for state in REASON_REQUIRED_STATES}
 
 
-def board_columns(user, *, date_from: date, date_to: date, space=None) -> list[Column]:
-    """The board's columns with their cards. Two queries at most, whatever the number of cards."""
-    columns = {state: Column(state, label, folded) for state, label, folded in COLUMNS}
-    for booking in board_bookings(user, date_from=date_from, date_to=date_to, space=space):
-        booking.moves = card_moves(booking)
+def board_columns(user, *, date_from: date, date_to: date, space=None,
+                  shown: dict[str, int]) -> list[Column]:
+    """The board's columns: each one's count and total, and its first ``shown[state]`` cards.
+
+    Two queries whatever the number of bookings; what is read and rendered is bounded by ``shown``.
+    """
+    columns = {state: Column(state, label, folded, shown=shown[state]) for state, label, folded in COLUMNS}
+    bookings = board_bookings(user, date_from=date_from, date_to=date_to, space=space)
+    totals = bookings.order_by().values("state").annotate(count=Count("pk"), revenue=Sum("total_price"))
+    for row in totals:
+        columns[row["state"]].count, columns[row["state"]].revenue = row["count"], row["revenue"]
+    ranked = bookings.annotate(rank=Window(RowNumber(), partition_by=[F("state")], order_by=CARD_ORDER))
+    first = Q()
+    for state, limit in shown.items():
+        first |= Q(state=state, rank__lte=limit)
+    for booking in ranked.filter(first).order_by(*CARD_ORDER):
         columns[booking.state].cards.append(booking)
-    for column in columns.values():
-        column.cards.sort(key=card_sort_key)
     return list(columns.values())
-
-
-def render_card(booking: Booking, request=None) -> str:
-    """One card, as the board shows it: the answer to a move carries it."""
-    if not hasattr(booking, "moves"):
-        booking.moves = card_moves(booking)
-    return render_to_string("kanban/board.html#card", {"booking": booking}, request=request)
 
 
 def card_move(

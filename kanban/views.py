@@ -12,17 +12,41 @@ from bookings.errors import BookingConflict, StaleBooking, TransitionRefused
 from employees.access import staff_required
 from studio_crm.htmx import page_or_partial, safe_next
 
+from .cards import card_html, columns_html
 from .forms import BoardFilterForm, MoveForm
 from .routing import BOARD_SOCKET
 from .services import (
+    CARDS_PER_PAGE,
     COLUMN_LABELS,
     MAX_RANGE_DAYS,
+    MOST_CARDS_SHOWN,
+    Column,
     board_columns,
     card_move,
     default_range,
     reason_questions,
-    render_card,
 )
+
+
+def _part(request, form: BoardFilterForm, columns: list[Column]) -> tuple[str, dict, list[Column]]:
+    """The template of what the request asks for, its extra context and the columns whose cards it shows:
+    the page, the board (htmx), one column's cards ("Show more"), or the cards a live page heard changed
+    (with every column's head)."""
+    more, cards = (form.more(), form.cards()) if request.htmx else (None, None)
+    if more is not None:
+        column = next(column for column in columns if column.state == more)
+        return "kanban/board.html#more", {"column": column}, [column]
+    if cards is not None:
+        for column in columns:
+            column.cards = [booking for booking in column.cards if booking.pk in cards]
+    return page_or_partial(request, "kanban/board.html", "board"), {}, columns
+
+
+def _show_more_links(columns: list[Column], filters: dict, shown: dict[str, int]) -> None:
+    for column in columns:
+        if column.hidden and column.shown < MOST_CARDS_SHOWN:
+            more = min(column.shown + CARDS_PER_PAGE, MOST_CARDS_SHOWN)
+            column.more_url = BoardFilterForm.url(filters, {**shown, column.state: more})
 
 
 @require_GET
@@ -32,18 +56,23 @@ def board(request):
     form = BoardFilterForm(
         request.GET or None, spaces=visible_spaces(request.user), initial={"date_from": date_from, "date_to": date_to}
     )
-    filters = form.filters()
-    columns = board_columns(request.user, **filters)
+    filters, shown = form.filters(), form.shown()
+    columns = board_columns(request.user, **filters, shown=shown)
+    board_url = form.url(filters, shown)
+    _show_more_links(columns, filters, shown)
+    template, extra, shown_columns = _part(request, form, columns)
+    columns_html(shown_columns, request, next_url=board_url)
     context = {
         "form": form,
         "columns": columns,
         "filters": filters,
         "max_range_days": MAX_RANGE_DAYS,
-        "board_url": request.get_full_path(),
+        "board_url": board_url,
         "socket_path": f"/{BOARD_SOCKET}",
         "reason_questions": reason_questions(),
+        **extra,
     }
-    return render(request, page_or_partial(request, "kanban/board.html", "board"), context)
+    return render(request, template, context)
 
 
 def _answer(request, *, booking, ok: bool, message: str, status: int = 200):
@@ -52,10 +81,10 @@ def _answer(request, *, booking, ok: bool, message: str, status: int = 200):
     if "application/json" in request.headers.get("Accept", ""):
         body = {"ok": ok, "message": message}
         if booking is not None:
-            body.update(id=booking.pk, state=booking.state, card=render_card(booking, request))
+            body.update(id=booking.pk, state=booking.state, card=card_html(booking, request))
         response = JsonResponse(body, status=status)
     elif request.htmx:
-        response = HttpResponse(render_card(booking, request) if booking else "", status=status)
+        response = HttpResponse(card_html(booking, request) if booking else "", status=status)
     else:
         getattr(messages, level)(request, message)
         return redirect(safe_next(request, reverse("kanban")))

@@ -63,6 +63,10 @@ def run_scheduled(tick: int) -> None:
 
     if tick % max(settings.JOBS_EVERY_MINUTES, 1) == 0:
         _run(jobs.reminders_and_expiry)
+    if tick % (24 * 60) == 15:  # compliance's retention: a quarter of an hour after the server starts, then daily
+        from compliance import jobs as compliance_jobs
+
+        _run(compliance_jobs.anonymize_expired)
     _run(jobs.deliver_due)
 
 

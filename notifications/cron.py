@@ -7,7 +7,10 @@ enqueue everything twice, which the jobs shrug off (dedupe keys, the sweeper's c
 from django.conf import settings
 from rq import cron
 
+from compliance import jobs as compliance_jobs
+
 from . import jobs
 
 cron.register(jobs.deliver_due, "default", interval=60, result_ttl=0)
 cron.register(jobs.reminders_and_expiry, "default", interval=max(settings.JOBS_EVERY_MINUTES, 1) * 60, result_ttl=0)
+cron.register(compliance_jobs.anonymize_expired, "default", interval=compliance_jobs.DAILY_SECONDS, result_ttl=0)

@@ -22,6 +22,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from studio_crm import metrics
+
 from . import background, emails, telegram
 from .errors import RetryLater, Undeliverable
 from .models import OPEN_STATUSES, Channel, Notification, Status
@@ -64,6 +66,7 @@ def claim(*, limit: int = BATCH, pk: int | None = None) -> list[Notification]:
 
 
 def _finish(notification: Notification, *, status: str, attempted: bool, wait: float = 0.0, error: str = "") -> None:
+    metrics.NOTIFICATION_DELIVERIES.labels(channel=notification.channel, outcome=status).inc()
     now = timezone.now()
     Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
         status=status,

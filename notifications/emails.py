@@ -2,6 +2,7 @@
 with a confirmation. Sent through ``EMAIL_URL``'s backend."""
 
 import smtplib
+from collections.abc import Callable
 from datetime import UTC
 
 from django.conf import settings
@@ -16,9 +17,15 @@ from bookings.errors import local_range
 from .errors import Undeliverable
 from .models import Audience, Kind, Notification
 
+# Guest emails of kinds other apps queue (compliance: answered data requests): kind -> a function of
+# (kind, payload) giving (subject, first paragraph), registered in that app's ready().
+OTHER_GUEST_TEXTS: dict[str, Callable[[str, dict], tuple[str, str]]] = {}
+
 
 def _guest_texts(kind: str, payload: dict) -> tuple[str, str]:
     """(subject, first paragraph) of a guest's email; %(reference)s and friends are filled in later."""
+    if kind in OTHER_GUEST_TEXTS:
+        return OTHER_GUEST_TEXTS[kind](kind, payload)
     if kind == Kind.REQUESTED:
         return (_("We have your request %(reference)s"),
                 _("Thank you: we have your request for %(space)s. The studio confirms it shortly; until then "

@@ -38,8 +38,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("studio.notifications")
 
-# The reason a request cancelled for want of a confirmation carries in its history.
+# The reasons in the history of a request cancelled for want of a confirmation, and of one declined in the
+# staff chat (whose message already says so: the chat is not told again).
 EXPIRED_REASON = "expired"
+TELEGRAM_DECLINE_REASON = "Declined in Telegram"
 GUEST_EMAIL_KINDS = {Kind.REQUESTED, Kind.CONFIRMED, Kind.CANCELLED, Kind.RESCHEDULED, Kind.REMINDER}
 RESCHEDULING_FIELDS = {"start", "end", "space"}
 LINK_CODE_MINUTES = 15
@@ -60,9 +62,9 @@ def change_kind(*, event: str, to_state: str, fields: set[str]) -> str | None:
             BookingState.NO_SHOW: Kind.NO_SHOW}.get(to_state)
 
 
-def _telegram_wanted(kind: str, by: "Employee | None") -> bool:
+def _telegram_wanted(kind: str, by: "Employee | None", reason: str) -> bool:
     """New requests from guests (staff who book by phone are at the screen), cancellations and no-shows."""
-    if not telegram.is_configured():
+    if not telegram.is_configured() or reason == TELEGRAM_DECLINE_REASON:
         return False
     return (kind == Kind.REQUESTED and by is None) or kind in (Kind.CANCELLED, Kind.NO_SHOW)
 
@@ -103,7 +105,7 @@ def notifications_for_change(*, booking: Booking, event: str, by: "Employee | No
     rows = []
     if kind in GUEST_EMAIL_KINDS and booking.client_email:
         rows.append(_row(booking, kind, Channel.EMAIL, Audience.GUEST, booking.client_email, "guest", payload))
-    if _telegram_wanted(kind, by):
+    if _telegram_wanted(kind, by, reason):
         rows.append(_row(booking, kind, Channel.TELEGRAM, Audience.STAFF, settings.TELEGRAM_CHAT_ID, "chat", payload))
     for employee in _staff_email_recipients(booking, kind, by):
         rows.append(_row(booking, kind, Channel.EMAIL, Audience.STAFF, employee.email, f"e{employee.pk}", payload,

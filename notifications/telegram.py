@@ -62,7 +62,7 @@ def call(method: str, payload: dict, *, timeout: float | None = None):
         description = str(body.get("description", ""))[:300]
         if error.code == 429:
             retry_after = (body.get("parameters") or {}).get("retry_after", 5)
-            raise RetryLater(retry_after, f"Telegram asked to wait {retry_after} s") from None
+            raise RetryLater(retry_after, _("Telegram asked to wait %(seconds)s s") % {"seconds": retry_after}) from None
         if 400 <= error.code < 500:
             raise Undeliverable(f"Telegram refused {method} ({error.code}): {description}") from None
         raise ProviderError(f"Telegram answered {error.code}: {description}") from None

@@ -78,7 +78,7 @@ def _button_pressed(query: dict) -> None:
             "This booking is for a hall you do not work on, so it is left as it is. A colleague of that hall "
             "can answer it."))
         return
-    reason = _("Declined in Telegram") if action == "decline" else ""
+    reason = services.TELEGRAM_DECLINE_REASON if action == "decline" else ""
     try:
         booking = booking_transition(booking=booking, to=ACTIONS[action], by=employee, reason=reason, version=version)
     except (BookingError, ValidationError) as error:

@@ -11,13 +11,20 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from studio_crm.routing import websocket_urlpatterns  # noqa: E402
-from studio_crm.servers import leave_request_bodies_to_django  # noqa: E402
+from studio_crm.servers import (  # noqa: E402
+    TryAgainWhenTheDatabaseIsBusy,
+    clean_daphne_access_log,
+    leave_request_bodies_to_django,
+)
 
 leave_request_bodies_to_django()
+clean_daphne_access_log()
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": TryAgainWhenTheDatabaseIsBusy(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -8,16 +8,25 @@ def _render(request, status: int, title: str, message: str):
     return render(request, "error.html", {"status": status, "title": title, "message": message}, status=status)
 
 
+def bad_request(request, exception=None):
+    """A request Django could not read (a body in an unknown charset, too many fields). Unlike Django's own,
+    this page does not look at the body again, so it cannot fail the same way."""
+    return _render(request, 400, gettext("Bad request"),
+                   gettext("The page could not read what was sent. Go back and try again."))
+
+
 def permission_denied(request, exception=None):
-    return _render(request, 403, "Not allowed", "Your role does not give access to this page.")
+    return _render(request, 403, gettext("Not allowed"), gettext("Your role does not give access to this page."))
 
 
 def page_not_found(request, exception=None):
-    return _render(request, 404, "Page not found", "The page does not exist, or it is not yours to see.")
+    return _render(request, 404, gettext("Page not found"),
+                   gettext("The page does not exist, or it is not yours to see."))
 
 
 def server_error(request):
-    return _render(request, 500, "Something went wrong", "The error has been logged. Please try again in a moment.")
+    return _render(request, 500, gettext("Something went wrong"),
+                   gettext("The error has been logged. Please try again in a moment."))
 
 
 def service_unavailable(request, *, retry_after: int):

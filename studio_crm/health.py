@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 
+from . import gauges  # noqa: F401  (registers what /metrics reads at each scrape)
 from .network import client_ip
 
 

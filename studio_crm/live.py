@@ -24,6 +24,8 @@ from django.db import transaction
 from bookings.access import visible_spaces
 from employees.access import may_follow_live_updates
 
+from . import metrics
+
 log = logging.getLogger("studio.live")
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -82,12 +84,16 @@ class StaffSocket(AsyncJsonWebsocketConsumer):
     where ``self.user`` and ``self.space_ids`` are set; groups it ``join()``s are left for it."""
 
     refused = False
+    counted_as: str | None = None
 
     def page_group(self) -> str:
         raise NotImplementedError
 
     async def admitted(self) -> None:
         raise NotImplementedError
+
+    async def opened(self) -> None:
+        """The socket of an admitted employee is open: what the page sends first goes here."""
 
     async def connect(self):
         self.joined: list[str] = []
@@ -107,6 +113,11 @@ class StaffSocket(AsyncJsonWebsocketConsumer):
         await self.accept()
         if refusal is not None:
             await self.refuse(refusal)
+        else:
+            # The page's app (kanban, calendar_app) names it on /metrics until the socket closes.
+            self.counted_as = type(self).__module__.split(".")[0]
+            metrics.WEBSOCKET_CONNECTIONS.labels(page=self.counted_as).inc()
+            await self.opened()
 
     async def join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
@@ -119,6 +130,9 @@ class StaffSocket(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def disconnect(self, code):
+        if self.counted_as is not None:
+            metrics.WEBSOCKET_CONNECTIONS.labels(page=self.counted_as).dec()
+            self.counted_as = None
         await self.leave()
 
     async def refuse(self, code: int) -> None:

@@ -1,4 +1,4 @@
-"""A request that cannot get a database connection in time is told to come back, not shown a 500."""
+"""A request that cannot get a database connection is told to come back, not shown a 500."""
 
 import logging
 
@@ -53,11 +53,13 @@ class DatabaseConnectionMiddleware:
             try:
                 connection.ensure_connection()
             except (OperationalError, PoolTimeout) as error:
-                if not is_pool_timeout(error):
-                    raise
+                # A full pool is a burst (a warning); a server that refuses the connection (it is full, or
+                # restarting) is an outage (an error). Either way the request is told to come back.
                 response = database_busy_response(request)
-                # One warning per refused request; marking it logged keeps Django from adding an error.
-                log_response("No database connection free in time for %s %s: %s", request.method, request.path,
-                             error, response=response, request=request, logger=logger, level="warning")
+                busy = is_pool_timeout(error)
+                # One line per refused request; marking it logged keeps Django from adding another.
+                log_response("No database connection %s for %s %s: %s", "free in time" if busy else "to be had",
+                             request.method, request.path, error, response=response, request=request, logger=logger,
+                             level="warning" if busy else "error")
                 return response
         return self.get_response(request)

@@ -99,8 +99,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it times what all the others do, and every answer carries the request id (README: logs).
+    "studio_crm.request_log.RequestLogMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # gzip for clients that accept it, after everything below has written the body (BREACH: see the module).
+    "studio_crm.compression.CompressionMiddleware",
     "studio_crm.query_strings.RefuseControlCharactersMiddleware",
     "studio_crm.headers.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -409,12 +413,25 @@ PERMISSIONS_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 API_MAX_BODY_BYTES = 16 * 1024
 
+# --- Logs, metrics and exports (README: "Watching it in production") ------------------------------
+
+# json: one JSON object per line for a log collector; plain: lines for a person on a laptop.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"hide_phones": {"()": "studio_crm.log_filters.HidePhones"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["hide_phones"]}},
+    "formatters": {
+        "plain": {"()": "studio_crm.request_log.PlainLines", "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "studio_crm.request_log.JsonLines"},
+    },
+    "filters": {
+        "hide_phones": {"()": "studio_crm.log_filters.HidePhones"},
+        "request_context": {"()": "studio_crm.request_log.RequestContext"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["hide_phones", "request_context"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         # The servers' access lines print each request's address, query string included.
@@ -425,6 +442,15 @@ LOGGING = {
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+# A process that serves no /metrics (an RQ worker, the scheduler) exposes its own counters on this port.
+PROMETHEUS_METRICS_EXPORT_PORT = env_int("METRICS_PORT", 0) or None
+PROMETHEUS_METRICS_EXPORT_ADDRESS = env_str("METRICS_ADDRESS", "127.0.0.1")
+# An export of more bookings than this is written to a file by a job rather than streamed (bookings/exports.py);
+# the files are kept for EXPORT_KEEP_HOURS in EXPORTS_ROOT, which is private (never under MEDIA_ROOT) and
+# shared by the web processes and the workers.
+EXPORT_INLINE_ROWS = env_int("EXPORT_INLINE_ROWS", 100_000)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+EXPORTS_ROOT = Path(env_str("EXPORTS_ROOT", str(VAR_DIR / "exports")))
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -453,3 +479,10 @@ SIGN_IN_FAILURES_PER_USERNAME = env_str("SIGN_IN_FAILURES_PER_USERNAME", "50/h")
 # the limit per username neither applies to nor counts that employee's sign-ins.
 SIGN_IN_KNOWN_DEVICE_DAYS = env_int("SIGN_IN_KNOWN_DEVICE_DAYS", 90)
 SIGN_IN_DEVICE_COOKIE_NAME = "studio_device" if DEBUG else "__Host-studio_device"
+
+# --- Compliance (compliance/) ---------------------------------------------------------------------
+# Bookings that ended more than RETENTION_DAYS ago are anonymised daily (manage.py anonymize_expired), and
+# audit entries, messages and sign-in events older than that lose their personal data. 2555 days = 7 years.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 2555)
+# A guest's "send me my data" and "delete my data" on their booking's page, per address (bookings/public/).
+PUBLIC_RATE_LIMITS["data_request_ip"] = env_str("RATE_LIMIT_DATA_REQUEST_IP", "10/h")

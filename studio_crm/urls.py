@@ -26,11 +26,13 @@ urlpatterns = [
     path("calendar/", include("calendar_app.urls")),
     path("kanban/", include("kanban.urls")),
     path("notifications/", include("notifications.urls")),
+    path("compliance/", include("compliance.urls")),
 ]
 
 if settings.DEBUG:
     urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
 
+handler400 = "studio_crm.errors.bad_request"
 handler403 = "studio_crm.errors.permission_denied"
 handler404 = "studio_crm.errors.page_not_found"
 handler500 = "studio_crm.errors.server_error"

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pydantic
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -178,6 +178,12 @@ def on_not_found(request, exc):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
     return error_response(exc.status_code, STATUS_CODES.get(exc.status_code, "error"), str(exc))
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_unreadable(request, exc):
+    """What Django refuses to read (too many fields, a malformed header): the caller's mistake, not ours."""
+    return error_response(400, "bad_request", "The request could not be read. Send fewer parameters.")
 
 
 @api.exception_handler(Exception)

@@ -174,7 +174,8 @@ class ConflictOut(Schema):
 class ErrorBody(Schema):
     code: str = Field(description="validation_error, invalid_json, not_found, conflict, rate_limited, "
                                   "payload_too_large, unsupported_media_type, idempotency_key_reused, "
-                                  "idempotency_in_progress, invalid_idempotency_key, method_not_allowed, server_error")
+                                  "idempotency_in_progress, invalid_idempotency_key, method_not_allowed, bad_request, "
+                                  "invalid_query, unavailable (503, with Retry-After), server_error")
     message: str
     fields: dict[str, list[str]] | None = Field(None, description="Field errors by camelCase field name (400)")
     conflict: ConflictOut | None = Field(None, description="What is in the way (409 conflict); null when unknown")

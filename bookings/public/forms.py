@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ..availability import validate_booking_day, validate_booking_time
 from ..errors import add_service_error, service_errors
-from ..forms import start_hour_choices
+from ..forms import refuse_control_characters, start_hour_choices
 from ..models import Equipment, Space
 from ..phones import normalise_phone
 from ..services import promo_for
@@ -123,7 +123,7 @@ class SlotChoiceForm(forms.Form):
 class GuestDetailsForm(forms.Form):
     """Who is booking. ``website`` is a honeypot: people never see it, form-filling robots do."""
 
-    client_name = forms.CharField(label="Your name", max_length=150,
+    client_name = forms.CharField(label="Your name", max_length=150, validators=[refuse_control_characters],
                                   widget=forms.TextInput(attrs={"autocomplete": "name"}))
     client_phone = forms.CharField(label="Phone", max_length=32,
                                    widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel",

@@ -7,10 +7,10 @@ Both count against the public rate limits (``ratelimits.check_rate``) and raise 
 import re
 from contextlib import suppress
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from compliance.consent import policy_version_current
 from studio_crm.network import client_ip
 
 from ..models import Booking, BookingSource
@@ -40,7 +40,7 @@ def guest_booking_create(request, *, space, start, end, client_name: str, client
         client_name=client_name, client_phone=phone, client_email=client_email,
         equipment=equipment or {}, promo_code=promo_code, special_requirements=special_requirements,
         source=BookingSource.WEBSITE,
-        consent=Consent(settings.CONSENT_POLICY_VERSION, timezone.now(), client_ip(request)),
+        consent=Consent(policy_version_current(), timezone.now(), client_ip(request)),
         by=None,
     )
 

@@ -15,8 +15,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from compliance.consent import policy_current, policy_version_current
+from compliance.models import PolicyVersion, RequestKind
+from compliance.register import guest_data_request
 from studio_crm.htmx import page_or_partial
 from studio_crm.network import client_ip
 
@@ -130,7 +135,7 @@ def _page_context(request, query: SlotQueryForm) -> dict:
         "query": query,
         "today": today,
         "latest_day": latest_bookable_day(),
-        "policy_version": settings.CONSENT_POLICY_VERSION,
+        "policy_version": policy_version_current(),
         "cancel_hours": settings.GUEST_CANCELLATION_HOURS,
         "date_value": (query.data.get("date") if query.is_bound else None) or today.isoformat(),
         # The previous/next day links also move the date picker above the slots.
@@ -269,8 +274,15 @@ def book_done(request, reference):
 
 
 @require_GET
-def privacy_policy(request):
-    return render(request, "public/privacy.html", {"policy_version": settings.CONSENT_POLICY_VERSION})
+def privacy_policy(request, version: str | None = None):
+    """The privacy policy in force, or with ``version`` one guests consented to before (compliance's register)."""
+    current, published = policy_current(), PolicyVersion.objects.filter(published_at__lte=timezone.now())
+    policy = current if version is None else published.filter(version=version).first()
+    if version is not None and policy is None:
+        raise Http404("No such version of the privacy policy.")
+    return render(request, "public/privacy.html", {
+        "policy": policy, "policy_version": policy.version if policy else policy_version_current(),
+        "is_current": policy == current, "versions": published.order_by("-published_at", "-pk")})
 
 
 # --- Look-up and cancellation -----------------------------------------------------------------------
@@ -326,4 +338,31 @@ def book_cancel(request, reference):
         messages.error(request, error_text(error))
         return redirect("book_lookup_detail", reference=reference)
     messages.success(request, f"Booking {reference} is cancelled. The time is free for others again.")
+    return redirect("book_lookup_detail", reference=reference)
+
+
+# --- The guest's own data (152-FZ, GDPR) --------------------------------------------------------------
+
+DATA_REQUEST_SENT = {
+    RequestKind.EXPORT: gettext_lazy("We have your request for a copy of your data. The studio answers within ten "
+                                     "working days; you will be asked to collect the copy at the studio."),
+    RequestKind.ERASE: gettext_lazy("We have your request to delete your data. The studio answers within ten "
+                                    "working days."),
+}
+
+
+@require_POST
+def book_data_request(request, reference, kind):
+    """The guest who proved their booking asks for a copy of their data or its erasure: a register row for
+    the owners, told by email when answered (if they gave one)."""
+    booking = get_booking_for_guest(request, reference)
+    try:
+        check_rate(request, "data_request_ip")
+    except RateLimited as error:
+        return _too_many(request, "public/lookup_detail.html", _detail_context(booking, GuestCancelForm()), error)
+    _data_request, created = guest_data_request(booking=booking, kind=kind)
+    notice = DATA_REQUEST_SENT[kind] if created else _("Your request is already with the studio.")
+    if booking.client_email:
+        notice = f"{notice} {_('We will tell you by email when it is done.')}"
+    messages.success(request, notice)
     return redirect("book_lookup_detail", reference=reference)

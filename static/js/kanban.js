@@ -16,6 +16,11 @@
     var el = board();
     return el ? el.querySelector('.kanban-cards[data-state="' + state + '"]') : null;
   }
+  // Markup fetched by this script and put in the page: htmx wires its "Show more" links as it does its own swaps.
+  function wired(element) {
+    if (window.htmx) window.htmx.process(element);
+    return element;
+  }
   function cardElement(html) {
     var holder = document.createElement("div");
     holder.innerHTML = html.trim();
@@ -24,8 +29,10 @@
 
   // --- The board as the server renders it now ----------------------------------------------------------
 
-  function fetchBoard() {
-    return fetch(board().dataset.url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+  // The board as its filters show it now; with ``ids``, only those of its cards (with every column's head).
+  function fetchBoard(ids) {
+    var url = board().dataset.url + (ids ? "&cards=" + ids.join(",") : "");
+    return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(); })
       .then(function (html) {
         var holder = document.createElement("div");
@@ -35,27 +42,34 @@
   }
 
   // --- Column counts and totals, and changed cards ---------------------------------------------------
-  // The server writes them, as on the first page: after a change the board fetches itself again and
-  // takes the fresh column heads, and the changed card as the server renders it for this board (the
-  // socket only says which card changed). A change waits for that answer and lands together with its
-  // heads; changes that arrive while a fetch is under way share the next one.
+  // The server writes them, as on the first page: after a change the board fetches the changed cards
+  // as the server renders them for this board, with the fresh column heads (the socket only says which
+  // card changed). A change waits for that answer and lands together with its heads; changes that
+  // arrive while a fetch is under way share the next one.
 
   var waiting = [];
+  var waitingIds = [];
   var fetching = false;
 
+  // The heads and the "Show more" links of ``fresh``'s columns in place of those shown.
   function swapHeads(fresh) {
     fresh.querySelectorAll("[data-column]").forEach(function (column) {
-      var shown = board().querySelector('[data-column="' + column.dataset.column + '"] > .kanban-column-head');
+      var state = column.dataset.column;
+      var shown = board().querySelector('[data-column="' + state + '"] > .kanban-column-head');
       if (shown) shown.innerHTML = column.querySelector(".kanban-column-head").innerHTML;
+      var more = document.getElementById("more-" + state);
+      var freshMore = column.querySelector("#more-" + state);
+      if (more && freshMore) more.replaceWith(wired(freshMore));
     });
   }
 
   function fetchHeads() {
-    var changes = waiting;
+    var changes = waiting, ids = waitingIds;
     waiting = [];
+    waitingIds = [];
     fetching = true;
     function apply(fresh) { changes.forEach(function (change) { change(fresh); }); }
-    fetchBoard()
+    fetchBoard(ids)
       .then(function (fresh) { apply(fresh); swapHeads(fresh); }, function () { apply(null); })
       .catch(function () { /* the next change or reconnect shows the board as it is */ })
       .then(function () {
@@ -64,11 +78,13 @@
       });
   }
 
-  // Make ``change(fresh)`` to the cards with the column heads the server writes after it; ``fresh`` is
-  // the board just fetched, or null when it could not be. Resolves once made.
-  function withFreshHeads(change) {
+  // Make ``change(fresh)`` to card ``id`` with the column heads the server writes after it; ``fresh`` is
+  // the board just fetched (with that card if the board shows it), or null when it could not be.
+  // Resolves once made.
+  function withFreshHeads(id, change) {
     return new Promise(function (resolve) {
       waiting.push(function (fresh) { change(fresh); resolve(); });
+      waitingIds.push(Number(id));
       if (!fetching) fetchHeads();
     });
   }
@@ -152,7 +168,7 @@
   function settle(answer) {
     live.toast(answer.message, answer.ok ? "success" : "error");
     if (!answer.card || !answer.state) return Promise.resolve();
-    return withFreshHeads(function () { placeCard(cardElement(answer.card), answer.state); });
+    return withFreshHeads(answer.id, function () { placeCard(cardElement(answer.card), answer.state); });
   }
 
   function onDrop(event) {
@@ -266,7 +282,7 @@
     fetchBoard()
       .then(function (fresh) {
         if (!board()) return;
-        board().replaceWith(fresh);
+        board().replaceWith(wired(fresh));
         enableDragging();
       })
       .catch(function () { /* the next change or reconnect tries again */ });
@@ -300,9 +316,9 @@
       var shown = document.getElementById("card-" + Number(message.id));
       // This board already shows a later version (messages from two servers may cross).
       if (shown && Number(shown.dataset.version) > Number(message.version)) return;
-      withFreshHeads(function (fresh) { showCard(message.id, fresh); });
+      withFreshHeads(message.id, function (fresh) { showCard(message.id, fresh); });
     } else if (message.type === "remove") {
-      withFreshHeads(function () { removeCard(message.id); });
+      withFreshHeads(message.id, function () { removeCard(message.id); });
     } else if (message.type === "order") {
       showOrder(message);
     } else if (message.type === "presence") {
@@ -312,6 +328,16 @@
 
   // The filters swap in a new board through htmx; it needs dragging wired again.
   document.addEventListener("htmx:afterSettle", enableDragging);
+
+  // "Show more" brought a column's cards, more of them: the board now shows that many (its live fetches
+  // ask for as many), and the keyboard stays on the column's next "Show more".
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var link = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!board() || !link || !link.matches || !link.matches("[data-more]")) return;
+    board().dataset.url = link.getAttribute("href");
+    var again = document.querySelector("#more-" + event.detail.target.dataset.state + " a");
+    if (again) again.focus();
+  });
 
   function start() {
     var el = board();

@@ -8,6 +8,15 @@
   var FINAL_CLOSE_CODES = [4401, 4403];
   var FIRST_RETRY_MS = 500;
   var LONGEST_RETRY_MS = 30000;
+  // Pages that lost their sockets together (a server restart, a Redis blip) must not come back together:
+  // each waits a random share of its delay to connect again, then catches up at a random moment of the
+  // next CATCH_UP_SPREAD_MS, so that the server answers them one after another, between guests' requests.
+  var CATCH_UP_SPREAD_MS = 3000;
+
+  // Between half and one and a half times ``ms``.
+  function jittered(ms) {
+    return ms / 2 + Math.random() * ms;
+  }
 
   // The token base.html gives htmx; fetch() calls send it the same way.
   function csrfToken() {
@@ -27,6 +36,7 @@
   // waiting twice as long each time. ``handlers``:
   //   message(data)        each JSON message from the server
   //   reconnected()        back after a drop: what was sent meanwhile is lost, so fetch the page's data again
+  //                        (called a random moment after the socket opened again)
   //   status(state, code)  "connecting", "live", "reconnecting", or "off" (with the close code) for good
   function follow(path, handlers) {
     if (!path || !("WebSocket" in window)) return;
@@ -44,7 +54,7 @@
       socket.onopen = function () {
         wait = FIRST_RETRY_MS;
         status("live");
-        if (opened && handlers.reconnected) handlers.reconnected();
+        if (opened && handlers.reconnected) window.setTimeout(handlers.reconnected, Math.random() * CATCH_UP_SPREAD_MS);
         opened = true;
       };
       socket.onmessage = function (event) {
@@ -58,7 +68,7 @@
           return;
         }
         status("reconnecting");
-        window.setTimeout(connect, wait);
+        window.setTimeout(connect, jittered(wait));
         wait = Math.min(wait * 2, LONGEST_RETRY_MS);
       };
     }

@@ -3,10 +3,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
-from bookings.availability import free_slots, longest_stay
-from bookings.models import BookingState, SpaceRate
+from bookings.availability import find_conflict, free_slots, longest_stay
+from bookings.errors import BookingConflict
+from bookings.models import MAX_CLEANUP_MINUTES, BookingState, Space, SpaceRate
 from bookings.pricing import quote
+from bookings.services import booking_create
 from tests.factories import BookingFactory, CalendarBlockFactory, studio_time
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +61,23 @@ def test_days_beyond_the_booking_horizon_offer_nothing(space, settings):
     settings.BOOKING_HORIZON_DAYS = 10
     assert free_slots(space, studio_time(9).date())
     assert free_slots(space, studio_time(11).date()) == []
+
+
+def test_a_cleanup_that_runs_into_the_next_morning_still_keeps_it(space):
+    space.cleanup_minutes = MAX_CLEANUP_MINUTES
+    space.save()
+    booking_create(by=None, space=space, start=studio_time(3, 10), end=studio_time(3, 22), client_name="Long Shoot",
+                   client_phone="+79161112233")
+    # Twelve hours of cleanup after 22:00: the next day is free only from 10:00.
+    assert hours(free_slots(space, studio_time(4).date()))[0] == "10:00"
+    with pytest.raises(BookingConflict):
+        find_conflict(space, studio_time(4, 9), studio_time(4, 10))
+
+
+def test_a_hall_keeps_at_most_twelve_hours_for_cleanup(space):
+    space.cleanup_minutes = MAX_CLEANUP_MINUTES + 1
+    with pytest.raises(ValidationError) as refused:
+        space.full_clean()
+    assert "cleanup_minutes" in refused.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Space.objects.filter(pk=space.pk).update(cleanup_minutes=MAX_CLEANUP_MINUTES + 1)

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from bookings.models import BookingState, Client
+from bookings import reports
+from bookings.models import Booking, BookingState, Client
 from tests.bulk import bulk_bookings, queries_for
 from tests.factories import BookingFactory, ClientFactory, studio_time
 
@@ -129,3 +130,36 @@ def test_a_long_history_says_it_is_cut_and_links_to_the_rest(staff_client, admin
     assert link in html
     assert client.get(link).context["page"].paginator.count == 103
     assert "Showing the latest" not in client.get(f"/clients/{regular.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/clients/", "/clients/?q=guest", "/clients/?sort=visits"])
+def test_the_list_by_name_or_figure_runs_the_same_queries_for_few_and_many_clients(staff_client, owner, manager,
+                                                                                    studio, url):
+    bulk_bookings(studio["white"], 10, clients=5)
+    owners, managers = staff_client(owner), staff_client(manager)
+    few, few_manager = queries_for(owners, url), queries_for(managers, url)
+    bulk_bookings(studio["white"], 990, clients=300, prefix="D")
+    bulk_bookings(studio["loft"], 500, clients=100, prefix="E")
+    assert queries_for(owners, url) == few
+    assert queries_for(managers, url) == few_manager
+
+
+def test_the_page_by_name_shows_the_figures_that_sorting_by_them_counts(staff_client, manager, studio):
+    bulk_bookings(studio["white"], 50, clients=4)
+    bulk_bookings(studio["loft"], 50, clients=4, prefix="L")
+    shown = staff_client(manager).get("/clients/").context["page"].object_list
+    figures = ("booking_count", "visits", "no_shows", "total_spent", "last_visit")
+    counted = reports.clients_with_figures(Client.objects.filter(bookings__space=studio["white"]).distinct(),
+                                           [studio["white"]])
+    assert {c.pk: [getattr(c, f) for f in figures] for c in shown} == {
+        c.pk: [getattr(c, f) for f in figures] for c in counted}
+    assert len(shown) == 4 and all(c.booking_count and c.total_spent for c in shown)
+
+
+def test_the_card_runs_the_same_queries_for_a_short_and_a_long_history(staff_client, admin, space):
+    guest = Client.objects.get(pk=bulk_bookings(space, 5, clients=1)[0].client_id)
+    client = staff_client(admin)
+    few = queries_for(client, f"/clients/{guest.pk}/")
+    bulk_bookings(space, 500, clients=20, prefix="H")
+    Booking.objects.filter(client__name__startswith="Guest H").update(client=guest)
+    assert queries_for(client, f"/clients/{guest.pk}/") == few

@@ -341,3 +341,9 @@ class TestStateMachine:
         for to in refused:
             with pytest.raises(TransitionRefused):
                 booking_transition(booking=booking, to=to, by=admin, reason="Because")
+
+
+@pytest.mark.django_db
+def test_a_row_cannot_hold_less_of_the_hall_than_its_booked_time(space):
+    with pytest.raises(IntegrityError, match="booking_occupies_at_least_its_time"), transaction.atomic():
+        BookingFactory(space=space, start=studio_time(2, 10), occupied_until=studio_time(2, 10))

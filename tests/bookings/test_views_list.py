@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from bookings import views
 from bookings.models import Booking, BookingSource, BookingState, BookingTransition, PaymentStatus
 from bookings.services import booking_create
 from tests.bulk import bulk_bookings, queries_for
@@ -278,3 +279,26 @@ class TestExport:
     def test_anonymous_cannot_export(self, client, space):
         BookingFactory(space=space)
         assert client.get("/bookings/export.csv").status_code == 302
+
+
+def test_the_newest_first_list_runs_the_same_queries_for_few_and_many(staff_client, owner, studio):
+    bulk_bookings(studio["white"], 10)
+    client = staff_client(owner)
+    few = queries_for(client, "/bookings/")
+    bulk_bookings(studio["loft"], 1000, prefix="N")
+    assert queries_for(client, "/bookings/") == few
+
+
+def test_past_the_count_cap_the_list_says_more_than_and_pages_as_far_as_the_cap(staff_client, owner, space,
+                                                                               monkeypatch):
+    monkeypatch.setattr(views, "LIST_COUNT_CAP", 30)
+    bulk_bookings(space, 40)
+    client = staff_client(owner)
+    first = client.get("/bookings/")
+    html = first.content.decode()
+    assert "More than 30</strong> bookings" in html and "Page 1 of 2+" in html
+    last = client.get("/bookings/?page=2")
+    assert len(rows(last)) == 5 and not last.context["page"].has_next()
+    # A filter that narrows the list below the cap is counted exactly again.
+    narrowed = client.get("/bookings/?state=pending").content.decode()
+    assert "<strong>8</strong> bookings match" in narrowed and "More than" not in narrowed

@@ -194,8 +194,9 @@ def bulk_bookings(space, count, prefix):
     client = ClientFactory()
     start = studio_time(1, 10)
     Booking.objects.bulk_create(
-        Booking(space=space, client=client, start=start + timedelta(hours=i % 12), occupied_until=start,
-                end=start + timedelta(hours=i % 12 + 1), state=BookingState.CANCELLED,
+        Booking(space=space, client=client, start=start + timedelta(hours=i % 12),
+                end=start + timedelta(hours=i % 12 + 1), occupied_until=start + timedelta(hours=i % 12 + 1),
+                state=BookingState.CANCELLED,
                 reference=f"REF-{prefix}-{i:05d}", client_name=client.name, client_phone=client.phone,
                 client_phone_index=client.phone_index)
         for i in range(count)
@@ -320,3 +321,18 @@ def test_only_bookings_that_may_still_be_rescheduled_can_be_dragged(staff_client
     html = response.content.decode()
     assert f'data-move-url="/calendar/bookings/{live.pk}/move/"' in html
     assert f"/calendar/bookings/{done.pk}/move/" not in html
+
+
+def test_one_hall_s_week_runs_the_same_queries_however_busy_the_other_halls_are(staff_client, owner, studio,
+                                                                                 django_assert_num_queries):
+    client = staff_client(owner)
+    week = {"view": "week", "space": "white", "date": (timezone.localdate() + timedelta(days=1)).isoformat()}
+    bulk_bookings(studio["white"], 5, "W")
+    client.get("/calendar/", week)
+    with CaptureQueriesContext(connection) as quiet:
+        client.get("/calendar/", week)
+    bulk_bookings(studio["loft"], 1000, "L")
+    bulk_bookings(studio["cyclorama"], 1000, "C")
+    with django_assert_num_queries(len(quiet.captured_queries)):
+        response = client.get("/calendar/", week)
+    assert {item.space.slug for item in items_of(response)} == {"white"} and len(items_of(response)) == 5

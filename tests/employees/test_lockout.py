@@ -108,6 +108,20 @@ def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out_elsewhere(cl
 
 
 @pytest.mark.usefixtures("fresh_limits")
+def test_spelling_the_username_in_other_cases_from_one_address_is_still_one_address(client, owner, authenticator,
+                                                                                     settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.SIGN_IN_FAILURES_PER_USERNAME = "8/h"
+    device = authenticator(owner)
+    attacker = client.__class__()
+    for spelling in ("owner", "Owner", "OWNER", "oWnEr", "OwNeR"):
+        for _ in range(LIMIT):
+            sign_in(attacker, spelling, password="guess", **through_proxy(ATTACKER))
+    response = sign_in_with_code(client.__class__(), device, "198.51.100.20")
+    assert response["Location"] == "/dashboard/"
+
+
+@pytest.mark.usefixtures("fresh_limits")
 def test_guessing_from_many_addresses_pauses_new_devices_only(client, owner, authenticator, settings):
     settings.SIGN_IN_FAILURES_PER_USERNAME = "10/h"
     device = authenticator(owner)

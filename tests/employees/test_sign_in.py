@@ -42,7 +42,7 @@ def test_wrong_password_is_refused_and_logged(client, manager, caplog):
     assert response.status_code == 400
     assert "The username or password is not right." in response.content.decode()
     assert not signed_in_as(client)
-    assert "sign-in failed username=manager ip=10.0.0.1" in caplog.text
+    assert "sign-in failed username='manager' ip=10.0.0.1" in caplog.text
 
 
 def test_successful_sign_in_is_logged(client, manager, caplog):
@@ -243,3 +243,12 @@ def test_guessing_one_account_from_many_addresses_is_limited(client, db, setting
     # Other accounts are not affected.
     other = EmployeeFactory(role=Role.MANAGER)
     assert sign_in(client.__class__(), other.username, ip="10.1.0.99").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_username_with_a_line_break_cannot_forge_a_line_of_the_security_log(client, caplog):
+    forged = "nobody ip=10.9.9.9\n2026-12-01 13:20:00,000 INFO studio.security sign-in employee=owner ip=10.6.6.6"
+    response = client.post("/login/", {"username": forged, "password": "x"})
+    assert response.status_code == 400
+    assert not any("sign-in employee=owner" in line for record in caplog.records
+                   for line in record.getMessage().splitlines())

@@ -53,6 +53,20 @@ def gets_a_new_password_from_the_owner(laptop, phone, boss, manager, studio):
     return {"laptop": SIGNED_OUT, "phone": SIGNED_OUT}
 
 
+def gets_a_new_password_in_the_django_admin(laptop, phone, boss, manager, studio):
+    response = boss.post(f"/admin/employees/employee/{manager.pk}/password/", {
+        "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"})
+    assert response.status_code == 302
+    manager.refresh_from_db()
+    assert manager.check_password(NEW_PASSWORD) and manager.must_change_password
+    return {"laptop": SIGNED_OUT, "phone": SIGNED_OUT}
+
+
+def is_deleted_in_the_django_admin(laptop, phone, boss, manager, studio):
+    assert boss.post(f"/admin/employees/employee/{manager.pk}/delete/", {"post": "yes"}).status_code == 302
+    return {"laptop": SIGNED_OUT, "phone": SIGNED_OUT}
+
+
 def loses_the_white_hall(laptop, phone, boss, manager, studio):
     response = boss.post(f"/employees/{manager.pk}/", {
         "full_name": manager.full_name, "email": manager.email, "role": manager.role, "phone": "", "department": "",
@@ -65,7 +79,7 @@ def loses_the_white_hall(laptop, phone, boss, manager, studio):
 @pytest.mark.parametrize("change", [
     signs_out_on_the_laptop, revokes_the_laptop_from_the_phone, signs_out_everywhere_else_from_the_phone,
     is_deactivated_by_the_owner, changes_her_password_on_the_phone, gets_a_new_password_from_the_owner,
-    loses_the_white_hall,
+    gets_a_new_password_in_the_django_admin, is_deleted_in_the_django_admin, loses_the_white_hall,
 ], ids=lambda change: change.__name__)
 def test_an_open_board_closes_when_its_employee_may_no_longer_follow_it(change, staff_client, owner, manager, studio):
     booking = BookingFactory(space=studio["white"], start=studio_time(1, 10), client_name="Irina Petrova")
@@ -148,3 +162,20 @@ def test_an_employee_whose_second_factor_is_removed_by_an_owner_is_closed(staff_
         return code
 
     assert async_to_sync(scenario)() == SIGNED_OUT
+
+
+def test_an_employee_with_a_temporary_password_to_replace_follows_no_live_page(staff_client, manager):
+    laptop = staff_client(manager)
+    manager.must_change_password = True
+    manager.save(update_fields=["must_change_password"])
+
+    async def scenario():
+        board = board_socket(cookie_of(laptop))
+        connected, code = await board.connect()
+        if connected:
+            code = await closed_with(board)
+        await board.disconnect()
+        return connected, code
+
+    connected, code = async_to_sync(scenario)()
+    assert code in (SIGNED_OUT, 4403), (connected, code)

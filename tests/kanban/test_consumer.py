@@ -1,9 +1,12 @@
 """The board's websocket, reached as a browser reaches it: through the ASGI application with a session cookie."""
 
+import asyncio
+import time
 from unittest import mock
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -11,6 +14,7 @@ from django.urls import reverse
 from bookings.models import Booking, BookingState
 from bookings.services import booking_create, booking_transition, booking_update
 from employees.models import EmployeeStatus
+from kanban.presence import FORGET_AFTER_SECONDS, Roster, Viewer
 from tests.factories import BookingFactory, EmployeeFactory, studio_time
 from tests.live import board_socket, messages_until_quiet, next_message
 from tests.signing_in import session_cookie
@@ -24,8 +28,9 @@ def run(scenario):
 
 async def open_board(user, **cookie_options):
     socket = board_socket(await sync_to_async(session_cookie)(user, **cookie_options))
-    connected, _ = await socket.connect()
+    connected, _ = await socket.connect(timeout=10)
     assert connected
+    socket.name = user.full_name
     return socket
 
 
@@ -183,7 +188,7 @@ class TestCostPerChange:
         async def confirm(booking, sockets) -> tuple[int, int]:
             """(queries, card renders) from confirming ``booking`` until every board has its card."""
             queries.clear()
-            with mock.patch("kanban.services.render_to_string", wraps=render_to_string) as render:
+            with mock.patch("kanban.cards.render_to_string", wraps=render_to_string) as render:
                 await sync_to_async(booking_transition)(booking=booking, to=BookingState.CONFIRMED, by=owner)
                 for socket in sockets:
                     assert (await next_message(socket, "card"))["id"] == booking.pk
@@ -268,10 +273,11 @@ class TestPresence:
             names = (await next_message(anton, "presence"))["names"]
             while names != ["Olga Owner"]:
                 names = (await next_message(anton, "presence"))["names"]
-            # One person with two tabs is listed once.
+            # One person with two tabs is listed once: the others hear nothing new.
             olga_again = await open_board(second_owner_tab)
-            await messages_until_quiet(anton, kinds=("presence",))
-            assert (await messages_until_quiet(olga, kinds=("presence",)))[-1]["names"] == ["Anton Admin"]
+            assert (await next_message(olga_again, "presence"))["names"] == ["Anton Admin"]
+            assert await messages_until_quiet(anton, kinds=("presence",), quiet=1.0) == []
+            assert await messages_until_quiet(olga, kinds=("presence",), quiet=0.3) == []
             await anton.disconnect()
             assert (await next_message(olga, "presence"))["names"] == []
             await olga.disconnect()
@@ -289,5 +295,96 @@ class TestPresence:
             assert updates[-1]["names"] == ["Anton Admin", "Boris Manager"]
             for socket in [watcher, *others]:
                 await socket.disconnect()
+
+        run(scenario)
+
+
+async def presence_until(socket, names: list[str], timeout=5.0) -> list[list[str]]:
+    """Every presence list ``socket`` gets until it lists ``names``."""
+    lists = []
+    while not lists or lists[-1] != names:
+        lists.append((await next_message(socket, "presence", timeout=timeout))["names"])
+    return lists
+
+
+class TestPresenceCost:
+    """Telling boards who else is looking costs a fixed number of messages per board, not one per pair."""
+
+    def test_a_board_opening_beside_others_is_told_once_and_each_other_board_once(self, owner):
+        viewers = [EmployeeFactory(username=f"viewer{n}", full_name=f"Viewer {n}") for n in range(6)]
+
+        async def scenario():
+            open_boards = [await open_board(viewer) for viewer in viewers]
+            for socket in open_boards:
+                await presence_until(socket, [v.full_name for v in viewers if v.full_name != socket.name])
+            newcomer = await open_board(owner)
+            heard = await messages_until_quiet(newcomer, kinds=("presence",), quiet=1.0)
+            # Only the list as it is, from the roster: no answer from each board already open.
+            assert heard == [{"type": "presence", "names": [v.full_name for v in viewers]}]
+            for socket in open_boards:
+                told = await messages_until_quiet(socket, kinds=("presence",), quiet=0.3)
+                assert len(told) == 1 and "Olga Owner" in told[0]["names"]
+            for socket in [*open_boards, newcomer]:
+                await socket.disconnect()
+
+        run(scenario)
+
+    def test_boards_opening_together_are_told_once_for_all_of_them(self, owner):
+        viewers = [EmployeeFactory(username=f"viewer{n}", full_name=f"Viewer {n}") for n in range(8)]
+
+        async def scenario():
+            watcher = await open_board(owner)
+            assert (await next_message(watcher, "presence"))["names"] == []
+            with mock.patch("kanban.consumers.ANNOUNCE_SECONDS", 1.5):
+                others = await asyncio.gather(*(open_board(viewer) for viewer in viewers))
+                heard = await messages_until_quiet(watcher, kinds=("presence",), quiet=2.0)
+            assert heard == [{"type": "presence", "names": [v.full_name for v in viewers]}]
+            for socket in [watcher, *others]:
+                await socket.disconnect()
+
+        run(scenario)
+
+    def test_idle_boards_send_each_other_nothing(self, owner, admin, manager):
+        async def scenario():
+            with mock.patch("kanban.consumers.BEAT_SECONDS", 0.1):
+                boards = [await open_board(user) for user in (owner, admin, manager)]
+                await presence_until(boards[0], ["Anton Admin", "Maria Manager"])
+                for socket in boards:
+                    await messages_until_quiet(socket, kinds=("presence",), quiet=0.5)
+                layer = get_channel_layer()
+                with mock.patch.object(layer, "group_send", wraps=layer.group_send) as group_send, \
+                        mock.patch.object(layer, "send", wraps=layer.send) as send:
+                    await asyncio.sleep(1.0)  # ten beats of every board
+                assert group_send.call_count == send.call_count == 0
+                for socket in boards:
+                    await socket.disconnect()
+
+        run(scenario)
+
+    def test_a_board_whose_process_died_is_forgotten(self, owner, settings):
+        roster = Roster(settings.KANBAN_GROUP)
+
+        async def scenario():
+            with mock.patch("kanban.consumers.BEAT_SECONDS", 0.2):
+                await roster.enter("a-board-of-a-process-that-died", Viewer(999, "Gone Away"))
+                olga = await open_board(owner)
+                assert (await next_message(olga, "presence"))["names"] == ["Gone Away"]
+                # Its process never beats again: once forgotten, the open boards hear it.
+                with mock.patch("kanban.presence.time.time", return_value=time.time() + FORGET_AFTER_SECONDS + 1):
+                    assert await presence_until(olga, []) == [[]]
+                await olga.disconnect()
+
+        run(scenario)
+
+    def test_without_the_roster_boards_still_hear_of_changes_and_list_nobody(self, owner, space, settings):
+        settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+
+        async def scenario():
+            olga = await open_board(owner)
+            assert (await next_message(olga, "presence"))["names"] == []
+            await sync_to_async(booking_transition)(booking=booking, to=BookingState.CONFIRMED, by=owner)
+            assert (await next_message(olga, "card"))["id"] == booking.pk
+            await olga.disconnect()
 
         run(scenario)

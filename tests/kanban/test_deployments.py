@@ -73,6 +73,17 @@ class TestForgedMessages:
 
         self.assert_no_markup(self.received_after(owner, publish), booking)
 
+    def test_a_forged_list_of_who_is_looking_is_dropped(self, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+        forged = [{"type": "presence.summary", "viewers": viewers} for viewers in (
+            MARKUP, [MARKUP], [[MARKUP, "Olga Owner"]], [[1, ["Olga"]]], [[1, "Olga", MARKUP]], None)]
+
+        async def publish():
+            for message in [*forged, self.forged(booking)[0]]:
+                await get_channel_layer().group_send(settings.KANBAN_GROUP, message)
+
+        self.assert_no_markup(self.received_after(owner, publish), booking)
+
     def assert_no_markup(self, texts, booking):
         assert not any("onerror" in text for text in texts)
         # Only the well-formed card came through, as a notice: the page fetches the card from its server.

@@ -1,6 +1,7 @@
 import json
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 import time_machine
@@ -9,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings.models import Booking, BookingState, BookingTransition, PaymentStatus
+from bookings.pii import decrypt
 from kanban.models import CardPosition
 from tests.factories import BookingFactory, studio_time
 
@@ -330,3 +332,142 @@ class TestMove:
         client = staff_client(owner)
         assert client.get(reverse("kanban_move")).status_code == 405
 
+
+
+def pending_cards(space, count: int, *, first_day: int = 1) -> list:
+    """``count`` pending bookings of ``space`` end to end, six a day from ``first_day`` on, earliest first."""
+    return [BookingFactory(space=space, start=studio_time(first_day + n // 6, 8 + 2 * (n % 6)),
+                           client_name=f"Guest {n:02d}") for n in range(count)]
+
+
+def cards_of(html: str, state: str) -> list[str]:
+    """The ids of the cards in the column of ``state``, top to bottom."""
+    start = html.index(f'class="kanban-cards" data-state="{state}"')
+    column = html[start:html.index("</div>", html.index('id="more-', start))]
+    return [part.split('"')[0] for part in column.split('class="kanban-card" id="card-')[1:]]
+
+
+class TestLongColumns:
+    """A column shows its first cards and a link to the next; the page stays small however long the column."""
+
+    def test_a_long_column_shows_its_first_cards_and_a_link_to_the_next(self, staff_client, owner, space):
+        bookings = pending_cards(space, 30)
+        client = staff_client(owner)
+        html = client.get(reverse("kanban")).content.decode()
+        assert cards_of(html, "pending") == [str(b.pk) for b in bookings[:25]]
+        # The head counts every card of the column, shown or not.
+        assert 'aria-label="30 bookings">30</span>' in html
+        more = html[html.index('id="more-pending"'):]
+        more = more[:more.index("</div>")]
+        assert "Show more (5 not shown)" in more
+        href = more.split('href="')[1].split('"')[0].replace("&amp;", "&")
+        assert "show_pending=50" in href
+
+        # Without JavaScript the link is the whole board, with more of that column.
+        page = client.get(href).content.decode()
+        assert cards_of(page, "pending") == [str(b.pk) for b in bookings]
+        assert "Show more" not in page
+
+    def test_show_more_through_htmx_brings_only_that_columns_cards(self, staff_client, owner, space):
+        bookings = pending_cards(space, 30)
+        BookingFactory(space=space, start=studio_time(2, 10), state=BookingState.CANCELLED)
+        client = staff_client(owner)
+        html = client.get(reverse("kanban")).content.decode()
+        more = html[html.index('id="more-pending"'):]
+        hx_get = more.split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+        assert 'hx-target="#cards-pending"' in more and 'hx-swap="innerHTML"' in more
+        part = client.get(hx_get, HTTP_HX_REQUEST="true").content.decode()
+        # The column as the server has it now, in place of the cards shown: none twice, none skipped.
+        assert [card.split('"')[0] for card in part.split('class="kanban-card" id="card-')[1:]] == [
+            str(b.pk) for b in bookings]
+        # The link is swapped out of band: nothing more to show now.
+        assert 'id="more-pending" hx-swap-oob="true"' in part and "Show more" not in part
+        assert "<html" not in part and 'id="board"' not in part and "kanban-column-head" not in part
+
+    def test_a_placed_card_comes_first_even_when_it_starts_last(self, staff_client, owner, space):
+        bookings = pending_cards(space, 30)
+        latest = bookings[-1]
+        client = staff_client(owner)
+        client.post(reverse("kanban_move"), {"booking": latest.pk, "to": "pending",
+                                             "order": f"{latest.pk},{bookings[0].pk}"}, **JSON)
+        shown = cards_of(client.get(reverse("kanban")).content.decode(), "pending")
+        assert shown[:3] == [str(latest.pk), str(bookings[0].pk), str(bookings[1].pk)]
+        assert len(shown) == 25
+
+    def test_at_most_500_cards_a_column_then_a_word_to_narrow_the_filters(self, staff_client, owner, space):
+        BookingFactory.create_batch(505, space=space, state=BookingState.CANCELLED, start=studio_time(1, 10))
+        html = staff_client(owner).get(reverse("kanban"), {"show_cancelled": "9999"}).content.decode()
+        assert len(cards_of(html, "cancelled")) == 500
+        assert "5 more not shown: choose fewer days or one space." in html
+
+    @pytest.mark.parametrize("value", ["abc", "-3", "0", "1" * 40])
+    def test_a_strange_number_of_cards_shows_the_first_page(self, staff_client, owner, space, value):
+        pending_cards(space, 30)
+        response = staff_client(owner).get(reverse("kanban"), {"show_pending": value})
+        assert response.status_code == 200
+        assert len(cards_of(response.content.decode(), "pending")) == 25
+        assert "could not be shown" not in response.content.decode()
+
+    def test_the_live_page_fetches_only_the_cards_it_heard_of_with_every_head(self, staff_client, owner, space):
+        changed, other = BookingFactory(space=space, start=studio_time(1, 10)), BookingFactory(
+            space=space, start=studio_time(2, 10), state=BookingState.CONFIRMED)
+        gone = BookingFactory(space=space, start=studio_time(30, 10))  # not on this board's dates
+        client = staff_client(owner)
+        page = client.get(reverse("kanban")).content.decode()
+        board_url = page.split('data-url="')[1].split('"')[0].replace("&amp;", "&")
+        html = client.get(f"{board_url}&cards={changed.pk},{gone.pk},x", HTTP_HX_REQUEST="true").content.decode()
+        assert f'id="card-{changed.pk}"' in html
+        assert f'id="card-{other.pk}"' not in html and f'id="card-{gone.pk}"' not in html
+        head = html[html.index('data-column="confirmed"'):]
+        assert 'aria-label="1 booking">1</span>' in head[:600]
+
+
+class TestBoardCost:
+    """What one board costs the server is bounded by what it shows, not by the bookings in its range."""
+
+    def visit(self, client, params=None, **headers):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("kanban"), params or {}, **headers)
+        assert response.status_code == 200
+        return len(queries), response.content.decode()
+
+    @pytest.mark.parametrize(("params", "headers"), [
+        ({}, {}),
+        ({"show_cancelled": "100"}, {}),
+        ({"show_pending": "50", "more": "pending"}, {"HTTP_HX_REQUEST": "true"}),
+        ({"cards": "1,2,3"}, {"HTTP_HX_REQUEST": "true"}),
+    ])
+    def test_the_same_queries_for_a_few_cards_or_hundreds_rendered_or_kept(self, staff_client, manager, studio,
+                                                                          params, headers):
+        client = staff_client(manager)
+        BookingFactory(space=studio["white"], start=studio_time(1, 20))
+        self.visit(client)  # warms what every page reads once (content types)
+        few, _ = self.visit(client, params, **headers)
+        pending_cards(studio["white"], 30)
+        # States that free their slot, so that many fit in one hall at one time.
+        BookingFactory.create_batch(80, space=studio["white"], state=BookingState.CANCELLED, start=studio_time(2, 9),
+                                    notes="note")
+        BookingFactory.create_batch(40, space=studio["white"], state=BookingState.NO_SHOW, start=studio_time(2, 9))
+        BookingFactory.create_batch(40, space=studio["loft"], state=BookingState.CANCELLED, start=studio_time(2, 9))
+        many_fresh, html = self.visit(client, params, **headers)
+        many_kept, _ = self.visit(client, params, **headers)
+        assert few == many_fresh == many_kept
+        if not params:
+            assert html.count('class="kanban-card"') == 25 + 25 + 25
+
+    def test_the_board_decrypts_no_phone_or_email(self, staff_client, owner, space):
+        pending_cards(space, 12)
+        client = staff_client(owner)
+        with mock.patch("bookings.pii.decrypt", wraps=decrypt) as decrypted:
+            html = client.get(reverse("kanban")).content.decode()
+        assert html.count('class="kanban-card"') == 12
+        assert decrypted.call_count == 0
+
+    def test_the_board_shows_when_the_cache_cannot_be_reached(self, staff_client, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10), client_name="Irina Petrova")
+        unreachable = mock.Mock(**{"get_many.side_effect": ConnectionError("redis is down"),
+                                   "set_many.side_effect": ConnectionError("redis is down")})
+        with mock.patch("kanban.cards._cards_cache", return_value=unreachable):
+            response = staff_client(owner).get(reverse("kanban"))
+        assert response.status_code == 200
+        assert f'id="card-{booking.pk}"' in response.content.decode()

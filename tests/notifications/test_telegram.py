@@ -100,6 +100,7 @@ class TestTheButtons:
         assert booking.state == BookingState.CANCELLED
         assert booking.transitions.last().reason == "Declined in Telegram"
         assert "Declined by Anton Admin" in telegram.calls_to("editMessageText")[0].body["text"]
+        assert len(telegram.calls_to("sendMessage")) == 1, "the edited message says it: the chat is not told twice"
         assert [m.subject for m in mail.outbox] == [f"Your booking {booking.reference} is cancelled"]
 
     @pytest.mark.parametrize("who", ["unlinked", "manager of another hall", "deactivated"])
@@ -182,8 +183,7 @@ class TestLinking:
 class TestTelegramLimits:
     def test_a_429_is_honoured_and_the_message_goes_out_once_the_wait_is_over(self, telegram, space):
         telegram.answer_next(("429", 2))
-        BookingFactory(space=space)  # a scene only; the row is written as the receiver would
-        booking = Booking.objects.get()
+        booking = BookingFactory(space=space)
         booking_transition(booking=booking, to=BookingState.CANCELLED, by=None, reason="Guest called")
         assert background.wait_idle()
         row = Notification.objects.get(channel=Channel.TELEGRAM, kind=Kind.CANCELLED)

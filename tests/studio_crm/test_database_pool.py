@@ -59,6 +59,19 @@ def test_a_page_that_finds_no_free_connection_says_so_instead_of_failing(client,
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_database_server_that_refuses_connections_is_a_503_and_an_error_in_the_log(client, space, caplog):
+    from django.db import OperationalError
+
+    connection.close()
+    refused = OperationalError("connection failed: FATAL:  sorry, too many clients already")
+    with mock.patch.object(connection, "get_new_connection", side_effect=refused):
+        response = client.get("/book/")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    problems = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert [(record.name, record.levelname) for record in problems] == [("studio.database", "ERROR")]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_liveness_does_not_wait_for_the_database(client):
     with _no_free_connection():
         response = client.get("/healthz")
@@ -102,3 +115,25 @@ def test_a_burst_the_pool_cannot_absorb_in_time_is_told_to_retry_never_500():
     assert set(statuses) == {200, 503} and statuses[503] > 0, statuses
     assert all(answer.retry_after == "5" for answer in answers if answer.status == 503)
     assert peak <= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_websocket_that_finds_no_free_connection_is_told_to_try_again_later(owner, caplog):
+    from asgiref.sync import async_to_sync
+    from channels.testing import WebsocketCommunicator
+
+    from studio_crm.asgi import application
+    from tests.signing_in import session_cookie
+
+    cookie = session_cookie(owner)
+
+    async def connect():
+        socket = WebsocketCommunicator(application, "/ws/kanban/", headers=[
+            (b"cookie", cookie.encode()), (b"origin", b"http://localhost"), (b"host", b"localhost")])
+        connected, code = await socket.connect()
+        await socket.disconnect()
+        return connected, code
+
+    with _no_free_connection():  # in this thread: the one the consumers' database work runs in
+        assert async_to_sync(connect)() == (False, 1013)
+    assert any(record.name == "studio.database" and "websocket" in record.getMessage() for record in caplog.records)

@@ -63,3 +63,26 @@ def test_an_api_caller_gets_the_json_error_shape(client, space):
 def test_ordinary_query_strings_still_work(staff_client, owner, space):
     response = staff_client(owner).get("/bookings/?q=Irina+Petrova&state=pending")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/bookings/new/", "/calendar/feeds/", "/book/"])
+@pytest.mark.parametrize("encoding", ["multipart", "urlencoded"])
+def test_a_nul_in_a_posted_form_field_is_a_400(path, encoding, staff_client, owner, space):
+    browser = staff_client(owner)
+    if encoding == "multipart":
+        response = browser.post(path, {"space": "white\x00", "date": "2027-01-01", "client_name": "Anna"})
+    else:
+        response = browser.post(path, "space=white%00&date=2027-01-01", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and "not allowed" in response.content.decode()
+
+
+def test_line_breaks_in_posted_notes_are_kept(staff_client, owner, space):
+    from tests.factories import BookingFactory as Factory
+
+    booking = Factory(space=space)
+    response = staff_client(owner).post(f"/bookings/{booking.pk}/notes/",
+                                        f"internal_notes=line+one%0D%0Aline+two&version={booking.version}",
+                                        content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (200, 302)
+    booking.refresh_from_db()
+    assert booking.internal_notes == "line one\r\nline two"

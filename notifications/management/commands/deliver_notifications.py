@@ -1,8 +1,10 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from notifications import delivery
+from notifications.models import Status
 
 
 class Command(BaseCommand):
@@ -17,8 +19,8 @@ class Command(BaseCommand):
         while True:
             outcomes = delivery.deliver_due()
             if outcomes or not loop:
-                summary = ", ".join(f"{status} {count}" for status, count in sorted(outcomes.items()))
-                self.stdout.write(summary or "Nothing was due.")
+                summary = ", ".join(f"{Status(status).label}: {count}" for status, count in sorted(outcomes.items()))
+                self.stdout.write(summary or _("Nothing was due."))
             if not loop:
                 return
             try:

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from notifications import services
 
@@ -10,4 +11,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         queued = services.reminders_queue()
         expired = services.requests_expire()
-        self.stdout.write(f"Reminders queued: {queued}. Requests expired: {expired}.")
+        self.stdout.write(_("Reminders queued: %(queued)s. Requests expired: %(expired)s.") % {
+            "queued": queued, "expired": expired})

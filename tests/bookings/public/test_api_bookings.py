@@ -461,17 +461,22 @@ class TestPhoneOutOfAddresses:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_server_logs_guest_look_ups_without_the_phone(space):
+@pytest.mark.parametrize("server", ["uvicorn", "daphne"])
+def test_a_real_server_logs_guest_look_ups_without_the_phone(space, server):
     guest = ClientFactory(phone="+79161234567")
     BookingFactory(space=space, client=guest, reference="REF-20260315-QW3E", state=BookingState.CONFIRMED)
-    with asgi_server(server="uvicorn") as url:
+    with asgi_server(server=server) as url:
         with urllib.request.urlopen(f"{url}/api/v1/bookings/REF-20260315-QW3E?phone=%2B79161234567", timeout=10) as answer:
             assert answer.status == 200
+        quote = (f"{url}/book/quote/?space={space.slug}&hours=2&client_name=Anna+Petrova"
+                 "&client_phone=%2B7+916+123-45-67&client_email=anna%40example.com")
+        urllib.request.urlopen(quote, timeout=10).read()
         port = url.rsplit(":", 1)[1]
         time.sleep(0.5)  # the access line is written after the answer
-        log = Path(settings.BASE_DIR, "var", f"uvicorn-{port}.log").read_text()
-    assert "GET /api/v1/bookings/REF-20260315-QW3E?phone=[hidden]" in log
-    assert "79161234567" not in log and "9161234567" not in log
+        log = Path(settings.BASE_DIR, "var", f"{server}-{port}.log").read_text()
+    assert "/api/v1/bookings/REF-20260315-QW3E?phone=[hidden]" in log
+    for personal in ("79161234567", "9161234567", "916+123-45-67", "anna%40example.com", "Anna+Petrova"):
+        assert personal not in log, personal
 
 
 @pytest.mark.django_db(transaction=True)
@@ -491,3 +496,11 @@ def test_every_server_answers_a_form_body_with_the_documented_415(server):
             except urllib.error.HTTPError as error:
                 status, answer = error.code, json.loads(error.read())
             assert (status, answer["error"]["code"]) == (415, "unsupported_media_type"), content_type
+
+
+@pytest.mark.parametrize("path", ["/api/v1/availability", "/api/v1/bookings/REF-20270101-AAAA"])
+def test_more_parameters_than_django_reads_is_a_400_in_the_error_shape(client, space, path):
+    query = "&".join(f"a{n}=1" for n in range(1001))
+    client.raise_request_exception = False
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 400 and error_of(response)["code"] == "bad_request"

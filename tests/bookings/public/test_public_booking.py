@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from bookings.models import Booking, BookingState, PromoCode, Space
@@ -244,10 +245,12 @@ def test_a_hall_colour_from_before_validation_never_reaches_the_page(client, stu
     assert "red;a:b" not in page and "--space-colour: #8a94a3" in page
 
 
-def test_the_privacy_policy_shows_its_version(client, settings):
-    settings.CONSENT_POLICY_VERSION = "2026-07"
+def test_the_privacy_policy_shows_the_version_in_force(client, owner):
+    from compliance.services import policy_publish
+
+    policy_publish(version="2026-07", text="What the studio keeps, and why.", by=owner)
     page = client.get("/book/privacy/").content.decode()
-    assert "Policy version 2026-07" in page
+    assert "Policy version 2026-07" in page and "What the studio keeps, and why." in page
 
 
 def test_the_book_page_runs_the_same_queries_for_few_and_many_bookings(client, studio, django_assert_num_queries):
@@ -262,3 +265,25 @@ def test_the_book_page_runs_the_same_queries_for_few_and_many_bookings(client, s
     EquipmentFactory.create_batch(5)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/login/", "/book/", "/book/lookup/"])
+def test_a_form_body_in_a_charset_django_cannot_read_is_a_400_page_not_a_500(path):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    browser.get("/login/")
+    token = browser.cookies[settings.CSRF_COOKIE_NAME].value
+    response = browser.generic("POST", path, "username=owner".encode("utf-16"),
+                               content_type="application/x-www-form-urlencoded; charset=utf-16",
+                               HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 400, response.status_code
+    assert "could not read" in response.content.decode()
+
+
+def test_a_name_with_control_characters_is_refused_as_the_api_refuses_it(client, space):
+    from bookings.public.forms import GuestDetailsForm
+
+    form = GuestDetailsForm({"client_name": "A\x01B", "client_phone": "+7 916 123-45-67", "consent": "on"})
+    assert not form.is_valid() and "control characters" in " ".join(form.errors["client_name"])

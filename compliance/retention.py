@@ -1,0 +1,207 @@
+"""Anonymisation: what a booking, its client card, its messages and its audit entries keep once the person
+behind them is to be forgotten (retention has run out, or they asked to be erased).
+
+A booking keeps its reference, hall, times, prices, states and history of states, so every report gives
+the same figures; it loses the name (a neutral label instead), phone, email, blind index, notes, special
+requirements, internal notes and consent address, and moves to the one shared client card of anonymised
+bookings (no phone, no index; nobody's client, left out of the clients list). A client card left without
+bookings is removed.
+
+Everything is set-based: one UPDATE per batch of ids, in short transactions. A booking anonymised once no
+longer matches (its blind index is empty), so an interrupted run rerun picks up where it stopped and a
+finished one changes nothing more.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from auditlog.context import disable_auditlog
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from bookings.models import Booking, Client
+from notifications.models import OPEN_STATUSES, Audience, Notification, Status
+
+from .models import SecurityEvent
+from .processing import NAMED_MODELS, PLAIN_PERSONAL_FIELDS, personal_field_names
+
+BATCH = 5000
+HIDDEN = "[hidden]"
+
+
+def anonymised_label() -> str:
+    return _("Anonymised guest")
+
+
+def anonymous_client() -> Client:
+    """The one client card every anonymised booking belongs to (empty phone and blind index)."""
+    client = Client.objects.filter(phone_index="").first()
+    if client is None:
+        with disable_auditlog():
+            client, _created = Client.objects.get_or_create(
+                phone_index="", defaults={"name": anonymised_label(), "phone": ""})
+    return client
+
+
+def batches(queryset) -> Iterator[QuerySet]:
+    """``queryset`` in ascending slices of at most BATCH rows, each a primary-key range of it read afresh
+    (keyset pagination): rows an earlier slice changed so that they no longer match are not seen again, and
+    each statement on a slice filters a range of the index, not a list of thousands of ids."""
+    last = 0
+    while True:
+        ids = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH])
+        if not ids:
+            return
+        yield queryset.filter(pk__gt=last, pk__lte=ids[-1])
+        last = ids[-1]
+
+
+def _hide_values(changes, names: set[str]):
+    if not isinstance(changes, dict):
+        return changes
+    return {name: ([HIDDEN if value not in (None, "", "None") else value for value in values]
+                   if name in names and isinstance(values, list) else values)
+            for name, values in changes.items()}
+
+
+def _clean_entries(entries) -> int:
+    """Hide the personal fields of ``entries`` (LogEntry rows) and the names standing for people."""
+    models_by_type = ContentType.objects.get_for_models(*PLAIN_PERSONAL_FIELDS)
+    names = {content_type.pk: personal_field_names(model) for model, content_type in models_by_type.items()}
+    named = {models_by_type[model].pk for model in NAMED_MODELS}
+    rows = list(entries.only("pk", "content_type_id", "object_id", "changes", "object_repr"))
+    for entry in rows:
+        entry.changes = _hide_values(entry.changes, names.get(entry.content_type_id, set()))
+        if entry.content_type_id in named:
+            entry.object_repr = f"#{entry.object_id}"
+        entry.changes_text, entry.serialized_data, entry.remote_addr = "", None, None
+    LogEntry.objects.bulk_update(rows, ["changes", "object_repr", "changes_text", "serialized_data", "remote_addr"])
+    return len(rows)
+
+
+def clean_entries_of(model, rows: QuerySet | list[int]) -> int:
+    """The audit entries of these rows of ``model`` (a queryset of it, or primary keys) keep no personal data."""
+    content_type = ContentType.objects.get_for_model(model)
+    ids = rows.values("pk") if isinstance(rows, QuerySet) else rows
+    return _clean_entries(LogEntry.objects.filter(content_type=content_type, object_id__in=ids))
+
+
+def forget_notifications(queryset, note: str) -> int:
+    """Clear the recipients and errors of these outbox rows; those not yet sent never will be."""
+    stopped = queryset.filter(status__in=OPEN_STATUSES).update(status=Status.DEAD, recipient="", last_error=note)
+    return stopped + queryset.exclude(recipient="").update(recipient="", last_error="")
+
+
+def bookings_anonymise(bookings: QuerySet, *, client: Client) -> tuple[int, set[int]]:
+    """Anonymise ``bookings`` (in the caller's transaction) and the messages and audit entries naming their
+    guest; (bookings anonymised, ids of the client cards they belonged to, for ``clients_remove_empty``)."""
+    touched = set(bookings.values_list("client_id", flat=True)) - {client.pk}
+    # Messages and entries first, while ``bookings`` still matches the rows.
+    forget_notifications(Notification.objects.filter(booking__in=bookings, audience=Audience.GUEST),
+                         _("Not sent: the guest's data was anonymised."))
+    clean_entries_of(Booking, bookings)
+    count = bookings.update(
+        client=client, client_name=anonymised_label(), client_phone="", client_phone_index="", client_email="",
+        special_requirements="", notes="", internal_notes="", consent_ip=None, version=F("version") + 1)
+    return count, touched
+
+
+def clients_remove_empty(ids) -> int:
+    """Remove the client cards among ``ids`` that no booking belongs to any more, and clean their audit
+    entries. The removal itself is not audited: an entry for it would keep the card's name and notes."""
+    removed = 0
+    ids = sorted(ids)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        kept = set(Booking.objects.filter(client_id__in=chunk).values_list("client_id", flat=True).distinct())
+        empty = list(Client.objects.filter(pk__in=set(chunk) - kept).exclude(phone_index="")
+                     .values_list("pk", flat=True))
+        if empty:
+            clean_entries_of(Client, empty)
+            with disable_auditlog():
+                Client.objects.filter(pk__in=empty).delete()
+        removed += len(empty)
+    return removed
+
+
+# --- Retention: what ended before the cutoff -----------------------------------------------------------
+
+
+def expired_bookings(cutoff: datetime):
+    """Bookings that ended before ``cutoff`` and still name their guest."""
+    return Booking.objects.filter(end__lt=cutoff).exclude(client_phone_index="")
+
+
+def expired_clients(cutoff: datetime):
+    """Client cards from before ``cutoff`` without any booking (their phone was changed on every one)."""
+    return Client.objects.filter(created_at__lt=cutoff, bookings__isnull=True).exclude(phone_index="")
+
+
+def expired_notifications(cutoff: datetime):
+    return Notification.objects.filter(created_at__lt=cutoff).exclude(recipient="")
+
+
+def expired_entries(cutoff: datetime, since: datetime | None):
+    """Audit entries from before ``cutoff``; from ``since`` on when an earlier run finished up to it."""
+    entries = LogEntry.objects.filter(timestamp__lt=cutoff)
+    return entries.filter(timestamp__gte=since) if since is not None else entries
+
+
+def expired_security_events(cutoff: datetime):
+    return SecurityEvent.objects.filter(at__lt=cutoff).filter(Q(ip__isnull=False) | ~Q(username=""))
+
+
+def clients_to_remove(cutoff: datetime):
+    """Client cards a run would remove: every booking of theirs expired, or none from before ``cutoff``."""
+    later = Booking.objects.filter(client=OuterRef("pk"), end__gte=cutoff)
+    earlier = Booking.objects.filter(client=OuterRef("pk"))
+    return (Client.objects.exclude(phone_index="").exclude(Exists(later))
+            .filter(Exists(earlier) | Q(created_at__lt=cutoff)))
+
+
+def anonymise_expired_bookings(cutoff: datetime) -> tuple[int, int]:
+    """(bookings anonymised, client cards removed). Cards are looked at once every booking has moved: a card
+    whose bookings span several slices empties only with the last."""
+    client = anonymous_client()
+    bookings, touched = 0, set()
+    for batch in batches(expired_bookings(cutoff)):
+        with transaction.atomic():
+            done, clients = bookings_anonymise(batch, client=client)
+        bookings, touched = bookings + done, touched | clients
+    with transaction.atomic():
+        return bookings, clients_remove_empty(touched)
+
+
+def remove_expired_clients(cutoff: datetime) -> int:
+    done = 0
+    for batch in batches(expired_clients(cutoff)):
+        with transaction.atomic():
+            done += clients_remove_empty(list(batch.values_list("pk", flat=True)))
+    return done
+
+
+def clear_expired_notifications(cutoff: datetime) -> int:
+    done = 0
+    for batch in batches(expired_notifications(cutoff)):
+        with transaction.atomic():
+            done += forget_notifications(batch, _("Not sent: older than the retention period."))
+    return done
+
+
+def clear_expired_entries(cutoff: datetime, since: datetime | None) -> int:
+    done = 0
+    for batch in batches(expired_entries(cutoff, since)):
+        with transaction.atomic():
+            done += _clean_entries(batch)
+            batch.update(actor_email="")
+    return done
+
+
+def clear_expired_security_events(cutoff: datetime) -> int:
+    done = 0
+    for batch in batches(expired_security_events(cutoff)):
+        done += batch.update(ip=None, username="")
+    return done

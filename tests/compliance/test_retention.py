@@ -1,0 +1,172 @@
+import io
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.utils import timezone
+
+from bookings import reports
+from bookings.models import Booking, BookingState, Client, Space
+from compliance import retention
+from compliance.models import RetentionRun, SecurityEvent, SecurityKind
+from compliance.services import retention_run
+from notifications.models import Audience, Channel, Kind, Notification, Status
+from tests.factories import ClientFactory
+
+from .conftest import YEAR, past_booking
+
+pytestmark = pytest.mark.django_db
+DAYS = 2555  # RETENTION_DAYS' default: seven years
+
+
+def month_figures(bookings_start):
+    period = reports.month_period(timezone.localdate(bookings_start))
+    figures = reports.period_figures(Booking.objects.all(), Space.objects.all(), period)
+    return figures.revenue, figures.bookings, figures.booked_hours, figures.utilisation
+
+
+def snapshot():
+    """Every row the retention may touch, as stored."""
+    return (list(Booking.objects.order_by("pk").values()), list(Client.objects.order_by("pk").values()),
+            list(LogEntry.objects.order_by("pk").values()), list(Notification.objects.order_by("pk").values()))
+
+
+@pytest.fixture
+def history(space):
+    """Two old guests (eight years ago), one of them back last year, and a recent one."""
+    old = ClientFactory(name="Olga Old", notes="Prefers mornings")
+    returning = ClientFactory(name="Roman Returning")
+    bookings = [
+        past_booking(space, years_ago=8, client=old, notes="Paid cash", special_requirements="Smoke machine",
+                     internal_notes="Late twice", consent_ip="198.51.100.4", client_email="olga@example.com"),
+        past_booking(space, years_ago=8.01, client=old, state=BookingState.NO_SHOW),
+        past_booking(space, years_ago=8.02, client=returning),
+        past_booking(space, years_ago=1, client=returning),
+        past_booking(space, years_ago=0.5),
+    ]
+    Notification.objects.create(kind=Kind.CONFIRMED, channel=Channel.EMAIL, audience=Audience.GUEST,
+                                booking=bookings[0], recipient="olga@example.com", dedupe_key="old-1",
+                                status=Status.SENT, created_at=bookings[0].start - timedelta(days=2))
+    return bookings
+
+
+def test_expired_bookings_lose_their_guest_but_keep_what_reports_count(history):
+    before = month_figures(history[0].start)
+
+    run = retention_run(days=DAYS, by=None)
+
+    assert month_figures(history[0].start) == before
+    old = Booking.objects.get(pk=history[0].pk)
+    assert (old.client_name, old.client_phone, old.client_phone_index, old.client_email) == (
+        "Anonymised guest", "", "", "")
+    assert (old.notes, old.special_requirements, old.internal_notes, old.consent_ip) == ("", "", "", None)
+    assert (old.start, old.end, old.space_id, old.state, old.total_price) == (
+        history[0].start, history[0].end, history[0].space_id, history[0].state, history[0].total_price)
+    recent = Booking.objects.get(pk=history[3].pk)
+    assert recent.client_name == "Roman Returning" and recent.client_phone_index
+    assert (run.bookings, run.clients, run.notifications, run.dry_run, run.interrupted) == (3, 1, 1, False, False)
+
+
+def test_a_card_made_only_of_expired_bookings_disappears_and_the_rest_stay(history, owner, staff_client):
+    retention_run(days=DAYS, by=None)
+
+    names = set(Client.objects.values_list("name", flat=True))
+    assert "Olga Old" not in names and "Roman Returning" in names
+    assert Client.objects.get(name="Roman Returning").bookings.count() == 1
+    page = staff_client(owner).get("/clients/").content.decode()
+    assert "Anonymised guest" not in page and "Roman Returning" in page
+
+
+def test_old_messages_and_audit_entries_lose_their_personal_data(history):
+    message = Notification.objects.get(dedupe_key="old-1")
+    client_id = history[3].client_id
+    entry = LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Client), object_id=client_id, object_pk=str(client_id),
+        object_repr="Roman Returning", action=LogEntry.Action.UPDATE, remote_addr="198.51.100.9",
+        actor_email="olga.owner@studio.test", changes={"notes": ["", "Calls at noon"], "do_not_book": ["False", "True"]})
+    LogEntry.objects.filter(pk=entry.pk).update(timestamp=timezone.now() - 8 * YEAR)
+    event = SecurityEvent.objects.create(kind=SecurityKind.SIGN_IN, ip="198.51.100.1", at=timezone.now() - 8 * YEAR)
+
+    run = retention_run(days=DAYS, by=None)
+
+    message.refresh_from_db()
+    entry.refresh_from_db()
+    event.refresh_from_db()
+    assert message.recipient == "" and message.status == Status.SENT
+    assert entry.changes == {"notes": ["", "[hidden]"], "do_not_book": ["False", "True"]}
+    assert (entry.object_repr, entry.remote_addr, entry.actor_email) == (f"#{client_id}", None, "")
+    assert event.ip is None
+    assert run.audit_entries >= 1 and run.security_events == 1
+
+
+def test_a_dry_run_changes_no_row_and_says_what_a_run_would(history):
+    before = snapshot()
+
+    out = io.StringIO()
+    call_command("anonymize_expired", "--dry-run", stdout=out)
+
+    assert snapshot() == before
+    assert "Would anonymise 3 booking(s)" in out.getvalue() and "Nothing was changed" in out.getvalue()
+    dry = RetentionRun.objects.get()
+    assert (dry.dry_run, dry.bookings, dry.clients) == (True, 3, 1)
+    real = retention_run(days=DAYS, by=None)
+    assert (real.bookings, real.clients, real.notifications) == (dry.bookings, dry.clients, dry.notifications)
+
+
+def test_an_interrupted_run_resumed_ends_as_one_that_ran_through(history, monkeypatch):
+    monkeypatch.setattr(retention, "BATCH", 1)
+    real = retention.bookings_anonymise
+    calls = []
+
+    def dies_on_the_second_batch(ids, *, client):
+        calls.append(ids)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(ids, client=client)
+
+    with mock.patch.object(retention, "bookings_anonymise", dies_on_the_second_batch), \
+            pytest.raises(KeyboardInterrupt):
+        retention_run(days=DAYS, by=None)
+    assert RetentionRun.objects.get().interrupted
+    assert Booking.objects.filter(client_phone_index="").count() == 1  # the first batch stayed done
+
+    retention_run(days=DAYS, by=None)
+    again = retention_run(days=DAYS, by=None)
+
+    assert Booking.objects.filter(client_phone_index="").count() == 3
+    assert set(Client.objects.values_list("name", flat=True)) >= {"Roman Returning", "Anonymised guest"}
+    assert not Client.objects.filter(name="Olga Old").exists()
+    assert (again.bookings, again.clients) == (0, 0)
+
+
+def test_the_command_takes_days_and_is_refused_to_anyone_but_an_owner(history, admin, owner):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="only owners"):
+        call_command("anonymize_expired", "--by", admin.username, stdout=io.StringIO())
+    assert SecurityEvent.objects.filter(kind=SecurityKind.DENIED, employee=admin).exists()
+    assert not Booking.objects.filter(client_phone_index="").exists()
+
+    out = io.StringIO()
+    call_command("anonymize_expired", "--days", "300", "--by", owner.username, stdout=out)
+    assert "Anonymised 4 booking(s)" in out.getvalue() and "client cards removed: 2" in out.getvalue()
+    assert RetentionRun.objects.get().by == owner
+
+
+def test_the_scheduler_runs_it_daily(settings):
+    from django_rq.cron import DjangoCronScheduler
+
+    from notifications import background
+
+    scheduler = DjangoCronScheduler()
+    scheduler.load_config_from_file("notifications.cron")
+    assert ("compliance.jobs.anonymize_expired", 24 * 60 * 60) in {
+        (job.func_name, job.interval) for job in scheduler.get_jobs()}
+    with mock.patch("compliance.jobs.anonymize_expired") as daily, mock.patch("notifications.jobs.deliver_due"), \
+            mock.patch("notifications.jobs.reminders_and_expiry"):
+        for tick in range(1, 2 * 24 * 60 + 1):
+            background.run_scheduled(tick)
+    assert daily.call_count == 2
