@@ -18,6 +18,7 @@ import asyncio
 import contextvars
 import statistics
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
@@ -223,14 +224,24 @@ class Tally:
         return self.deliveries, self.frames
 
 
+@contextmanager
 def _counting(tally: Tally):
-    """Patches that count presence messages on the in-memory layer and on every board's socket."""
+    """A fresh in-memory channel layer (roomy enough for the old design's messages), and presence
+    messages on it and on every board's socket counted in ``tally``."""
     from channels.layers import get_channel_layer
 
     from studio_crm.live import StaffSocket
 
-    layer = get_channel_layer()
-    layer_send, layer_group_send, send_json = layer.send, layer.group_send, StaffSocket.send_json
+    layers = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 100_000}}}
+    with override_settings(CHANNEL_LAYERS=layers):
+        layer = get_channel_layer()
+        with _counted(layer, StaffSocket, tally):
+            yield
+
+
+@contextmanager
+def _counted(layer, socket_class, tally: Tally):
+    layer_send, layer_group_send, send_json = layer.send, layer.group_send, socket_class.send_json
     # Counted when sent, not when a board gets to it: a board busy with a backlog is still sent to.
     grouped = contextvars.ContextVar("grouped", default=False)
 
@@ -256,8 +267,9 @@ def _counting(tally: Tally):
             tally.frames += 1
         return await send_json(self, content, close=close)
 
-    return [mock.patch.object(layer, "send", send), mock.patch.object(layer, "group_send", group_send),
-            mock.patch.object(StaffSocket, "send_json", frame)]
+    with mock.patch.object(layer, "send", send), mock.patch.object(layer, "group_send", group_send), \
+            mock.patch.object(socket_class, "send_json", frame):
+        yield
 
 
 async def _settled(tally: Tally, quiet: float = 1.5) -> tuple[int, int]:
@@ -311,9 +323,10 @@ def _presence_measure(cookies: list[str], tally: Tally) -> dict[str, tuple[int, 
         await _settled(tally)
         return (after[0] - before[0]) // rounds, (after[1] - before[1]) // rounds
 
-    figures = async_to_sync(scenario)()
+    with _counting(tally):
+        figures = async_to_sync(scenario)()
     # The boards beat every 6 s rather than 30 (the count is the same per round, and the run shorter).
-    with mock.patch("kanban.consumers.BEAT_SECONDS", 6.0):
+    with _counting(tally), mock.patch("kanban.consumers.BEAT_SECONDS", 6.0):
         figures["heartbeat round"] = async_to_sync(heartbeats)(6.0, 2)
     return figures
 
@@ -325,17 +338,7 @@ def _presence_figures() -> list[tuple[str, str]]:
         Employee(username=f"viewer{n}", email=f"viewer{n}@studio.test", full_name=f"Viewer {n:03d}", role=Role.ADMIN)
         for n in range(BOARDS + 1)])
     cookies = [f"{settings.SESSION_COOKIE_NAME}={_session_cookie(viewer)}" for viewer in viewers]
-    tally = Tally()
-    layers = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 100_000}}}
-    with override_settings(CHANNEL_LAYERS=layers):
-        patches = _counting(tally)
-        for patch in patches:
-            patch.start()
-        try:
-            figures = _presence_measure(cookies, tally)
-        finally:
-            for patch in patches:
-                patch.stop()
+    figures = _presence_measure(cookies, Tally())
     Employee.objects.filter(pk__in=[viewer.pk for viewer in viewers]).delete()
 
     def both(pair, per=1):

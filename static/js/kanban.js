@@ -16,10 +16,11 @@
     var el = board();
     return el ? el.querySelector('.kanban-cards[data-state="' + state + '"]') : null;
   }
-  // Markup fetched by this script and put in the page: htmx wires its "Show more" links as it does its own swaps.
-  function wired(element) {
-    if (window.htmx) window.htmx.process(element);
-    return element;
+  // Put ``fresh``, markup this script fetched, in place of ``shown``; htmx wires its "Show more" links, as
+  // in what htmx swaps in itself.
+  function swapIn(shown, fresh) {
+    shown.replaceWith(fresh);
+    if (window.htmx) window.htmx.process(fresh);
   }
   function cardElement(html) {
     var holder = document.createElement("div");
@@ -29,9 +30,14 @@
 
   // --- The board as the server renders it now ----------------------------------------------------------
 
+  // The board asks for the cards it heard changed by their ids, up to this many (the server takes 200);
+  // after more changes at once (a batch action) it takes its whole board.
+  var MOST_CARDS_ASKED = 100;
+
   // The board as its filters show it now; with ``ids``, only those of its cards (with every column's head).
   function fetchBoard(ids) {
-    var url = board().dataset.url + (ids ? "&cards=" + ids.join(",") : "");
+    var some = ids && ids.length <= MOST_CARDS_ASKED;
+    var url = board().dataset.url + (some ? "&cards=" + ids.join(",") : "");
     return fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(); })
       .then(function (html) {
@@ -59,7 +65,7 @@
       if (shown) shown.innerHTML = column.querySelector(".kanban-column-head").innerHTML;
       var more = document.getElementById("more-" + state);
       var freshMore = column.querySelector("#more-" + state);
-      if (more && freshMore) more.replaceWith(wired(freshMore));
+      if (more && freshMore) swapIn(more, freshMore);
     });
   }
 
@@ -282,7 +288,7 @@
     fetchBoard()
       .then(function (fresh) {
         if (!board()) return;
-        board().replaceWith(wired(fresh));
+        swapIn(board(), fresh);
         enableDragging();
       })
       .catch(function () { /* the next change or reconnect tries again */ });

@@ -84,6 +84,16 @@ class TestForgedMessages:
 
         self.assert_no_markup(self.received_after(owner, publish), booking)
 
+    def test_a_message_of_an_unknown_type_does_not_close_the_board(self, owner, space):
+        booking = BookingFactory(space=space, start=studio_time(1, 10))
+
+        async def publish():
+            for message in [{"type": "no.such.handler"}, {"type": "_private"}, self.forged(booking)[0]]:
+                await get_channel_layer().group_send(settings.KANBAN_GROUP, message)
+
+        # Still open afterwards: the well-formed card that followed got through.
+        self.assert_no_markup(self.received_after(owner, publish), booking)
+
     def assert_no_markup(self, texts, booking):
         assert not any("onerror" in text for text in texts)
         # Only the well-formed card came through, as a notice: the page fetches the card from its server.
