@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import BookingFactory, ClientFactory
+from tests.factories import BookingFactory, ClientFactory, studio_time
 
 from .conftest import screenshot
 
@@ -37,8 +37,8 @@ def test_the_backup_codes_print_button(new_page, owner):
 
 
 def test_a_swapped_in_staff_page_is_not_kept_in_the_tab(new_page, owner, space):
-    for name in ("Irina Petrova", "Alexei Smirnov"):
-        BookingFactory(space=space, client=ClientFactory(name=name))
+    for hour, name in ((10, "Irina Petrova"), (14, "Alexei Smirnov")):
+        BookingFactory(space=space, client=ClientFactory(name=name), start=studio_time(1, hour))
     page = new_page(user=owner)
     page.goto("/bookings/")
     page.fill("#id_q", "Irina")
