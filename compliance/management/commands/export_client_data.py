@@ -1,14 +1,11 @@
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from compliance.keys import person_keys
 from compliance.models import RequestSource
-from compliance.people import person_find
 from compliance.services import data_export
 
-from ._owner import add_by_argument, owner_by
+from ._owner import add_by_argument, add_person_arguments, owner_by, person_named
 
 
 class Command(BaseCommand):
@@ -16,20 +13,13 @@ class Command(BaseCommand):
             "and record the answered request in the register.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--phone", default="", help="The guest's phone, in any common format.")
-        parser.add_argument("--email", default="", help="The guest's email.")
+        add_person_arguments(parser)
         parser.add_argument("--output", default="", help="Where to write the ZIP (default personal-data-N.zip).")
         add_by_argument(parser)
 
     def handle(self, *args, phone="", email="", output="", by=None, **options):
         owner = owner_by(by, "export_client_data")
-        try:
-            phone_index, email_hash = person_keys(phone=phone, email=email)
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from None
-        person = person_find(phone_index=phone_index, email_hash=email_hash)
-        if not person.found:
-            raise CommandError("Nothing is held about this person.")
+        person = person_named(phone=phone, email=email)
         request, content = data_export(person=person, by=owner, source=RequestSource.SHELL)
         path = Path(output or f"personal-data-{request.pk}.zip")
         path.write_bytes(content)
