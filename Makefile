@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run serve worker test lint bench bench-scale lock clean
+.PHONY: install translations messages run serve worker test lint bench bench-scale lock clean
 
 install: $(VENV)/.installed
 
@@ -18,7 +18,17 @@ $(VENV)/.installed: requirements.lock package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-run: install
+# The catalogues in locale/ are compiled here, not committed: a .mo is built from its .po (needs GNU gettext).
+I18N_IGNORE := --ignore=.venv --ignore=node_modules --ignore=var --ignore=staticfiles --ignore=screenshots
+translations: install
+	$(MANAGE) compilemessages $(I18N_IGNORE) >/dev/null
+
+# After marking new strings: the catalogues gain them (then translate locale/ru; English is the source).
+messages: install
+	$(MANAGE) makemessages -l ru -l en --no-obsolete --no-wrap $(I18N_IGNORE) --ignore=benchmarks --ignore=tests
+	$(MANAGE) makemessages -d djangojs -l ru -l en --no-obsolete --no-wrap $(I18N_IGNORE) --ignore=benchmarks --ignore=tests
+
+run: install translations
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MAKE) --no-print-directory serve
@@ -32,7 +42,7 @@ worker: install
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL: the queue the web processes fill"; exit 1; }
 	$(MANAGE) rqcron notifications.cron & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(MANAGE) rqworker default
 
-lint: install
+lint: install translations
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
 	$(MANAGE) makemigrations --check --dry-run

@@ -4,14 +4,26 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from bookings.access import assign_spaces
+from bookings.models import OpeningHours
 from employees.models import Role
 from tests.factories import EmployeeFactory, SpaceFactory
 from tests.signing_in import signed_in_client
 
 # Playwright drives the browser from a thread with an event loop; Django's live server is sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The suite reads the studio in English, the language its assertions quote; the studio's default is
+    Russian, and the tests that read Russian ask for it (tests/languages.py)."""
+    settings.STUDIO_LANGUAGE = "en"
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +37,19 @@ def staff_client(db):
     """``staff_client(employee)``: a test client signed in as ``employee`` with the second factor verified,
     as after a real sign-in (a bare ``client.force_login`` leaves it unverified)."""
     return signed_in_client
+
+
+@pytest.fixture
+def studio_hours(db):
+    """``studio_hours(0, 24)``: the studio opens those hours on every weekday, as the set-up page would write
+    them (the migration's rows hold STUDIO_OPENS_AT–STUDIO_CLOSES_AT)."""
+
+    def open_every_day(opens: int, closes: int) -> None:
+        OpeningHours.objects.all().delete()
+        OpeningHours.objects.bulk_create(
+            OpeningHours(weekday=weekday, opens_at=opens, closes_at=closes) for weekday in range(7))
+
+    return open_every_day
 
 
 @pytest.fixture

@@ -1,6 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from studio_crm.formatting import amount_text, money, when
 
 from . import models
 from .errors import BookingError, error_text
@@ -14,6 +20,22 @@ from .services import (
 )
 
 
+def yes_no(value: bool) -> str:
+    """The admin's yes/no icon, its text in the reader's language (Django's own list columns say "True")."""
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{'yes' if value else 'no'}.svg"),
+                       gettext("Yes") if value else gettext("No"))
+
+
+def yes_no_column(field: str, description):
+    """A list column showing the boolean ``field`` as ``yes_no``, sortable by it."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self, obj):
+        return yes_no(getattr(obj, field))
+
+    return column
+
+
 class SpaceRateInline(admin.TabularInline):
     model = models.SpaceRate
     extra = 0
@@ -21,37 +43,56 @@ class SpaceRateInline(admin.TabularInline):
 
 @admin.register(models.Space)
 class SpaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "hourly_rate", "capacity", "cleanup_minutes", "is_active"]
+    list_display = ["name", "slug", "rate", "capacity", "cleanup_minutes", "active"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SpaceRateInline]
+    active = yes_no_column("is_active", _("active"))
+
+    @admin.display(description=_("hourly rate"), ordering="hourly_rate")
+    def rate(self, space):
+        return money(space.hourly_rate)
 
 
 @admin.register(models.Equipment)
 class EquipmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "price", "pricing", "stock", "is_active"]
+    list_display = ["name", "cost", "pricing", "stock", "active"]
     list_filter = ["pricing", "is_active"]
     search_fields = ["name"]
+    active = yes_no_column("is_active", _("active"))
+
+    @admin.display(description=_("price"), ordering="price")
+    def cost(self, equipment):
+        return money(equipment.price)
 
 
 @admin.register(models.PromoCode)
 class PromoCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "kind", "value", "valid_from", "valid_until", "times_used", "usage_limit", "is_active"]
+    list_display = ["code", "kind", "discount", "valid_from", "valid_until", "times_used", "usage_limit", "active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code"]
     readonly_fields = ["times_used"]
+    active = yes_no_column("is_active", _("active"))
+
+    @admin.display(description=_("discount"), ordering="value")
+    def discount(self, promo):
+        if promo.kind == models.DiscountKind.PERCENT:
+            return gettext("%(number)s%%") % {"number": amount_text(promo.value)}
+        return money(promo.value)
 
 
 @admin.register(models.Client)
 class ClientAdmin(admin.ModelAdmin):
-    list_display = ["name", "phone_display", "do_not_book", "created_at"]
+    list_display = ["name", "phone_display", "not_to_book", "created_at"]
     list_filter = ["do_not_book"]
     search_fields = ["name"]
     fields = ["name", "phone_display", "email", "notes", "do_not_book", "created_at", "updated_at"]
     readonly_fields = ["phone_display", "created_at", "updated_at"]
 
-    @admin.display(description="Phone")
+    not_to_book = yes_no_column("do_not_book", _("do not book"))
+
+    @admin.display(description=_("phone"))
     def phone_display(self, client):
         return client.phone_display
 
@@ -60,7 +101,11 @@ class BookingEquipmentInline(admin.TabularInline):
     model = models.BookingEquipment
     extra = 0
     can_delete = False
-    readonly_fields = ["equipment", "quantity", "price"]
+    fields = readonly_fields = ["equipment", "quantity", "line_price"]
+
+    @admin.display(description=_("price"))
+    def line_price(self, line):
+        return money(line.price)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -80,22 +125,56 @@ class BookingTransitionInline(admin.TabularInline):
 class BookingAdmin(admin.ModelAdmin):
     """Bookings are made and rescheduled in the back office; here owners read, annotate and act in bulk."""
 
-    list_display = ["reference", "space", "start", "end", "state", "client_name", "total_price", "payment_status",
-                    "source"]
+    # The source is a filter: the columns leave room for the admin's side menu on a laptop.
+    list_display = ["number", "space", "time", "state", "client_name", "total", "payment_status"]
     list_filter = ["state", "payment_status", "source", "space", ("start", admin.DateFieldListFilter)]
     search_fields = ["reference", "client_name"]
     date_hierarchy = "start"
     list_select_related = ["space"]
     ordering = ["-start"]
-    fields = ["reference", "space", "start", "end", "state", "client_name", "client_phone_display", "client_email",
-              "special_requirements", "base_price", "equipment_price", "discount", "total_price", "promo_code",
-              "payment_status", "source", "notes", "internal_notes", "consent_policy_version", "consent_at",
-              "consent_ip", "created_by", "created_at", "updated_by", "updated_at", "version"]
-    readonly_fields = [f for f in fields if f not in ("notes", "internal_notes")]
+    fieldsets = [
+        (None, {"fields": ["reference", "space", "start", "end", "state", "source"]}),
+        (_("Client"), {"fields": ["client_name", "client_phone_display", "client_email", "language",
+                                  "special_requirements"]}),
+        (_("Price and payment"), {"fields": ["hall_price", "equipment_cost", "discount_amount", "promo_code", "total",
+                                             "payment_status"]}),
+        (_("Notes"), {"fields": ["notes", "internal_notes"]}),
+        (_("Consent to personal data processing"), {"fields": ["consent_policy_version", "consent_at", "consent_ip"]}),
+        (pgettext_lazy("admin section", "Record"), {
+            "fields": ["created_by", "created_at", "updated_by", "updated_at", "version"], "classes": ["collapse"]}),
+    ]
+    readonly_fields = [name for _title, section in fieldsets for name in section["fields"]
+                       if name not in ("notes", "internal_notes")]
     inlines = [BookingEquipmentInline, BookingTransitionInline]
     actions = ["confirm_selected", "mark_paid"]
 
-    @admin.display(description="Client phone")
+    @admin.display(description=_("booking number"), ordering="reference")
+    def number(self, booking):
+        return format_html('<span class="nowrap">{}</span>', booking.reference)
+
+    @admin.display(description=_("time"), ordering="start")
+    def time(self, booking):
+        """"31.12.2026, 20:00–22:00": the day and the hours in one narrow column."""
+        return format_html('<span class="nowrap">{}, {}–{}</span>', when(booking.start, "numeric"),
+                           when(booking.start, "time"), when(booking.end, "time"))
+
+    @admin.display(description=_("total"), ordering="total_price")
+    def total(self, booking):
+        return format_html('<span class="nowrap">{}</span>', money(booking.total_price))
+
+    @admin.display(description=_("hall price"))
+    def hall_price(self, booking):
+        return money(booking.base_price)
+
+    @admin.display(description=_("equipment price"))
+    def equipment_cost(self, booking):
+        return money(booking.equipment_price)
+
+    @admin.display(description=_("discount"))
+    def discount_amount(self, booking):
+        return money(booking.discount)
+
+    @admin.display(description=_("client's phone"))
     def client_phone_display(self, booking):
         return booking.client_phone_display
 
@@ -109,7 +188,9 @@ class BookingAdmin(admin.ModelAdmin):
         booking_update(booking=obj, version=obj.version, by=request.user, notes=obj.notes,
                        internal_notes=obj.internal_notes)
 
-    def _each(self, request, queryset, operation, done: str):
+    def _each(self, request, queryset, operation, done) -> None:
+        """``operation`` on each booking; each refusal as a warning, then ``done`` (a plural keyed by
+        ``count``) says how many it took."""
         count = 0
         for booking in queryset:
             try:
@@ -118,17 +199,19 @@ class BookingAdmin(admin.ModelAdmin):
             except (BookingError, ValidationError) as error:
                 self.message_user(request, f"{booking.reference}: {error_text(error)}", messages.WARNING)
         if count:
-            self.message_user(request, f"{count} booking(s) {done}.", messages.SUCCESS)
+            self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
-    @admin.action(description="Confirm selected bookings")
+    @admin.action(description=_("Confirm selected bookings"))
     def confirm_selected(self, request, queryset):
         self._each(request, queryset, lambda b: booking_transition(booking=b, to=models.BookingState.CONFIRMED,
-                                                                   by=request.user), "confirmed")
+                                                                   by=request.user),
+                   ngettext_lazy("%(count)s booking confirmed.", "%(count)s bookings confirmed.", "count"))
 
-    @admin.action(description="Mark selected bookings paid")
+    @admin.action(description=_("Mark selected bookings paid"))
     def mark_paid(self, request, queryset):
         self._each(request, queryset, lambda b: booking_set_payment(booking=b, status=models.PaymentStatus.PAID,
-                                                                    by=request.user), "marked paid")
+                                                                    by=request.user),
+                   ngettext_lazy("%(count)s booking marked paid.", "%(count)s bookings marked paid.", "count"))
 
 
 @admin.register(models.BookingTransition)

@@ -1,14 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BookingsConfig(AppConfig):
     name = "bookings"
-    verbose_name = "Bookings"
+    verbose_name = _("Bookings")
 
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models, receivers, signals
+        from . import hours, models, receivers, signals
 
         signals.booking_created.connect(receivers.booking_created, dispatch_uid="bookings.metrics.created")
         signals.booking_state_changed.connect(receivers.booking_state_changed,
@@ -20,6 +21,9 @@ class BookingsConfig(AppConfig):
         auditlog.register(models.Equipment)
         auditlog.register(models.PromoCode, exclude_fields=["times_used"])
         auditlog.register(models.CalendarBlock)
+        auditlog.register(models.OpeningHours)
+        auditlog.register(models.SpecialDay)
+        hours.connect_receivers()
         auditlog.register(models.Client, mask_fields=["phone", "email"], exclude_fields=["phone_index"])
         auditlog.register(
             models.Booking,

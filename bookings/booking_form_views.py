@@ -12,12 +12,14 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from employees.access import staff_required
+from studio_crm.formatting import when
 
 from . import services
-from .access import get_booking_for, visible_clients, visible_spaces
+from .access import get_booking_for, visible_bookings, visible_clients, visible_spaces
 from .availability import as_utc, free_slots, longest_stay
 from .dates import EARLIEST, LATEST
 from .errors import BookingConflict, BookingError, StaleBooking, add_service_error
@@ -32,16 +34,16 @@ from .forms import (
 )
 from .models import Client, Equipment
 from .pricing import quote
+from .search import clients_matching
 
 
 def _conflict_text(error: BookingConflict) -> str:
-    text = error.message
     if error.alternatives:
-        times = ", ".join(timezone.localtime(slot.start).strftime("%H:%M") for slot in error.alternatives)
-        text += f" Nearest free start times that day: {times}."
+        times = ", ".join(when(slot.start, "time") for slot in error.alternatives)
+        after = gettext("Nearest free start times that day: %(times)s.") % {"times": times}
     else:
-        text += " There is no free hour left that day."
-    return text
+        after = gettext("There is no free hour left that day.")
+    return f"{error.message} {after}"
 
 
 # --- Booking form -----------------------------------------------------------------------------------
@@ -109,12 +111,35 @@ def _quote(data, space, start, hours, booking, context):
     return quote(space=space, start=start, end=start + timedelta(hours=hours), equipment=equipment, promo=promo)
 
 
-def _prefill(params, spaces) -> dict:
-    """Initial values from ``?space=<slug>&start=<ISO datetime>`` (the calendar links here).
+def _client_prefill(params, user, spaces) -> dict:
+    """The client (and, from a booking, its space, start hour, length and equipment) of ``?client=<id>``
+    (a client card's "New booking") or ``?again=<booking id>`` ("Book again"); only what ``user`` may see."""
+    initial = {}
+    if whole_number(params.get("again")) is not None:
+        booking = visible_bookings(user).filter(pk=whole_number(params["again"])).select_related("space").first()
+        if booking is not None:
+            initial.update(client_name=booking.client_name, client_phone=booking.client_phone_display,
+                           client_email=booking.client_email, hours=booking.duration_hours)
+            if spaces.filter(pk=booking.space_id, is_active=True).exists():
+                initial["space"] = booking.space.slug
+            if is_bookable_hour(timezone.localtime(booking.start).hour):
+                initial["start_time"] = timezone.localtime(booking.start).hour
+            for line in booking.equipment_lines.filter(equipment__is_active=True):
+                initial[f"equipment_{line.equipment_id}"] = line.quantity
+    elif whole_number(params.get("client")) is not None:
+        client = visible_clients(user).filter(pk=whole_number(params["client"])).first()
+        if client is not None:
+            initial.update(client_name=client.name, client_phone=client.phone_display, client_email=client.email)
+    return initial
+
+
+def _prefill(params, spaces, user) -> dict:
+    """Initial values from ``?space=<slug>&start=<ISO datetime>`` (the calendar links here), and the client
+    from ``?client=`` or ``?again=`` (see _client_prefill); an explicit space or start wins.
 
     Anything unreadable or out of range is left out rather than refused.
     """
-    initial = {"hours": 2}
+    initial = {"hours": 2, **_client_prefill(params, user, spaces)}
     if params.get("space") and spaces.filter(slug=params["space"]).exists():
         initial["space"] = params["space"]
     day = _bookable_day(params.get("date", ""))
@@ -143,7 +168,7 @@ def _form_page(request, form, preview, *, booking=None, alternatives=(), stale=F
 def booking_create(request):
     spaces = visible_spaces(request.user)
     if request.method == "GET":
-        initial = _prefill(request.GET, spaces)
+        initial = _prefill(request.GET, spaces, request.user)
         return _form_page(request, BookingForm(initial=initial, spaces=spaces),
                           _preview(initial, spaces, user=request.user))
     form, alternatives = BookingForm(request.POST, spaces=spaces), []
@@ -163,7 +188,8 @@ def booking_create(request):
         except ValidationError as error:
             add_service_error(form, error, SERVICE_FIELD)
         else:
-            messages.success(request, f"Booking {booking.reference} created for {booking.client_name}.")
+            messages.success(request, gettext("Booking %(reference)s created for %(name)s.") % {
+                "reference": booking.reference, "name": booking.client_name})
             return redirect(booking)
     return _form_page(request, form, _preview(request.POST, spaces, user=request.user), alternatives=alternatives)
 
@@ -206,7 +232,7 @@ def booking_edit(request, pk):
         except (BookingError, ValidationError) as error:
             add_service_error(form, error, SERVICE_FIELD)
         else:
-            messages.success(request, f"Booking {booking.reference} saved.")
+            messages.success(request, gettext("Booking %(reference)s saved.") % {"reference": booking.reference})
             return redirect(booking)
     preview = _preview(request.POST, spaces, user=request.user, booking=booking)
     return _form_page(request, form, preview, booking=booking, alternatives=alternatives, stale=stale)
@@ -218,3 +244,30 @@ def booking_preview(request):
     booking = get_booking_for(request, request.GET["booking"]) if whole_number(request.GET.get("booking")) else None
     preview = _preview(request.GET, visible_spaces(request.user), user=request.user, booking=booking)
     return render(request, "bookings/form.html#preview", {"preview": preview, "booking": booking})
+
+
+# --- Known clients as the form's name or phone is typed -----------------------------------------------
+
+SUGGESTED_CLIENTS = 6
+# Fewer digits than this match too many phones to be a suggestion; fewer letters, too many names.
+SUGGEST_MIN_DIGITS, SUGGEST_MIN_LETTERS = 4, 2
+
+
+def clients_like(clients, text: str):
+    """``clients`` matching what was typed into the form's name or phone field, or None while too little is
+    typed to suggest anyone."""
+    digits = sum(character.isdigit() for character in text)
+    if (digits and digits < SUGGEST_MIN_DIGITS) or len(text) < SUGGEST_MIN_LETTERS:
+        return None
+    return clients_matching(clients, text)
+
+
+@staff_required
+@require_GET
+def client_suggestions(request):
+    """A few known clients for the booking form, as its name or phone is typed (htmx); a manager's own only."""
+    text = (request.GET.get("client_phone") or request.GET.get("client_name") or "").strip()[:150]
+    matching = clients_like(visible_clients(request.user), text)
+    clients = [] if matching is None else list(matching.order_by("name", "pk")[:SUGGESTED_CLIENTS])
+    return render(request, "bookings/form.html#suggestions", {
+        "suggestions": clients, "searched": matching is not None, "typed": text})

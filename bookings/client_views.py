@@ -1,13 +1,10 @@
 """The studio's clients: every guest by phone, with visits, spending, no-shows, notes and the flag."""
 
-from contextlib import suppress
-
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from employees.access import staff_required
@@ -20,6 +17,7 @@ from .forms import (
     ClientForm,
     ClientSearchForm,
 )
+from .search import clients_matching
 
 PAGE_SIZE = PAGE_SIZES[0]
 CLIENT_CARD_BOOKINGS = 100  # the latest ones; the rest are a link to the filtered booking list
@@ -38,10 +36,7 @@ def _figure_spaces(user):
 def _searched(clients, form: ClientSearchForm):
     text = (form.cleaned_data.get("q") or "").strip()
     if text:
-        query = Q(name__icontains=text)
-        with suppress(ValidationError):
-            query |= Q(phone_index=services.phone_index(text))
-        clients = clients.filter(query)
+        clients = clients_matching(clients, text)
     if form.cleaned_data.get("do_not_book"):
         clients = clients.filter(do_not_book=True)
     return clients
@@ -105,8 +100,11 @@ def client_update(request, pk):
     if form.is_valid():
         services.client_update(client=client, by=request.user, notes=form.cleaned_data["notes"],
                                do_not_book=form.cleaned_data["do_not_book"])
-        flag = " Flagged “do not book”." if client.do_not_book else ""
-        messages.success(request, f"{client.name}: card saved.{flag}")
+        if client.do_not_book:
+            text = gettext("%(name)s: card saved. Flagged “do not book”.")
+        else:
+            text = gettext("%(name)s: card saved.")
+        messages.success(request, text % {"name": client.name})
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect(client)

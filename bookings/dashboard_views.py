@@ -1,4 +1,6 @@
-"""The staff dashboard: today, requests to confirm, the week ahead, and how the studio is doing."""
+"""The staff dashboard: requests to confirm, today, the week ahead, and how the studio is doing."""
+
+from datetime import timedelta
 
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,6 +11,9 @@ from employees.access import staff_required
 from . import reports
 from .access import visible_bookings, visible_spaces
 
+# Weeks of history the occupancy heat map reads.
+HEAT_MAP_WEEKS = 8
+
 # --- Dashboard --------------------------------------------------------------------------------------
 
 
@@ -17,7 +22,7 @@ from .access import visible_bookings, visible_spaces
 def dashboard(request):
     bookings, spaces = visible_bookings(request.user), visible_spaces(request.user)
     today = timezone.localdate()
-    week, month = reports.week_period(today), reports.month_period(today)
+    month, last_month = reports.month_to_date(today), reports.same_days_last_month(today)
     pending, pending_total = reports.pending_bookings(bookings)
     upcoming_from, upcoming_to = reports.upcoming_days()
     return render(request, "dashboard/index.html", {
@@ -28,9 +33,14 @@ def dashboard(request):
         "pending": pending,
         "pending_total": pending_total,
         "upcoming": reports.upcoming_bookings(bookings),
-        "week": reports.period_figures(bookings, spaces, week),
-        "last_week": reports.period_figures(bookings, spaces, reports.previous_week(week)),
+        "week": reports.period_figures(bookings, spaces, reports.week_to_date(today)),
+        "last_week": reports.period_figures(bookings, spaces, reports.same_days_last_week(today)),
         "month": reports.period_figures(bookings, spaces, month),
-        "last_month": reports.period_figures(bookings, spaces, reports.previous_month(month)),
+        "last_month": reports.period_figures(bookings, spaces, last_month),
+        "by_space": reports.revenue_by_space(bookings, spaces, month, last_month),
+        "by_source": reports.revenue_by_source(bookings, month, last_month),
         "activity": reports.daily_activity(bookings, last_day=today),
+        # Whole weeks that have passed: today is still filling up.
+        "heat_map": reports.occupancy_by_hour(bookings, spaces, last_day=today - timedelta(days=1),
+                                              weeks=HEAT_MAP_WEEKS),
     })

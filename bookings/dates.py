@@ -1,10 +1,11 @@
-"""Days in the studio's time zone, and the date ranges staff pick on list pages."""
+"""Days in the studio's time zone, the date ranges staff pick on list pages, and lengths of time as people read them."""
 
 from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 # Dates outside these bounds are refused: arithmetic on them (a day later, a week earlier) would overflow.
 EARLIEST = date(2000, 1, 1)
@@ -29,14 +30,15 @@ class BoundedDateField(forms.DateField):
     def validate(self, value):
         super().validate(value)
         if value and not EARLIEST <= value <= LATEST:
-            raise ValidationError(f"Choose a date between {EARLIEST:%Y} and {LATEST:%Y}.", code="out_of_range")
+            raise ValidationError(gettext("Choose a date between %(first)s and %(last)s.") % {
+                "first": EARLIEST.year, "last": LATEST.year}, code="out_of_range")
 
 
 class DateRangeForm(forms.Form):
     """From/To filters. Either may be empty; when both are given, From is not after To."""
 
-    date_from = BoundedDateField(required=False, label="From")
-    date_to = BoundedDateField(required=False, label="To")
+    date_from = BoundedDateField(required=False, label=pgettext_lazy("date range", "From"))
+    date_to = BoundedDateField(required=False, label=pgettext_lazy("date range", "To"))
     max_days: int | None = None
 
     def clean(self):
@@ -44,7 +46,18 @@ class DateRangeForm(forms.Form):
         first, last = cleaned.get("date_from"), cleaned.get("date_to")
         if first and last:
             if first > last:
-                raise ValidationError("“From” must not be after “To”.", code="order")
+                raise ValidationError(gettext("“From” must not be after “To”."), code="order")
             if self.max_days and (last - first).days + 1 > self.max_days:
-                raise ValidationError(f"Choose at most {self.max_days} days.", code="too_long")
+                raise ValidationError(ngettext("Choose at most %(days)s day.", "Choose at most %(days)s days.",
+                                               self.max_days) % {"days": self.max_days}, code="too_long")
         return cleaned
+
+
+def hours_text(hours: int) -> str:
+    """A length of time in whole hours as a sentence writes it: "1 hour", "5 hours" ("1 час", "2 часа", "5 часов")."""
+    return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
+
+
+def hours_short(hours: int) -> str:
+    """The same where room is short: "2 h" ("2 ч")."""
+    return gettext("%(count)s h") % {"count": hours}

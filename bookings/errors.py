@@ -1,16 +1,15 @@
 from collections.abc import Mapping
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.translation import ngettext
 
 from studio_crm import metrics
+from studio_crm.formatting import when
 
 
 def local_range(start, end) -> str:
-    """'Fri 27 Nov, 10:00–12:00' in the studio's time zone."""
-    start, end = timezone.localtime(start), timezone.localtime(end)
-    return f"{date_format(start, 'D j M')}, {start:%H:%M}–{end:%H:%M}"
+    """'Fri 27 Nov, 10:00–12:00' ('пт, 27 ноября, 10:00–12:00') on the studio's clock, in the active language."""
+    return f"{when(start, 'day')}, {when(start, 'time')}–{when(end, 'time')}"
 
 
 class BookingError(Exception):
@@ -50,7 +49,11 @@ class BatchRefused(BookingError):
 
     def __init__(self, refusals: list[tuple[str, str]], total: int):
         listed = "; ".join(f"{reference}: {reason}" for reference, reason in refusals)
-        super().__init__(f"Nothing was changed. {len(refusals)} of {total} cannot be changed — {listed}")
+        super().__init__(ngettext(
+            "Nothing was changed. %(refused)s of %(total)s cannot be changed — %(listed)s",
+            "Nothing was changed. %(refused)s of %(total)s cannot be changed — %(listed)s",
+            total,
+        ) % {"refused": len(refusals), "total": total, "listed": listed})
         self.refusals = refusals
 
 

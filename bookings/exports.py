@@ -10,9 +10,12 @@ loop never waits for the database; a plain iterator would be gathered whole by D
 An export of more than EXPORT_INLINE_ROWS bookings is written by a job (studio_crm/jobs.py) to a file in
 EXPORTS_ROOT, in a directory of the employee who asked for it; only they can download it (export_views.py),
 and it is deleted EXPORT_KEEP_HOURS after it was asked for.
+
+A file is in its reader's spreadsheet format (studio_crm.spreadsheets): headers, states and payment statuses
+in their language, and in Russian a byte-order mark, ``;`` between cells and decimal commas, as Russian Excel
+reads them. A prepared file is written in the language of the employee who asked for it, recorded with the job.
 """
 
-import csv
 import io
 import logging
 import re
@@ -28,10 +31,13 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
 from django.utils import timezone, translation
+from django.utils.translation import pgettext_lazy
 
 from employees.access import log_denial
 from employees.models import Employee
 from studio_crm.jobs import job_run_soon
+from studio_crm.languages import language_of
+from studio_crm.spreadsheets import SheetFormat, sheet_format
 
 from .access import visible_bookings, visible_spaces
 from .forms import BookingFilterForm
@@ -39,8 +45,14 @@ from .models import BookingSource, BookingState, PaymentStatus
 
 log = logging.getLogger("studio.exports")
 
-CSV_HEADER = ["reference", "space", "start", "end", "hours", "state", "client name", "phone", "email", "total",
-              "payment", "source"]
+# The header row, in the reader's language (English keeps the names scripts have read so far).
+CSV_HEADER = [
+    pgettext_lazy("CSV column", "reference"), pgettext_lazy("CSV column", "space"),
+    pgettext_lazy("CSV column", "start"), pgettext_lazy("CSV column", "end"), pgettext_lazy("CSV column", "hours"),
+    pgettext_lazy("CSV column", "state"), pgettext_lazy("CSV column", "client name"),
+    pgettext_lazy("CSV column", "phone"), pgettext_lazy("CSV column", "email"), pgettext_lazy("CSV column", "total"),
+    pgettext_lazy("CSV column", "payment"), pgettext_lazy("CSV column", "source"),
+]
 COLUMNS = ["reference", "space__name", "start", "end", "state", "client_name", "client_phone", "client_email",
            "total_price", "payment_status", "source"]
 # Rows a chunk: one fetch from the cursor and one piece of the answer (about 140 KB; some 2 MB of memory).
@@ -71,27 +83,33 @@ def spreadsheet_safe(value) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _lines(rows: Iterable[list]) -> str:
+def _lines(sheet: SheetFormat, rows: Iterable[list]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    sheet.writer(buffer).writerows(rows)
     return buffer.getvalue()
 
 
 def csv_chunks(bookings, *, chunk_rows: int = CHUNK_ROWS) -> Iterator[str]:
-    """The CSV of ``bookings``: the header, then ``chunk_rows`` rows a piece, in the active language."""
+    """The CSV of ``bookings``: the header, then ``chunk_rows`` rows a piece, in the language active now and its
+    spreadsheet format (a streamed answer is read on after the view has returned: the words are chosen here)."""
+    sheet = sheet_format()
     states, payments, sources = (
         {value: str(label) for value, label in choices.choices} for choices in (BookingState, PaymentStatus,
                                                                                  BookingSource))
-    # Spreadsheets read the file as UTF-8 with the mark (client names are often Cyrillic).
-    yield "\ufeff" + _lines([CSV_HEADER])
-    rows = bookings.values_list(*COLUMNS).iterator(chunk_size=chunk_rows)
-    while chunk := list(islice(rows, chunk_rows)):
-        yield _lines(
-            [reference, space, timezone.localtime(start).isoformat(), timezone.localtime(end).isoformat(),
-             int((end - start).total_seconds() // 3600), states[state], spreadsheet_safe(name), phone, spreadsheet_safe(email), total,
-             payments[payment], sources[source]]
-            for reference, space, start, end, state, name, phone, email, total, payment, source in chunk
-        )
+    header = sheet.bom + _lines(sheet, [[str(name) for name in CSV_HEADER]])
+
+    def chunks() -> Iterator[str]:
+        yield header
+        rows = bookings.values_list(*COLUMNS).iterator(chunk_size=chunk_rows)
+        while chunk := list(islice(rows, chunk_rows)):
+            yield _lines(sheet, (
+                [reference, space, timezone.localtime(start).isoformat(), timezone.localtime(end).isoformat(),
+                 int((end - start).total_seconds() // 3600), states[state], spreadsheet_safe(name), phone,
+                 spreadsheet_safe(email), sheet.number(total), payments[payment], sources[source]]
+                for reference, space, start, end, state, name, phone, email, total, payment, source in chunk
+            ))
+
+    return chunks()
 
 
 async def in_request_thread(chunks: Iterator) -> AsyncIterator:
@@ -191,12 +209,13 @@ def booking_export_start(*, query: QueryDict, by: Employee) -> str:
     part = directory / f"{export_id}.part"
     part.touch(mode=0o600)
     job_run_soon("bookings.exports.booking_export_write", employee_id=by.pk, query=query.urlencode(),
-                 export_id=export_id, language=translation.get_language())
+                 export_id=export_id, language=language_of(by))
     return export_id
 
 
 def booking_export_write(*, employee_id: int, query: str, export_id: str, language: str) -> None:
-    """The job: write the file asked for as ``export_id``, then mark it ready (or failed); clear expired files."""
+    """The job: write the file asked for as ``export_id`` in ``language`` (the asker's, recorded when they asked),
+    then mark it ready (or failed); clear expired files."""
     part = _directory(employee_id) / f"{export_id}.part"
     try:
         employee = Employee.objects.get(pk=employee_id)

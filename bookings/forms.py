@@ -8,11 +8,15 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import QueryDict
+from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .availability import as_utc
 from .dates import BoundedDateField, DateRangeForm, day_bounds
+from .hours import widest_hours
 from .models import BookingSource, BookingState, Client, Equipment, PaymentStatus
 from .phones import normalise_phone
 from .pii import blind_index
@@ -27,6 +31,10 @@ SORTS = {
     "client": "client_name",
 }
 PAGE_SIZES = (25, 50, 100)
+# The list's filters: a URL that names none of them (sort and page aside) opens the list on today.
+LIST_FILTERS = ("q", "date_from", "date_to", "space", "state", "payment", "source")
+# ``?all=1``: every date, nothing else narrowed (the list's "All dates").
+ALL_DATES = "all"
 
 
 # Characters no one types into a one-line field: C0 controls (tab and line breaks included) and DEL.
@@ -48,8 +56,10 @@ def whole_number(value) -> int | None:
 
 
 def start_hour_choices():
-    """The start times the booking forms offer: every whole hour inside opening hours."""
-    return [(hour, f"{hour:02d}:00") for hour in range(settings.STUDIO_OPENS_AT, min(settings.STUDIO_CLOSES_AT, 24))]
+    """The start times the booking forms offer: every whole hour the studio opens on some weekday (the date's
+    own hours are checked when the booking is made)."""
+    opens, closes = widest_hours() or (settings.STUDIO_OPENS_AT, settings.STUDIO_CLOSES_AT)
+    return [(hour, f"{hour:02d}:00") for hour in range(opens, min(closes, 24))]
 
 
 def is_bookable_hour(hour) -> bool:
@@ -61,44 +71,61 @@ def is_bookable_length(hours) -> bool:
     return hours is not None and settings.BOOKING_MIN_HOURS <= hours <= settings.BOOKING_MAX_HOURS
 
 
+# The client fields ask for known clients as they are typed; a picked one fills them (static/js/bookings.js).
+CLIENT_SUGGESTIONS = {
+    "hx-get": reverse_lazy("client_suggestions"), "hx-trigger": "input changed delay:300ms",
+    "hx-target": "#client-suggestions", "hx-swap": "innerHTML", "hx-sync": "#client-suggestions:replace",
+    "hx-indicator": "#client-suggestions-loading", "aria-controls": "client-suggestions",
+    "aria-autocomplete": "list", "aria-describedby": "client-suggestions-hint",
+}
+
+
 class BookingForm(forms.Form):
-    space = forms.ModelChoiceField(queryset=None, to_field_name="slug", empty_label="Choose a space")
-    date = BoundedDateField()
-    start_time = forms.TypedChoiceField(coerce=int, choices=(), label="Start time")
-    hours = forms.IntegerField(initial=2, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    client_name = forms.CharField(max_length=150, label="Client name", validators=[refuse_control_characters])
+    space = forms.ModelChoiceField(queryset=None, to_field_name="slug", empty_label=_("Choose a space"), label=_("Space"))
+    date = BoundedDateField(label=_("Date"))
+    start_time = forms.TypedChoiceField(coerce=int, choices=(), label=_("Start time"))
+    hours = forms.IntegerField(initial=2, label=_("Hours"), widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    client_name = forms.CharField(max_length=150, label=_("Client name"), validators=[refuse_control_characters])
     client_phone = forms.CharField(
-        max_length=32, label="Phone", widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
-        help_text="Any format, e.g. +7 916 123-45-67 or 8 916 1234567.",
+        max_length=32, label=_("Phone"), widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        help_text=_("Any format, e.g. +7 916 123-45-67 or 8 916 1234567."),
     )
-    client_email = forms.EmailField(required=False, label="Email")
-    promo_code = forms.CharField(max_length=32, required=False, label="Promo code")
-    source = forms.ChoiceField(choices=BookingSource.choices, initial=BookingSource.PHONE)
+    client_email = forms.EmailField(required=False, label=_("Email"))
+    promo_code = forms.CharField(max_length=32, required=False, label=_("Promo code"))
+    source = forms.ChoiceField(choices=BookingSource.choices, initial=BookingSource.PHONE, label=_("Source"))
     special_requirements = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Special requirements"
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Special requirements")
     )
     notes = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label="Notes for the client"
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Notes for the client")
     )
     internal_notes = forms.CharField(
-        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Internal notes",
-        help_text="Staff only; never shown to the guest.",
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Internal notes"),
+        help_text=_("Staff only; never shown to the guest."),
     )
     book_anyway = forms.BooleanField(
-        required=False, label="I have checked with the manager — book anyway",
-        help_text="Tick only after a manager has agreed to this booking.",
+        required=False, label=_("I have checked with the manager — book anyway"),
+        help_text=_("Tick only after a manager has agreed to this booking."),
     )
 
     def __init__(self, *args, spaces, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["space"].queryset = self.space_choices(spaces)
-        self.fields["start_time"].choices = [("", "Choose a time"), *start_hour_choices()]
+        self.fields["start_time"].choices = [("", gettext("Choose a time")), *start_hour_choices()]
         self.fields["hours"].widget.attrs.update(min=settings.BOOKING_MIN_HOURS, max=settings.BOOKING_MAX_HOURS)
         self.equipment_items = list(self.equipment_choices())
         for item in self.equipment_items:
             self.fields[self.equipment_field(item)] = self.equipment_quantity_field(item)
         # Shown only once a flagged phone has been entered (or the box was already ticked).
         self.asks_to_book_anyway = False
+        if self.suggests_clients:
+            for name in ("client_name", "client_phone"):
+                self.fields[name].widget.attrs.update(CLIENT_SUGGESTIONS)
+            # Naming the hint replaces the help text Django would name: both are said.
+            self.fields["client_phone"].widget.attrs["aria-describedby"] = "client-suggestions-hint id_client_phone_helptext"
+
+    # Known clients are offered as the name or phone is typed (a new booking; an edit keeps its client).
+    suggests_clients = True
 
     def space_choices(self, spaces):
         return spaces.filter(is_active=True)
@@ -110,7 +137,8 @@ class BookingForm(forms.Form):
         return forms.IntegerField(
             label=item.name, required=False, min_value=0, max_value=item.stock, initial=0,
             widget=forms.NumberInput(attrs={"min": 0, "max": item.stock, "inputmode": "numeric"}),
-            help_text=f"{item.get_pricing_display().lower()}; {item.stock} in stock",
+            help_text=gettext("%(pricing)s; %(stock)s in stock") % {
+                "pricing": str(item.get_pricing_display()).lower(), "stock": item.stock},
         )
 
     @staticmethod
@@ -123,7 +151,9 @@ class BookingForm(forms.Form):
     def clean_hours(self):
         hours = self.cleaned_data["hours"]
         if not is_bookable_length(hours):
-            raise ValidationError(f"A booking lasts {settings.BOOKING_MIN_HOURS} to {settings.BOOKING_MAX_HOURS} hours.")
+            raise ValidationError(ngettext(
+                "A booking lasts %(min)s to %(max)s hour.", "A booking lasts %(min)s to %(max)s hours.",
+                settings.BOOKING_MAX_HOURS) % {"min": settings.BOOKING_MIN_HOURS, "max": settings.BOOKING_MAX_HOURS})
         return hours
 
     def clean_client_phone(self):
@@ -157,8 +187,8 @@ class BookingForm(forms.Form):
             self.asks_to_book_anyway = True
             if not data.get("book_anyway"):
                 self.add_error("client_phone", ValidationError(
-                    "This phone belongs to a client flagged “do not book”. Check with the manager; "
-                    "to book all the same, tick “book anyway” below.", code="do_not_book"))
+                    gettext("This phone belongs to a client flagged “do not book”. Check with the manager; "
+                            "to book all the same, tick “book anyway” below."), code="do_not_book"))
         return data
 
 
@@ -166,6 +196,7 @@ class BookingEditForm(BookingForm):
     """Editing reschedules, changes equipment, the source and the client's details; the promo code stays as booked."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    suggests_clients = False
 
     def __init__(self, *args, booking, **kwargs):
         self.booking = booking
@@ -188,7 +219,7 @@ class BookingEditForm(BookingForm):
         return forms.IntegerField(
             label=item.name, required=False, min_value=0, max_value=booked, initial=0,
             widget=forms.NumberInput(attrs={"min": 0, "max": booked, "inputmode": "numeric"}),
-            help_text="no longer offered: keep it, or set 0 to remove it",
+            help_text=gettext("no longer offered: keep it, or set 0 to remove it"),
         )
 
     def phone_needs_check(self, phone: str) -> bool:
@@ -219,17 +250,39 @@ class BookingEditForm(BookingForm):
 class BookingFilterForm(DateRangeForm):
     """The list's filters, search, sort and page; all optional, all in the URL."""
 
-    q = forms.CharField(required=False, label="Search", widget=forms.TextInput(
-        attrs={"type": "search", "placeholder": "Reference, client name or phone"}))
-    space = forms.ModelChoiceField(queryset=None, required=False, to_field_name="slug", empty_label="All spaces")
-    state = forms.ChoiceField(required=False, choices=[("", "All states"), *BookingState.choices])
-    payment = forms.ChoiceField(required=False, choices=[("", "Any payment"), *PaymentStatus.choices])
-    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *BookingSource.choices])
-    sort = forms.ChoiceField(required=False, choices=[(key, key) for name in SORTS for key in (name, f"-{name}")])
+    q = forms.CharField(required=False, label=_("Search"), widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": _("Reference, client name or phone")}))
+    space = forms.ModelChoiceField(queryset=None, required=False, to_field_name="slug", empty_label=_("All spaces"),
+                                   label=_("Space"))
+    state = forms.ChoiceField(required=False, choices=[("", _("All states")), *BookingState.choices], label=_("Status"))
+    payment = forms.ChoiceField(required=False, choices=[("", _("Any payment")), *PaymentStatus.choices],
+                                label=_("Payment"))
+    source = forms.ChoiceField(required=False, choices=[("", _("Any source")), *BookingSource.choices],
+                               label=_("Source"))
+    sort = forms.ChoiceField(required=False, choices=[(key, key) for name in SORTS for key in (name, f"-{name}")],
+                             label=_("Sort"))
 
     def __init__(self, *args, spaces, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["space"].queryset = spaces
+
+    @staticmethod
+    def opening_query(query: QueryDict) -> QueryDict:
+        """``query`` as the list reads it: one that names no filter (nor ``all``) is today's bookings, in order."""
+        if any(key in query for key in (*LIST_FILTERS, ALL_DATES)):
+            return query
+        today = timezone.localdate().isoformat()
+        opened = query.copy()
+        opened.update({"date_from": today, "date_to": today})
+        opened.setdefault("sort", "start")
+        return opened
+
+    @property
+    def day_shown(self):
+        """The one day the list is narrowed to (From and To the same), or None."""
+        data = self.cleaned_data if self.is_bound and hasattr(self, "cleaned_data") else {}
+        first, last = data.get("date_from"), data.get("date_to")
+        return first if first and first == last and not self.non_field_errors() else None
 
     def filtered(self, bookings):
         """``bookings`` narrowed by the valid filters; invalid ones are ignored (and shown as errors)."""
@@ -284,11 +337,12 @@ def search_query(text: str):
 
 
 class BatchForm(forms.Form):
-    ACTIONS = [("confirm", "Confirm"), ("cancel", "Cancel"), ("paid", "Mark paid")]
+    ACTIONS = [("confirm", pgettext_lazy("batch action", "Confirm")), ("cancel", pgettext_lazy("batch action", "Cancel")),
+               ("paid", pgettext_lazy("batch action", "Mark paid"))]
 
     action = forms.ChoiceField(choices=ACTIONS)
     selected = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
-        "required": "Select at least one booking."})
+        "required": _("Select at least one booking.")})
     reason = forms.CharField(required=False, max_length=1000)
 
     def __init__(self, *args, **kwargs):
@@ -300,7 +354,7 @@ class BatchForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("action") == "cancel" and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Give a reason to cancel the bookings.")
+            self.add_error("reason", gettext("Give a reason to cancel the bookings."))
         return data
 
 
@@ -311,25 +365,25 @@ class TransitionForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    payment_status = forms.ChoiceField(choices=PaymentStatus.choices, label="Set payment status")
+    payment_status = forms.ChoiceField(choices=PaymentStatus.choices, label=_("Set payment status"))
     version = forms.IntegerField(required=False)
 
 
 class InternalNotesForm(forms.Form):
     internal_notes = forms.CharField(
-        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}), label="Internal notes"
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}), label=_("Internal notes")
     )
     version = forms.IntegerField()
 
 
 class ClientSearchForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", widget=forms.TextInput(
-        attrs={"type": "search", "placeholder": "Name or phone"}))
-    do_not_book = forms.BooleanField(required=False, label="Only “do not book”")
+    q = forms.CharField(required=False, label=_("Search"), widget=forms.TextInput(
+        attrs={"type": "search", "placeholder": _("Name or phone")}))
+    do_not_book = forms.BooleanField(required=False, label=_("Only “do not book”"))
 
 
 class ClientForm(forms.Form):
-    notes = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}), label=_("Notes"))
     do_not_book = forms.BooleanField(
-        required=False, label="Do not book", help_text="Staff are warned when they book this client."
+        required=False, label=_("Do not book"), help_text=_("Staff are warned when they book this client.")
     )

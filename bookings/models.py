@@ -13,11 +13,16 @@ from django.db.models import Func, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, can_proceed, transition
 
+from studio_crm.formatting import money, when
+
 from .phones import display_phone
 from .pii import EncryptedTextField
+from .search import email_index, phone_tail_index, search_key
 
 ZERO = Decimal("0.00")
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
@@ -50,21 +55,28 @@ def trigram_index(field: str, name: str) -> PostgresGinIndex:
 class Space(models.Model):
     """A hall of the studio, rented by the hour."""
 
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=60, unique=True)
-    description = models.TextField(blank=True)
-    photo = models.ImageField(upload_to="spaces/", blank=True)
-    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)])
-    colour = models.CharField(max_length=7, default="#4f7cac", help_text="Hex colour, e.g. #4f7cac",
-                              validators=[RegexValidator(HEX_COLOUR, "Enter a colour as #rrggbb, e.g. #4f7cac.")])
-    capacity = models.PositiveSmallIntegerField(default=10, help_text="People the hall holds")
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("web address"), max_length=60, unique=True,
+                            help_text=_("The hall's part of links and of the website's API, e.g. white-hall."))
+    description = models.TextField(_("description"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="spaces/", blank=True)
+    hourly_rate = models.DecimalField(_("hourly rate"), max_digits=10, decimal_places=2,
+                                      validators=[MinValueValidator(ZERO)])
+    colour = models.CharField(
+        _("colour"), max_length=7, default="#4f7cac", help_text=_("A hex colour code, e.g. #336699"),
+        validators=[RegexValidator(HEX_COLOUR, _("Enter a colour as a hex code of six digits, e.g. #336699."))],
+    )
+    capacity = models.PositiveSmallIntegerField(_("capacity"), default=10, help_text=_("People the hall holds"))
     cleanup_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Time kept free after each booking for cleaning and resetting the set.",
+        _("cleanup, minutes"), default=0,
+        help_text=_("Time kept free after each booking for cleaning and resetting the set."),
         validators=[MaxValueValidator(MAX_CLEANUP_MINUTES)],
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("hall")
+        verbose_name_plural = _("halls")
         ordering = ["name"]
         permissions = [("manage_space_bookings", "Can work on the bookings of this space")]
         constraints = [
@@ -87,20 +99,23 @@ class Space(models.Model):
 class SpaceRate(models.Model):
     """A different hourly rate for some hours of the week (evenings, weekends)."""
 
-    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="rates")
-    label = models.CharField(max_length=60, help_text="e.g. Weekend, Evening")
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="rates", verbose_name=_("hall"))
+    label = models.CharField(_("label"), max_length=60, help_text=_("e.g. Weekend, Evening"))
     weekday = models.PositiveSmallIntegerField(
+        _("weekday"),
         null=True,
         blank=True,
-        choices=[(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"),
-                 (5, "Saturday"), (6, "Sunday")],
-        help_text="Leave empty for every day.",
+        choices=list(WEEKDAYS.items()),
+        help_text=_("Leave empty for every day."),
     )
-    start_hour = models.PositiveSmallIntegerField()
-    end_hour = models.PositiveSmallIntegerField()
-    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)])
+    start_hour = models.PositiveSmallIntegerField(_("from hour"), help_text=_("e.g. 18 for 18:00"))
+    end_hour = models.PositiveSmallIntegerField(_("to hour"), help_text=_("e.g. 22 for 22:00; 24 for midnight"))
+    hourly_rate = models.DecimalField(_("hourly rate"), max_digits=10, decimal_places=2,
+                                      validators=[MinValueValidator(ZERO)])
 
     class Meta:
+        verbose_name = _("special rate")
+        verbose_name_plural = _("special rates")
         ordering = ["space", "weekday", "start_hour"]
         constraints = [
             models.CheckConstraint(condition=Q(start_hour__lt=models.F("end_hour")), name="space_rate_hours_order"),
@@ -108,7 +123,7 @@ class SpaceRate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.space}: {self.label} {self.hourly_rate}"
+        return f"{self.space}: {self.label} {money(self.hourly_rate)}"
 
     def applies_to(self, local_start) -> bool:
         weekday_matches = self.weekday is None or self.weekday == local_start.weekday()
@@ -116,21 +131,23 @@ class SpaceRate(models.Model):
 
 
 class EquipmentPricing(models.TextChoices):
-    PER_HOUR = "per_hour", "Per hour"
-    FLAT = "flat", "Flat fee"
+    PER_HOUR = "per_hour", _("Per hour")
+    FLAT = "flat", _("Flat fee")
 
 
 class Equipment(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
-    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)])
-    pricing = models.CharField(max_length=10, choices=EquipmentPricing.choices, default=EquipmentPricing.PER_HOUR)
-    stock = models.PositiveSmallIntegerField(default=1, help_text="Units the studio owns")
-    is_active = models.BooleanField(default=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)])
+    pricing = models.CharField(_("pricing"), max_length=10, choices=EquipmentPricing.choices,
+                               default=EquipmentPricing.PER_HOUR)
+    stock = models.PositiveSmallIntegerField(_("in stock"), default=1, help_text=_("Units the studio owns"))
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("equipment item")
+        verbose_name_plural = _("equipment")
         ordering = ["name"]
-        verbose_name_plural = "equipment"
 
     def __str__(self):
         return self.name
@@ -141,21 +158,27 @@ class Equipment(models.Model):
 
 
 class DiscountKind(models.TextChoices):
-    PERCENT = "percent", "Percent"
-    FIXED = "fixed", "Fixed amount"
+    PERCENT = "percent", _("Percent")
+    FIXED = "fixed", _("Fixed amount")
 
 
 class PromoCode(models.Model):
-    code = models.CharField(max_length=32, unique=True, help_text="Stored in capitals; guests type it in any case.")
-    kind = models.CharField(max_length=10, choices=DiscountKind.choices, default=DiscountKind.PERCENT)
-    value = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)])
-    valid_from = models.DateTimeField(null=True, blank=True)
-    valid_until = models.DateTimeField(null=True, blank=True)
-    usage_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Empty for unlimited")
-    times_used = models.PositiveIntegerField(default=0, editable=False)
-    is_active = models.BooleanField(default=True)
+    code = models.CharField(_("code"), max_length=32, unique=True,
+                            help_text=_("Stored in capitals; guests type it in any case."))
+    kind = models.CharField(_("discount kind"), max_length=10, choices=DiscountKind.choices,
+                            default=DiscountKind.PERCENT)
+    value = models.DecimalField(_("discount"), max_digits=10, decimal_places=2, validators=[MinValueValidator(ZERO)],
+                                help_text=_("Percent off, or an amount off the total, as the kind says."))
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    usage_limit = models.PositiveIntegerField(_("usage limit"), null=True, blank=True,
+                                              help_text=_("Empty for unlimited"))
+    times_used = models.PositiveIntegerField(_("times used"), default=0, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("promo code")
+        verbose_name_plural = _("promo codes")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -174,13 +197,13 @@ class PromoCode(models.Model):
         """Why the code cannot be used now, or an empty string when it can."""
         at = at or timezone.now()
         if not self.is_active:
-            return "This promo code is no longer active."
+            return gettext("This promo code is no longer active.")
         if self.valid_from and at < self.valid_from:
-            return "This promo code is not valid yet."
+            return gettext("This promo code is not valid yet.")
         if self.valid_until and at >= self.valid_until:
-            return "This promo code has expired."
+            return gettext("This promo code has expired.")
         if self.usage_limit is not None and self.times_used >= self.usage_limit:
-            return "This promo code has been used up."
+            return gettext("This promo code has been used up.")
         return ""
 
     def discount_on(self, amount: Decimal) -> Decimal:
@@ -191,24 +214,57 @@ class PromoCode(models.Model):
         return min(discount, amount)
 
 
+# The search's copy of a client's field, by the field it is made of (Client.save keeps them together).
+SEARCH_FIELDS = {"name": "search_name", "phone": "phone_tail_index", "email": "email_index"}
+# A folded name can be longer than the name (one letter may fold to several).
+SEARCH_NAME_LENGTH = 300
+
+
 class Client(models.Model):
     """A guest, known by their normalised phone number. Guests never have an account."""
 
-    phone = EncryptedTextField()
+    phone = EncryptedTextField(_("phone"))
     phone_index = models.CharField(max_length=64, unique=True, editable=False)
-    name = models.CharField(max_length=150)
-    email = EncryptedTextField(blank=True)
-    notes = models.TextField(blank=True, max_length=4000)
-    do_not_book = models.BooleanField(default=False, help_text="Staff are warned before booking this client.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField(pgettext_lazy("a person's", "name"), max_length=150)
+    email = EncryptedTextField(_("email"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    do_not_book = models.BooleanField(_("do not book"), default=False,
+                                      help_text=_("Staff are warned before booking this client."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # What the search compares (bookings.search), kept by save() from the fields they are made of.
+    search_name = models.CharField(max_length=SEARCH_NAME_LENGTH, blank=True, default="", editable=False)
+    phone_tail_index = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
+    email_index = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
 
     class Meta:
+        # The admin writes "Add %s", "Select %s to change": the Russian name must read the same as an object.
+        verbose_name = pgettext_lazy("a record of", "client")
+        verbose_name_plural = pgettext_lazy("records of", "clients")
         ordering = ["name"]
-        indexes = [models.Index(fields=["name", "id"], name="client_name_idx"), trigram_index("name", "client_name_trgm")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="client_name_idx"),
+            trigram_index("name", "client_name_trgm"),
+            # ``search_name__contains`` is a LIKE on the folded name, which a trigram index serves as it is.
+            PostgresGinIndex(fields=["search_name"], opclasses=["gin_trgm_ops"], name="client_search_name_trgm"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        # A save of some fields touches only their copies (and reads no deferred field to make the others).
+        sources = set(SEARCH_FIELDS) if update_fields is None else set(SEARCH_FIELDS) & set(update_fields)
+        if "name" in sources:
+            self.search_name = search_key(self.name)[:SEARCH_NAME_LENGTH]
+        if "phone" in sources:
+            self.phone_tail_index = phone_tail_index(self.phone)
+        if "email" in sources:
+            self.email_index = email_index(self.email)
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *(SEARCH_FIELDS[name] for name in sources)}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("client_detail", args=[self.pk])
@@ -219,13 +275,31 @@ class Client(models.Model):
 
 
 class BookingState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PENDING = "pending", "Pending"
-    CONFIRMED = "confirmed", "Confirmed"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no_show", "No-show"
+    DRAFT = "draft", pgettext_lazy("booking state", "Draft")
+    PENDING = "pending", pgettext_lazy("booking state", "Pending")
+    CONFIRMED = "confirmed", pgettext_lazy("booking state", "Confirmed")
+    IN_PROGRESS = "in_progress", pgettext_lazy("booking state", "In progress")
+    COMPLETED = "completed", pgettext_lazy("booking state", "Completed")
+    CANCELLED = "cancelled", pgettext_lazy("booking state", "Cancelled")
+    NO_SHOW = "no_show", pgettext_lazy("booking state", "No-show")
+
+
+# A state as it reads inside a sentence ("A completed booking cannot become confirmed."): lower case in English,
+# and the form a Russian sentence quotes. Never ``label.lower()``, which is wrong in other languages.
+STATES_IN_A_SENTENCE = {
+    BookingState.DRAFT: pgettext_lazy("booking state in a sentence", "draft"),
+    BookingState.PENDING: pgettext_lazy("booking state in a sentence", "pending"),
+    BookingState.CONFIRMED: pgettext_lazy("booking state in a sentence", "confirmed"),
+    BookingState.IN_PROGRESS: pgettext_lazy("booking state in a sentence", "in progress"),
+    BookingState.COMPLETED: pgettext_lazy("booking state in a sentence", "completed"),
+    BookingState.CANCELLED: pgettext_lazy("booking state in a sentence", "cancelled"),
+    BookingState.NO_SHOW: pgettext_lazy("booking state in a sentence", "no-show"),
+}
+
+
+def state_in_a_sentence(state: str) -> str:
+    """``state`` as a sentence quotes it (see STATES_IN_A_SENTENCE); an unknown state as it is."""
+    return str(STATES_IN_A_SENTENCE.get(state, state))
 
 
 # Bookings in these states hold their slot: no two of one space overlap. The services check it under a lock on
@@ -255,16 +329,29 @@ TRANSITION_LABELS = {
 
 
 class PaymentStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DEPOSIT_PAID = "deposit_paid", "Deposit paid"
-    PAID = "paid", "Paid"
-    REFUNDED = "refunded", "Refunded"
+    PENDING = "pending", pgettext_lazy("payment status", "Pending")
+    DEPOSIT_PAID = "deposit_paid", pgettext_lazy("payment status", "Deposit paid")
+    PAID = "paid", pgettext_lazy("payment status", "Paid")
+    REFUNDED = "refunded", pgettext_lazy("payment status", "Refunded")
+
+
+# A payment status inside a sentence ("Payment of REF-…: deposit paid."), as STATES_IN_A_SENTENCE.
+PAYMENT_STATUSES_IN_A_SENTENCE = {
+    PaymentStatus.PENDING: pgettext_lazy("payment status in a sentence", "pending"),
+    PaymentStatus.DEPOSIT_PAID: pgettext_lazy("payment status in a sentence", "deposit paid"),
+    PaymentStatus.PAID: pgettext_lazy("payment status in a sentence", "paid"),
+    PaymentStatus.REFUNDED: pgettext_lazy("payment status in a sentence", "refunded"),
+}
+
+
+def payment_in_a_sentence(status: str) -> str:
+    return str(PAYMENT_STATUSES_IN_A_SENTENCE.get(status, status))
 
 
 class BookingSource(models.TextChoices):
-    WEBSITE = "website", "Website"
-    PHONE = "phone", "Phone"
-    WALK_IN = "walk_in", "Walk-in"
+    WEBSITE = "website", pgettext_lazy("booking source", "Website")
+    PHONE = "phone", pgettext_lazy("booking source", "Phone")
+    WALK_IN = "walk_in", pgettext_lazy("booking source", "Walk-in")
 
 
 class TsTzRange(Func):
@@ -294,48 +381,57 @@ def has_started(booking) -> bool:
 
 
 class Booking(models.Model):
-    reference = models.CharField(max_length=20, unique=True, editable=False)
-    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="bookings")
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bookings")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
+    reference = models.CharField(_("booking number"), max_length=20, unique=True, editable=False)
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("hall"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("client"))
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
     # end plus the space's cleanup buffer at the time of booking: what the slot really occupies.
-    occupied_until = models.DateTimeField(editable=False)
-    state = FSMField(max_length=16, choices=BookingState.choices, default=BookingState.DRAFT)
+    occupied_until = models.DateTimeField(_("occupied until"), editable=False)
+    state = FSMField(_("state"), max_length=16, choices=BookingState.choices, default=BookingState.DRAFT)
 
-    client_name = models.CharField(max_length=150)
-    client_phone = EncryptedTextField()
+    client_name = models.CharField(_("client's name"), max_length=150)
+    client_phone = EncryptedTextField(_("client's phone"))
     client_phone_index = models.CharField(max_length=64, db_index=True, editable=False)
-    client_email = EncryptedTextField(blank=True)
-    equipment = models.ManyToManyField(Equipment, through="BookingEquipment", blank=True)
-    special_requirements = models.TextField(blank=True, max_length=2000)
+    client_email = EncryptedTextField(_("client's email"), blank=True)
+    equipment = models.ManyToManyField(Equipment, through="BookingEquipment", blank=True, verbose_name=_("equipment"))
+    special_requirements = models.TextField(_("special requirements"), blank=True, max_length=2000)
 
-    base_price = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
-    equipment_price = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
-    discount = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
-    total_price = models.DecimalField(max_digits=10, decimal_places=2, default=ZERO)
-    promo_code = models.ForeignKey(PromoCode, null=True, blank=True, on_delete=models.PROTECT, related_name="bookings")
-    payment_status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
-    source = models.CharField(max_length=10, choices=BookingSource.choices, default=BookingSource.PHONE)
+    base_price = models.DecimalField(_("hall price"), max_digits=10, decimal_places=2, default=ZERO)
+    equipment_price = models.DecimalField(_("equipment price"), max_digits=10, decimal_places=2, default=ZERO)
+    discount = models.DecimalField(_("discount"), max_digits=10, decimal_places=2, default=ZERO)
+    total_price = models.DecimalField(_("total"), max_digits=10, decimal_places=2, default=ZERO)
+    promo_code = models.ForeignKey(PromoCode, null=True, blank=True, on_delete=models.PROTECT, related_name="bookings",
+                                   verbose_name=_("promo code"))
+    payment_status = models.CharField(_("payment"), max_length=16, choices=PaymentStatus.choices,
+                                      default=PaymentStatus.PENDING)
+    source = models.CharField(_("source"), max_length=10, choices=BookingSource.choices, default=BookingSource.PHONE)
+    # The guest's language when they booked: their emails are written in it (blank: STUDIO_LANGUAGE).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
 
-    notes = models.TextField(blank=True, max_length=2000)
-    internal_notes = models.TextField(blank=True, max_length=4000, help_text="Staff only; never shown to the guest.")
+    notes = models.TextField(_("notes"), blank=True, max_length=2000)
+    internal_notes = models.TextField(_("internal notes"), blank=True, max_length=4000,
+                                      help_text=_("Staff only; never shown to the guest."))
 
-    consent_policy_version = models.CharField(max_length=20, blank=True)
-    consent_at = models.DateTimeField(null=True, blank=True)
-    consent_ip = models.GenericIPAddressField(null=True, blank=True)
+    consent_policy_version = models.CharField(_("privacy policy version"), max_length=20, blank=True)
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    consent_ip = models.GenericIPAddressField(_("consent IP address"), null=True, blank=True)
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("created by"),
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("updated by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         ordering = ["start", "space"]
         indexes = [
             models.Index(fields=["space", "start"]),
@@ -394,21 +490,26 @@ class Booking(models.Model):
         """A move to ``to`` must say why (cancel, no-show)."""
         return to in REASON_REQUIRED_STATES
 
+    @property
+    def state_in_a_sentence(self) -> str:
+        """The state as a sentence quotes it: "This booking is %(state)s." (never ``get_state_display().lower()``)."""
+        return state_in_a_sentence(self.state)
+
     def transition_refusal(self, to: str) -> str:
         """Why this booking cannot move to ``to`` now, or an empty string if it can."""
         method_name = TRANSITION_METHODS.get(to)
         if method_name is None:
-            return _("A booking cannot be moved to %(state)s.") % {"state": to}
-        target = BookingState(to).label
+            return gettext("A booking cannot be moved to %(state)s.") % {"state": to}
         method = getattr(self, method_name)
         if self.state == to:
-            return _("%(reference)s is already %(state)s.") % {"reference": self.reference, "state": str(target).lower()}
+            return gettext("%(reference)s is already %(state)s.") % {
+                "reference": self.reference, "state": state_in_a_sentence(to)}
         if not can_proceed(method, check_conditions=False):
-            return _("A %(current)s booking cannot become %(state)s.") % {
-                "current": self.get_state_display().lower(), "state": str(target).lower()}
+            return gettext("A %(current)s booking cannot become %(state)s.") % {
+                "current": self.state_in_a_sentence, "state": state_in_a_sentence(to)}
         if not can_proceed(method):
-            return _("%(state)s can only be set from the start time (%(start)s).") % {
-                "state": target, "start": f"{timezone.localtime(self.start):%d %b %H:%M}"}
+            return gettext("%(state)s can only be set from the start time (%(start)s).") % {
+                "state": BookingState(to).label, "start": when(self.start, "short_datetime")}
         return ""
 
     def next_states(self) -> list[BookingState]:
@@ -462,12 +563,17 @@ class Booking(models.Model):
 
 
 class BookingEquipment(models.Model):
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="equipment_lines")
-    equipment = models.ForeignKey(Equipment, on_delete=models.PROTECT, related_name="booking_lines")
-    quantity = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    price = models.DecimalField(max_digits=10, decimal_places=2, help_text="Price of the line at booking time")
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="equipment_lines",
+                                verbose_name=_("booking"))
+    equipment = models.ForeignKey(Equipment, on_delete=models.PROTECT, related_name="booking_lines",
+                                  verbose_name=_("equipment"))
+    quantity = models.PositiveSmallIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2,
+                                help_text=_("Price of the line at booking time"))
 
     class Meta:
+        verbose_name = _("booked equipment")
+        verbose_name_plural = _("booked equipment")
         constraints = [models.UniqueConstraint(fields=["booking", "equipment"], name="booking_equipment_once")]
 
     def __str__(self):
@@ -475,29 +581,33 @@ class BookingEquipment(models.Model):
 
 
 class ActorKind(models.TextChoices):
-    EMPLOYEE = "employee", "Employee"
-    GUEST = "guest", "Guest"
-    SYSTEM = "system", "System"
+    EMPLOYEE = "employee", _("Employee")
+    GUEST = "guest", _("Guest")
+    SYSTEM = "system", _("System")
 
 
 class BookingTransition(models.Model):
     """One change of a booking's state: who, when, from what, to what, and why."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transitions")
-    from_state = models.CharField(max_length=16, choices=BookingState.choices)
-    to_state = models.CharField(max_length=16, choices=BookingState.choices)
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transitions",
+                                verbose_name=_("booking"))
+    from_state = models.CharField(_("from state"), max_length=16, choices=BookingState.choices)
+    to_state = models.CharField(_("to state"), max_length=16, choices=BookingState.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("employee"),
     )
-    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
-    at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True, max_length=1000)
+    actor_kind = models.CharField(_("who"), max_length=10, choices=ActorKind.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True, max_length=1000)
 
     class Meta:
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
         ordering = ["at", "pk"]
 
     def __str__(self):
-        return f"{self.booking}: {self.from_state} → {self.to_state}"
+        return f"{self.booking}: {self.get_from_state_display()} → {self.get_to_state_display()}"
 
     @property
     def actor_label(self) -> str:
@@ -507,27 +617,46 @@ class BookingTransition(models.Model):
 
 
 class BlockKind(models.TextChoices):
-    MAINTENANCE = "maintenance", "Maintenance"
-    PRIVATE_EVENT = "private_event", "Private event"
+    MAINTENANCE = "maintenance", _("Maintenance")
+    PRIVATE_EVENT = "private_event", _("Private event")
+
+
+# A block's kind inside a sentence: "White Hall is closed Fri 27 Nov, 10:00–12:00 (maintenance)."
+BLOCK_KINDS_IN_A_SENTENCE = {
+    BlockKind.MAINTENANCE: pgettext_lazy("calendar block in a sentence", "maintenance"),
+    BlockKind.PRIVATE_EVENT: pgettext_lazy("calendar block in a sentence", "private event"),
+}
 
 
 class CalendarBlock(models.Model):
     """A space closed for a time range: nothing can be booked into it."""
 
-    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="blocks")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    kind = models.CharField(max_length=16, choices=BlockKind.choices, default=BlockKind.MAINTENANCE)
-    note = models.CharField(max_length=200, blank=True)
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="blocks", verbose_name=_("hall"))
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    kind = models.CharField(pgettext_lazy("calendar block", "closed for"), max_length=16, choices=BlockKind.choices,
+                            default=BlockKind.MAINTENANCE)
+    note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("calendar block")
+        verbose_name_plural = _("calendar blocks")
         ordering = ["start"]
         indexes = [models.Index(fields=["space", "end"], name="block_space_end_idx")]
         constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="block_ends_after_start")]
 
     def __str__(self):
         return f"{self.space}: {self.get_kind_display()}"
+
+    @property
+    def kind_in_a_sentence(self) -> str:
+        return str(BLOCK_KINDS_IN_A_SENTENCE.get(self.kind, self.kind))
+
+
+# The studio's opening hours and special days live in a module of their own.
+from bookings.hours import OpeningHours, SpecialDay  # noqa: E402, F401

@@ -1,21 +1,22 @@
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 def normalise_phone(raw: str) -> str:
     """The phone number in E.164 (``+79161234567``), or a ValidationError a guest can act on."""
     text = (raw or "").strip()
     if not text:
-        raise ValidationError("Enter a phone number.", code="required")
+        raise ValidationError(_("Enter a phone number."), code="required")
     if len(text) > 32:
-        raise ValidationError("That phone number is too long.", code="invalid")
+        raise ValidationError(_("That phone number is too long."), code="invalid")
     try:
         number = phonenumbers.parse(text, settings.PHONE_DEFAULT_REGION)
     except phonenumbers.NumberParseException as error:
-        raise ValidationError("Enter a valid phone number, e.g. +7 916 123-45-67.", code="invalid") from error
+        raise ValidationError(_("Enter a valid phone number, e.g. +7 916 123-45-67."), code="invalid") from error
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError("Enter a valid phone number, e.g. +7 916 123-45-67.", code="invalid")
+        raise ValidationError(_("Enter a valid phone number, e.g. +7 916 123-45-67."), code="invalid")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -57,6 +57,10 @@ class EncryptedTextField(models.TextField):
         return encrypt(value)
 
 
+# What the audit trail stores instead of a phone or an email (pages show it translated).
+HIDDEN = "[hidden]"
+
+
 def audit_mask(value: str) -> str:
     """What the audit trail keeps of a phone or email: only whether there was one, never a readable part."""
-    return "[hidden]" if value and value != "None" else value
+    return HIDDEN if value and value != "None" else value

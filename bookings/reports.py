@@ -9,6 +9,12 @@ Definitions used everywhere:
   completed (pending requests and cancelled or no-show bookings are not revenue).
 - *Booked hours* are the hours of active bookings (pending, confirmed, in progress, completed).
 - *Utilisation* is booked hours divided by the open hours of the active spaces in the period.
+- *No-show rate* is no-shows over the bookings that were due to take place (in progress, completed, no-show).
+- *Cancellation rate* is cancelled bookings over every booking made for the period (drafts left out).
+- *Occupancy* (the heat map) is utilisation by weekday and hour: booked hall-hours over open hall-hours.
+
+A period "to date" runs from its first day to today included, and is compared with the same days of the
+period before (the 1st to the 13th against the 1st to the 13th), never with a whole month.
 """
 
 from dataclasses import dataclass
@@ -16,16 +22,22 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import groupby
 
-from django.conf import settings
 from django.db.models import Count, DecimalField, DurationField, ExpressionWrapper, F, Max, Q, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.translation import gettext
+
+from studio_crm.formatting import when
 
 from .dates import day_bounds, local_midnight
-from .models import ACTIVE_STATES, ZERO, Booking, BookingState, Client
+from .hours import DAY_HOURS, open_hours_between, opening_hours_for
+from .models import ACTIVE_STATES, ZERO, Booking, BookingSource, BookingState, Client
 
 REVENUE_STATES = (BookingState.CONFIRMED, BookingState.IN_PROGRESS, BookingState.COMPLETED)
 VISIT_STATES = (BookingState.IN_PROGRESS, BookingState.COMPLETED)
+# The bookings that were due to take place: the no-show rate's denominator.
+DUE_STATES = (BookingState.IN_PROGRESS, BookingState.COMPLETED, BookingState.NO_SHOW)
 # What a client has spent: the same states as revenue.
 SPENT_STATES = REVENUE_STATES
 # The lists below show no contact details: left unread, they are not decrypted row by row.
@@ -38,7 +50,7 @@ class Period:
 
     start: datetime
     end: datetime
-    label: str
+    label: str  # in the language active when the period was made
 
     @property
     def days(self) -> int:
@@ -46,19 +58,20 @@ class Period:
 
 
 def day_period(day: date) -> Period:
-    return Period(local_midnight(day), local_midnight(day + timedelta(days=1)), f"{day:%d %b}")
+    return Period(local_midnight(day), local_midnight(day + timedelta(days=1)), when(day, "short"))
 
 
 def week_period(day: date) -> Period:
     """The Monday-to-Sunday week holding ``day``."""
     monday = day - timedelta(days=day.weekday())
-    return Period(local_midnight(monday), local_midnight(monday + timedelta(days=7)), f"Week of {monday:%d %b}")
+    label = gettext("Week of %(monday)s") % {"monday": when(monday, "short")}
+    return Period(local_midnight(monday), local_midnight(monday + timedelta(days=7)), label)
 
 
 def month_period(day: date) -> Period:
     first = day.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
-    return Period(local_midnight(first), local_midnight(following), f"{first:%B %Y}")
+    return Period(local_midnight(first), local_midnight(following), when(first, "month"))
 
 
 def previous_week(period: Period) -> Period:
@@ -67,6 +80,40 @@ def previous_week(period: Period) -> Period:
 
 def previous_month(period: Period) -> Period:
     return month_period(timezone.localtime(period.start).date() - timedelta(days=1))
+
+
+def span_label(first: date, last: date) -> str:
+    """``1 Jan – 13 Jan`` (a single day: ``1 Jan``), the days a figure covers."""
+    if first == last:
+        return when(first, "short")
+    return gettext("%(first)s – %(last)s") % {"first": when(first, "short"), "last": when(last, "short")}
+
+
+def days_period(first: date, last: date) -> Period:
+    """The whole days ``first`` to ``last``, both included."""
+    return Period(local_midnight(first), local_midnight(last + timedelta(days=1)), span_label(first, last))
+
+
+def week_to_date(day: date) -> Period:
+    """Monday of ``day``'s week to ``day`` included."""
+    return days_period(day - timedelta(days=day.weekday()), day)
+
+
+def same_days_last_week(day: date) -> Period:
+    """The days of the week before that ``week_to_date(day)`` covers."""
+    return week_to_date(day - timedelta(days=7))
+
+
+def month_to_date(day: date) -> Period:
+    """The 1st of ``day``'s month to ``day`` included."""
+    return days_period(day.replace(day=1), day)
+
+
+def same_days_last_month(day: date) -> Period:
+    """The 1st of the month before to the same day of it (its last day when it is shorter: 1–28 February
+    against 1–31 March)."""
+    last_of_previous = day.replace(day=1) - timedelta(days=1)
+    return days_period(last_of_previous.replace(day=1), last_of_previous.replace(day=min(day.day, last_of_previous.day)))
 
 
 # --- Lists ------------------------------------------------------------------------------------------
@@ -123,6 +170,10 @@ class PeriodFigures:
     bookings: int
     booked_hours: Decimal
     open_hours: int
+    no_shows: int = 0
+    due: int = 0  # bookings that were due to take place: in progress, completed or no-show
+    cancellations: int = 0
+    made: int = 0  # every booking made for the period but drafts
 
     @property
     def utilisation(self) -> float | None:
@@ -131,13 +182,20 @@ class PeriodFigures:
             return None
         return float(self.booked_hours) / self.open_hours
 
+    @property
+    def no_show_rate(self) -> float | None:
+        """No-shows over the bookings that were due, 0–1; None before any was due."""
+        return self.no_shows / self.due if self.due else None
 
-def open_hours_per_day() -> int:
-    return max(settings.STUDIO_CLOSES_AT - settings.STUDIO_OPENS_AT, 0)
+    @property
+    def cancellation_rate(self) -> float | None:
+        """Cancelled bookings over every booking made for the period, 0–1; None when none was made."""
+        return self.cancellations / self.made if self.made else None
 
 
 def period_figures(bookings, spaces, period: Period) -> PeriodFigures:
-    """Revenue, booking count, booked and open hours of ``period`` (two queries)."""
+    """Revenue, bookings, booked and open hours, no-shows and cancellations of ``period`` (two queries, plus
+    the opening hours' two the first time a request asks for those days)."""
     duration = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
     totals = bookings.filter(start__gte=period.start, start__lt=period.end).aggregate(
         revenue=Coalesce(
@@ -145,6 +203,10 @@ def period_figures(bookings, spaces, period: Period) -> PeriodFigures:
         ),
         bookings=Count("pk", filter=Q(state__in=ACTIVE_STATES)),
         booked=Sum(duration, filter=Q(state__in=ACTIVE_STATES)),
+        no_shows=Count("pk", filter=Q(state=BookingState.NO_SHOW)),
+        due=Count("pk", filter=Q(state__in=DUE_STATES)),
+        cancellations=Count("pk", filter=Q(state=BookingState.CANCELLED)),
+        made=Count("pk", filter=~Q(state=BookingState.DRAFT)),
     )
     booked = totals["booked"] or timedelta(0)
     space_count = spaces.filter(is_active=True).count()
@@ -153,7 +215,176 @@ def period_figures(bookings, spaces, period: Period) -> PeriodFigures:
         revenue=totals["revenue"],
         bookings=totals["bookings"],
         booked_hours=Decimal(booked.total_seconds() / 3600).quantize(Decimal("0.1")),
-        open_hours=space_count * period.days * open_hours_per_day(),
+        open_hours=space_count * open_hours_between(timezone.localtime(period.start).date(),
+                                                    timezone.localtime(period.end).date() - timedelta(days=1)),
+        no_shows=totals["no_shows"],
+        due=totals["due"],
+        cancellations=totals["cancellations"],
+        made=totals["made"],
+    )
+
+
+# --- Revenue by hall and by source --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevenueLine:
+    """One hall's or one source's share of a period's revenue, with the same days of the period before."""
+
+    key: str
+    label: str
+    revenue: Decimal
+    bookings: int
+    previous_revenue: Decimal
+    share: float  # of the period's revenue, 0–1
+    colour: str = ""
+
+
+def _revenue_by(bookings, field: str, current: Period, previous: Period) -> dict:
+    """``{value of field: {revenue, bookings, previous_revenue}}`` for both periods in one query."""
+    in_current = Q(start__gte=current.start, start__lt=current.end)
+    in_previous = Q(start__gte=previous.start, start__lt=previous.end)
+    revenue_states = Q(state__in=REVENUE_STATES)
+    rows = (
+        bookings.filter(in_current | in_previous)
+        .values(field)
+        .annotate(
+            revenue=Coalesce(Sum("total_price", filter=in_current & revenue_states), Value(ZERO),
+                             output_field=DecimalField()),
+            bookings=Count("pk", filter=in_current & Q(state__in=ACTIVE_STATES)),
+            previous_revenue=Coalesce(Sum("total_price", filter=in_previous & revenue_states), Value(ZERO),
+                                      output_field=DecimalField()),
+        )
+        .order_by()
+    )
+    return {row.pop(field): row for row in rows}
+
+
+def _lines(found: dict, keys: list[tuple], current_total: Decimal) -> list[RevenueLine]:
+    lines = []
+    for key, label, colour in keys:
+        row = found.get(key, {"revenue": ZERO, "bookings": 0, "previous_revenue": ZERO})
+        share = float(row["revenue"] / current_total) if current_total else 0.0
+        lines.append(RevenueLine(str(key), str(label), row["revenue"], row["bookings"], row["previous_revenue"],
+                                 share, colour))
+    return lines
+
+
+def revenue_by_space(bookings, spaces, current: Period, previous: Period) -> list[RevenueLine]:
+    """Each hall's revenue in ``current`` and ``previous``, the largest first (two queries). Active halls are
+    listed even without a booking; an inactive hall only when it has revenue in either period."""
+    found = _revenue_by(bookings, "space", current, previous)
+    halls = [hall for hall in spaces.order_by("name")
+             if hall.is_active or any(found.get(hall.pk, {}).get(key) for key in ("revenue", "previous_revenue"))]
+    total = sum((row["revenue"] for row in found.values()), ZERO)
+    lines = _lines(found, [(hall.pk, hall.name, hall.css_colour) for hall in halls], total)
+    return sorted(lines, key=lambda line: -line.revenue)
+
+
+def revenue_by_source(bookings, current: Period, previous: Period) -> list[RevenueLine]:
+    """The website's, the phone's and walk-ins' revenue in ``current`` and ``previous`` (one query)."""
+    found = _revenue_by(bookings, "source", current, previous)
+    total = sum((row["revenue"] for row in found.values()), ZERO)
+    return _lines(found, [(source.value, source.label, "") for source in BookingSource], total)
+
+
+# --- Occupancy by weekday and hour ---------------------------------------------------------------------
+
+# Shades of the heat map: a cell's level is the highest whose floor its occupancy reaches.
+HEAT_LEVELS = (0.0, 0.2, 0.4, 0.6, 0.8)
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    weekday: int  # 0 Monday … 6 Sunday
+    hour: int
+    booked: int  # hall-hours booked
+    open: int  # hall-hours open
+
+    @property
+    def occupancy(self) -> float | None:
+        if not self.open:
+            return None if not self.booked else 1.0
+        return self.booked / self.open
+
+    @property
+    def level(self) -> int | None:
+        """0 (empty) to 5 (80% and more); None when the studio is closed at that hour."""
+        occupancy = self.occupancy
+        if occupancy is None:
+            return None
+        if occupancy == 0:
+            return 0
+        return max(index for index, floor in enumerate(HEAT_LEVELS, start=1) if occupancy >= floor)
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    weekday: int
+    name: str  # Monday
+    abbr: str  # Mon
+    cells: list[HeatCell]
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    first_day: date
+    last_day: date
+    weeks: int
+    hours: list[int]
+    rows: list[HeatRow]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.hours
+
+    @property
+    def label(self) -> str:
+        return span_label(self.first_day, self.last_day)
+
+
+def occupancy_by_hour(bookings, spaces, *, last_day: date, weeks: int = 8) -> HeatMap:
+    """Booked over open hall-hours by weekday and hour of the studio's clock, over the ``weeks`` weeks that end
+    with ``last_day``: one aggregate query over the bookings that start in those weeks (the start index
+    bounds it), plus the count of halls and the opening hours of those days.
+
+    A booking fills every hour it covers: the query groups by weekday, starting hour and length, and each
+    group is spread over its hours here.
+    """
+    first_day = last_day - timedelta(days=7 * weeks - 1)
+    zone = timezone.get_current_timezone()
+    length = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
+    rows = (
+        bookings.filter(start__gte=local_midnight(first_day), start__lt=local_midnight(last_day + timedelta(days=1)),
+                        state__in=ACTIVE_STATES)
+        .annotate(weekday=ExtractIsoWeekDay("start", tzinfo=zone), hour=ExtractHour("start", tzinfo=zone),
+                  length=length)
+        .values("weekday", "hour", "length")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    booked: dict[tuple[int, int], int] = {}
+    for row in rows:
+        hours = max(1, round(row["length"].total_seconds() / 3600)) if row["length"] else 1
+        for offset in range(hours):
+            moment = (row["weekday"] - 1) * DAY_HOURS + row["hour"] + offset
+            cell = (moment // DAY_HOURS % 7, moment % DAY_HOURS)
+            booked[cell] = booked.get(cell, 0) + row["count"]
+    halls = spaces.filter(is_active=True).count()
+    open_cells: dict[tuple[int, int], int] = {}
+    for day, hours in opening_hours_for(first_day + timedelta(days=n) for n in range(7 * weeks)).items():
+        if hours is None:
+            continue
+        for hour in range(hours[0], min(hours[1], DAY_HOURS)):
+            open_cells[(day.weekday(), hour)] = open_cells.get((day.weekday(), hour), 0) + halls
+    shown = {hour for _weekday, hour in open_cells} | {hour for _weekday, hour in booked}
+    columns = list(range(min(shown), max(shown) + 1)) if shown else []
+    return HeatMap(
+        first_day=first_day, last_day=last_day, weeks=weeks, hours=columns,
+        rows=[HeatRow(weekday, str(WEEKDAYS[weekday]), str(WEEKDAYS_ABBR[weekday]),
+                      [HeatCell(weekday, hour, booked.get((weekday, hour), 0), open_cells.get((weekday, hour), 0))
+                       for hour in columns])
+              for weekday in range(7)],
     )
 
 

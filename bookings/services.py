@@ -14,13 +14,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .availability import (
     as_utc,
     check_equipment_stock,
     find_conflict,
+    fitting_slots,
     holding_bookings,
-    nearest_free_slots,
     validate_booking_time,
 )
 from .errors import (
@@ -101,7 +102,8 @@ def _clean_equipment(equipment, *, booked: dict[int, int] | None = None) -> dict
         if quantity is None or quantity <= 0:
             continue
         if not item.is_active and int(quantity) > booked.get(item.pk, 0):
-            raise ValidationError({"equipment": f"{item.name} is not available for booking."})
+            raise ValidationError({"equipment": _("%(equipment)s is not available for booking.") % {
+                "equipment": item.name}})
         cleaned[item] = cleaned.get(item, 0) + int(quantity)
     return cleaned
 
@@ -122,7 +124,7 @@ def promo_for(code: str, *, at: datetime | None = None) -> PromoCode | None:
         return None
     promo = PromoCode.objects.filter(code=code).first()
     if promo is None:
-        raise ValidationError({"promo_code": "There is no such promo code."})
+        raise ValidationError({"promo_code": _("There is no such promo code.")})
     reason = promo.unusable_reason(at)
     if reason:
         raise ValidationError({"promo_code": reason})
@@ -148,8 +150,10 @@ def client_for_phone(*, phone: str, name: str, email: str = "") -> Client:
     return client
 
 
-def _conflict_with_alternatives(error: BookingConflict, space: Space, start: datetime) -> BookingConflict:
-    error.alternatives = nearest_free_slots(space, start)
+def _conflict_with_alternatives(error: BookingConflict, space: Space, start: datetime, end: datetime, *,
+                                equipment: dict | None = None, exclude: Booking | None = None) -> BookingConflict:
+    """``error`` with the times to offer instead: the whole length free, and the equipment asked for with it."""
+    error.alternatives = fitting_slots(space, start, end, equipment=equipment, exclude=exclude)
     return error
 
 
@@ -162,7 +166,8 @@ def _save_guarded(booking: Booking, **save_kwargs) -> None:
         if "booking_no_overlap_per_space" not in str(error):
             raise
         raise BookingConflict(
-            f"{booking.space.name} is already booked at {local_range(booking.start, booking.end)}.",
+            _("%(space)s is already booked %(when)s.") % {
+                "space": booking.space.name, "when": local_range(booking.start, booking.end)},
             start=booking.start,
             end=booking.end,
         ) from error
@@ -183,20 +188,19 @@ def booking_create(
     internal_notes: str = "",
     source: str = BookingSource.PHONE,
     consent: Consent | None = None,
+    language: str = "",
     by: "Employee | None",
 ) -> Booking:
-    """Book ``space`` from ``start`` to ``end`` as a pending request.
+    """Book ``space`` from ``start`` to ``end`` as a pending request; ``language`` is the guest's (their emails').
 
     Raises ValidationError (by field) for a time, phone or promo code that breaks the rules, and
     BookingConflict when the time or the equipment is taken. Nothing is written in either case.
     """
     if not space.is_active:
-        raise ValidationError({"space": f"{space.name} is not taking bookings."})
+        raise ValidationError({"space": _("%(space)s is not taking bookings.") % {"space": space.name}})
     start, end = as_utc(start), as_utc(end)
     validate_booking_time(start, end)
-    client_name = (client_name or "").strip()
-    if not client_name:
-        raise ValidationError({"client_name": "Enter the client's name."})
+    client_name = _client_name(client_name)
     try:
         phone = normalise_phone(client_phone)
     except ValidationError as error:
@@ -209,9 +213,12 @@ def booking_create(
         try:
             find_conflict(space, start, end)
         except BookingConflict as error:
-            raise _conflict_with_alternatives(error, space, start) from None
+            raise _conflict_with_alternatives(error, space, start, end, equipment=equipment) from None
         equipment = _lock_equipment(equipment)
-        check_equipment_stock(equipment, start, end)
+        try:
+            check_equipment_stock(equipment, start, end)
+        except BookingConflict as error:
+            raise _conflict_with_alternatives(error, space, start, end, equipment=equipment) from None
         if promo is not None:
             _redeem_promo(promo)
         client = client_for_phone(phone=phone, name=client_name, email=client_email)
@@ -236,6 +243,7 @@ def booking_create(
             total_price=price.total_price,
             promo_code=promo,
             source=source,
+            language=language,
             created_by=by,
             updated_by=by,
         )
@@ -246,7 +254,7 @@ def booking_create(
         try:
             _insert_with_reference(booking)
         except BookingConflict as error:
-            raise _conflict_with_alternatives(error, space, start) from None
+            raise _conflict_with_alternatives(error, space, start, end, equipment=equipment) from None
         BookingEquipment.objects.bulk_create(
             BookingEquipment(booking=booking, equipment=item, quantity=quantity, price=price.lines[item])
             for item, quantity in equipment.items()
@@ -278,10 +286,10 @@ def _lock_current(booking: Booking, version: int | None) -> Booking:
     """The booking re-read under a row lock; StaleBooking if it changed since ``version`` was read."""
     current = Booking.objects.select_for_update().select_related("space").get(pk=booking.pk)
     if version is not None and current.version != version:
-        raise StaleBooking(
-            f"{current.reference} was changed by someone else while you were editing. "
+        raise StaleBooking(_(
+            "%(reference)s was changed by someone else while you were editing. "
             "Reload it to see the current details, then make your change again."
-        )
+        ) % {"reference": current.reference})
     return current
 
 
@@ -321,21 +329,25 @@ def _change_phone(current: Booking, client_phone: str | None) -> set[str]:
     return {"client_phone", "client"}
 
 
-def _check_new_time(current: Booking, space: Space, start: datetime, end: datetime) -> Space:
+def _check_new_time(current: Booking, space: Space, start: datetime, end: datetime,
+                    equipment: dict[Equipment, int] | None = None) -> Space:
     """The new time follows the rules and is free: the space comes back locked."""
     validate_booking_time(start, end)
     space = _lock_space(space)
     try:
         find_conflict(space, start, end, exclude=current)
     except BookingConflict as error:
-        raise _conflict_with_alternatives(error, space, start) from None
+        raise _conflict_with_alternatives(error, space, start, end, equipment=equipment, exclude=current) from None
     return space
 
 
 def _reprice(current: Booking, space: Space, start: datetime, end: datetime, equipment: dict[Equipment, int]) -> None:
     """Put the booking at the new time with the new equipment, priced anew (lines are priced by the hour too)."""
     equipment = _lock_equipment(equipment)
-    check_equipment_stock(equipment, start, end, exclude=current)
+    try:
+        check_equipment_stock(equipment, start, end, exclude=current)
+    except BookingConflict as error:
+        raise _conflict_with_alternatives(error, space, start, end, equipment=equipment, exclude=current) from None
     price = quote(space=space, start=start, end=end, equipment=equipment, promo=current.promo_code)
     current.space, current.start, current.end = space, start, end
     current.occupied_until = end + space.cleanup
@@ -362,9 +374,9 @@ def _change_schedule(current: Booking, *, space: Space | None, start: datetime |
         return set()
     if not current.can_reschedule:
         raise TransitionRefused(_("%(reference)s is %(state)s and cannot be changed.") % {
-            "reference": current.reference, "state": current.get_state_display().lower()})
+            "reference": current.reference, "state": current.state_in_a_sentence})
     if rescheduled:
-        new_space = _check_new_time(current, new_space, new_start, new_end)
+        new_space = _check_new_time(current, new_space, new_start, new_end, new_equipment)
     _reprice(current, new_space, new_start, new_end, new_equipment)
     return {"space", "start", "end", "total_price"} if rescheduled else {"equipment", "total_price"}
 
@@ -410,7 +422,7 @@ def booking_update(
 
 def booking_set_payment(*, booking: Booking, status: str, by: "Employee | None", version: int | None = None) -> Booking:
     if status not in PaymentStatus.values:
-        raise ValidationError({"payment_status": "Unknown payment status."})
+        raise ValidationError({"payment_status": _("Unknown payment status.")})
     with transaction.atomic():
         current = _lock_current(booking, version)
         if current.payment_status == status:
@@ -425,6 +437,13 @@ def booking_set_payment(*, booking: Booking, status: str, by: "Employee | None",
     return current
 
 
+# What a cancel or a no-show without a reason is told: a whole sentence for each, as each language says it.
+REASON_WANTED = {
+    BookingState.CANCELLED: gettext_lazy("Give a reason for cancelling the booking."),
+    BookingState.NO_SHOW: gettext_lazy("Give a reason for marking the booking a no-show."),
+}
+
+
 def booking_transition(*, booking: Booking, to: str, by: "Employee | None", reason: str = "", version: int | None = None,
                        actor_kind: str | None = None) -> Booking:
     """Move ``booking`` to state ``to``, recording who did it and why.
@@ -437,8 +456,7 @@ def booking_transition(*, booking: Booking, to: str, by: "Employee | None", reas
     """
     reason = (reason or "").strip()
     if Booking.needs_reason(to) and not reason:
-        raise ValidationError({"reason": _("Give a reason to mark the booking %(state)s.") % {
-            "state": str(BookingState(to).label).lower()}})
+        raise ValidationError({"reason": str(REASON_WANTED[to])})
     with transaction.atomic():
         # Booking row first, then its space: the same order as booking_update, so the two never deadlock.
         current = _lock_current(booking, version)
@@ -509,10 +527,10 @@ def booking_guest_cancel(*, booking: Booking, reason: str) -> Booking:
     with transaction.atomic():
         current = _lock_current(booking, None)
         if not current.can_guest_cancel():
-            raise TransitionRefused(
-                f"{current.reference} can no longer be cancelled online: its start is too close or it is no longer "
+            raise TransitionRefused(_(
+                "%(reference)s can no longer be cancelled online: its start is too close or it is no longer "
                 "active. Please call the studio."
-            )
+            ) % {"reference": current.reference})
         return booking_transition(booking=current, to=BookingState.CANCELLED, by=None, reason=reason)
 
 
@@ -521,7 +539,7 @@ def booking_guest_cancel(*, booking: Booking, reason: str) -> Booking:
 
 def _require_block_admin(by: "Employee | None") -> None:
     if by is None or not by.is_admin_or_owner:
-        raise PermissionDenied("Only admins and owners can close a space.")
+        raise PermissionDenied(_("Only admins and owners can close a hall."))
 
 
 def _send_block_changed(*, block: CalendarBlock, by: "Employee", deleted: bool) -> None:
@@ -536,11 +554,12 @@ def block_refusal(*, space: Space, start: datetime, end: datetime) -> str:
     clash = list(holding_bookings(space, start, end)[:3])
     if clash:
         listed = "; ".join(f"{b.reference} ({local_range(b.start, b.end)})" for b in clash)
-        return f"{space.name} has active bookings in that time: {listed}. Move or cancel them first."
+        return _("%(space)s has active bookings in that time: %(listed)s. Move or cancel them first.") % {
+            "space": space.name, "listed": listed}
     other = CalendarBlock.objects.filter(space=space, start__lt=end, end__gt=start).first()
     if other is not None:
-        return (f"{space.name} is already closed {local_range(other.start, other.end)} "
-                f"({other.get_kind_display().lower()}).")
+        return _("%(space)s is already closed %(when)s (%(reason)s).") % {
+            "space": space.name, "when": local_range(other.start, other.end), "reason": other.kind_in_a_sentence}
     return ""
 
 
@@ -560,9 +579,9 @@ def block_create(
     """
     _require_block_admin(by)
     if end <= start:
-        raise ValidationError({"end": "The end must be after the start."})
+        raise ValidationError({"end": _("The end must be after the start.")})
     if kind not in BlockKind.values:
-        raise ValidationError({"kind": "Choose maintenance or private event."})
+        raise ValidationError({"kind": _("Choose maintenance or private event.")})
     with transaction.atomic():
         # The same lock the booking services take: no booking can slip in while we check.
         space = _lock_space(space)

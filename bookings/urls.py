@@ -12,6 +12,7 @@ urlpatterns = [
     path("bookings/batch/", views.booking_batch, name="booking_batch"),
     path("bookings/new/", booking_form_views.booking_create, name="booking_create"),
     path("bookings/preview/", booking_form_views.booking_preview, name="booking_preview"),
+    path("bookings/clients/", booking_form_views.client_suggestions, name="client_suggestions"),
     path("bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
     path("bookings/<int:pk>/edit/", booking_form_views.booking_edit, name="booking_edit"),
     path("bookings/<int:pk>/transition/", views.booking_transition, name="booking_transition"),

@@ -4,14 +4,18 @@ Every view fetches through bookings.access (a manager sees their spaces only) an
 through bookings.services; refusals become form errors or messages, never a half-written row.
 """
 
+from datetime import timedelta
+
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from employees.access import log_denial, staff_required
@@ -21,16 +25,22 @@ from . import exports, services
 from .access import get_booking_for, visible_bookings, visible_spaces
 from .errors import BatchRefused, BookingError, error_text
 from .forms import (
+    ALL_DATES,
+    LIST_FILTERS,
     PAGE_SIZES,
     BatchForm,
     BookingFilterForm,
     InternalNotesForm,
     PaymentForm,
     TransitionForm,
+    whole_number,
 )
-from .models import REASON_REQUIRED_STATES, BookingState, PaymentStatus
+from .models import REASON_REQUIRED_STATES, Booking, payment_in_a_sentence, state_in_a_sentence
+from .pii import HIDDEN
 
 PAGE_SIZE = PAGE_SIZES[0]
+# Session key: what a refused batch had ticked and chosen, shown once on the list it returns to.
+BATCH_KEPT = "booking_batch_kept"
 # The list counts this many bookings at most: years of history cost no more to list than one page.
 LIST_COUNT_CAP = 10_000
 
@@ -66,17 +76,46 @@ def _filtered_bookings(request):
     return form, bookings
 
 
+def _day_links(query) -> dict:
+    """The list's quick choice of dates, each keeping the other filters: today, tomorrow, every date."""
+    kept = query.copy()
+    for key in ("date_from", "date_to", "page", ALL_DATES):
+        kept.pop(key, None)
+    today = timezone.localdate()
+    links = {}
+    for name, day in (("today", today), ("tomorrow", today + timedelta(days=1))):
+        params = kept.copy()
+        params.update({"date_from": day.isoformat(), "date_to": day.isoformat()})
+        links[name] = (day, f"?{params.urlencode()}")
+    every = kept.copy()
+    if not any(key in every for key in LIST_FILTERS):
+        every[ALL_DATES] = "1"
+    links["all"] = (None, f"?{every.urlencode()}")
+    return links
+
+
 @staff_required
 @require_GET
 def booking_list(request):
+    # A URL that names no filter opens on today; links with filters (and "All dates") are read as they are.
+    request.GET = BookingFilterForm.opening_query(request.GET)
     form, bookings = _filtered_bookings(request)
     page = CappedPaginator(bookings, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(request.GET.get("page"))
+    # What a refused batch had chosen comes back ticked (booking_batch keeps it for one showing).
+    kept = request.session.pop(BATCH_KEPT, None) or {}
+    ticked = set(kept.get("selected", [])) & {booking.pk for booking in page.object_list}
     return render(request, page_or_partial(request, "bookings/list.html", "results"), {
         "form": form,
         "page": page,
         "sort": form.current_sort,
-        "batch_form": BatchForm(),
+        "batch_form": BatchForm(initial={"action": kept.get("action"), "reason": kept.get("reason", "")}),
+        "ticked": ticked,
         "filtered": form.narrows,
+        "day_shown": form.day_shown,
+        "beyond_the_day": any(form.cleaned_data.get(key) for key in LIST_FILTERS if not key.startswith("date_")),
+        "today": timezone.localdate(),
+        "day_links": _day_links(request.GET),
+        "export_query": request.GET.urlencode(),
     })
 
 
@@ -99,26 +138,56 @@ def booking_batch(request):
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-        return redirect(back)
+        return _refused_batch(request, form, back)
     ids = set(form.cleaned_data["selected"])
     bookings = list(visible_bookings(request.user).filter(pk__in=ids).select_related("space").order_by("start"))
     if len(bookings) != len(ids):
         log_denial(request, f"batch on bookings {sorted(ids - {b.pk for b in bookings})}")
-        messages.error(request, "Nothing was changed: some of the selected bookings do not exist or are not yours.")
-        return redirect(back)
+        messages.error(request, gettext("Nothing was changed: some of the selected bookings do not exist or are not "
+                                        "yours."))
+        return _refused_batch(request, form, back)
     action = form.cleaned_data["action"]
     try:
         services.booking_batch(bookings=bookings, action=action, reason=form.cleaned_data["reason"], by=request.user)
     except BatchRefused as refused:
         messages.error(request, refused.message)
-    else:
-        done = {"confirm": "confirmed", "cancel": "cancelled", "paid": "marked paid"}[action]
-        noun = "booking" if len(bookings) == 1 else "bookings"
-        messages.success(request, f"{len(bookings)} {noun} {done}.")
+        return _refused_batch(request, form, back)
+    messages.success(request, batch_done_text(action, len(bookings)))
     return redirect(back)
 
 
+def _refused_batch(request, form: BatchForm, back: str):
+    """Back to the list with the rows still ticked, the action and reason still chosen, to fix and retry."""
+    selected = [whole_number(value) for value in request.POST.getlist("selected")]
+    action = request.POST.get("action", "")
+    request.session[BATCH_KEPT] = {
+        "selected": sorted({pk for pk in selected if pk is not None})[:PAGE_SIZES[-1]],
+        "action": action if action in dict(BatchForm.ACTIONS) else "",
+        "reason": request.POST.get("reason", "")[:1000],
+    }
+    return redirect(back)
+
+
+def batch_done_text(action: str, count: int) -> str:
+    """What a batch action did, e.g. "3 bookings confirmed."."""
+    if action == "confirm":
+        text = ngettext("%(count)s booking confirmed.", "%(count)s bookings confirmed.", count)
+    elif action == "cancel":
+        text = ngettext("%(count)s booking cancelled.", "%(count)s bookings cancelled.", count)
+    else:
+        text = ngettext("%(count)s booking marked paid.", "%(count)s bookings marked paid.", count)
+    return text % {"count": count}
+
+
 # --- Booking card and its actions -------------------------------------------------------------------
+
+
+LOG_ACTIONS = {LogEntry.Action.CREATE: "create", LogEntry.Action.UPDATE: "update", LogEntry.Action.DELETE: "delete"}
+
+
+def _shown(value) -> str:
+    """A logged value as the reader sees it: a masked one says so in their language."""
+    return gettext("[hidden]") if value == HIDDEN else value
 
 
 def _history(booking) -> list[dict]:
@@ -128,15 +197,18 @@ def _history(booking) -> list[dict]:
          "reason": row.reason}
         for row in booking.transitions.select_related("actor")
     ]
+    # State changes are shown from the transitions above; the log names the field by its verbose name.
+    state_field = str(Booking._meta.get_field("state").verbose_name)
     for entry in LogEntry.objects.get_for_object(booking).select_related("actor"):
-        changes = {field: values for field, values in entry.changes_display_dict.items() if field != "state"}
+        changes = {str(field): [_shown(value) for value in values]
+                   for field, values in entry.changes_display_dict.items() if str(field) != state_field}
         if entry.action == LogEntry.Action.UPDATE and not changes:
             continue
         events.append({
             "at": entry.timestamp,
-            "who": str(entry.actor) if entry.actor_id else "System",
+            "who": str(entry.actor) if entry.actor_id else gettext("System"),
             "kind": "change",
-            "action": entry.get_action_display(),
+            "action": LOG_ACTIONS.get(entry.action, "update"),
             "changes": sorted(changes.items()) if entry.action == LogEntry.Action.UPDATE else [],
         })
     events.sort(key=lambda event: event["at"])
@@ -165,16 +237,18 @@ def booking_transition(request, pk):
     booking = get_booking_for(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "That change is not possible.")
+        messages.error(request, gettext("That change is not possible."))
         return redirect(safe_next(request, booking.get_absolute_url()))
     to = form.cleaned_data["to"]
     try:
         services.booking_transition(booking=booking, to=to, by=request.user, reason=form.cleaned_data["reason"],
                                     version=form.cleaned_data["version"])
     except (BookingError, ValidationError) as error:
-        messages.error(request, f"{booking.reference} was not changed: {error_text(error)}")
+        messages.error(request, gettext("%(reference)s was not changed: %(reason)s") % {
+            "reference": booking.reference, "reason": error_text(error)})
     else:
-        messages.success(request, f"{booking.reference} is now {BookingState(to).label.lower()}.")
+        messages.success(request, gettext("%(reference)s is now %(state)s.") % {
+            "reference": booking.reference, "state": state_in_a_sentence(to)})
     return redirect(safe_next(request, booking.get_absolute_url()))
 
 
@@ -184,16 +258,18 @@ def booking_payment(request, pk):
     booking = get_booking_for(request, pk)
     form = PaymentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a payment status.")
+        messages.error(request, gettext("Choose a payment status."))
         return redirect(booking)
     try:
         services.booking_set_payment(booking=booking, status=form.cleaned_data["payment_status"], by=request.user,
                                      version=form.cleaned_data["version"])
     except (BookingError, ValidationError) as error:
-        messages.error(request, f"{booking.reference} was not changed: {error_text(error)}")
+        messages.error(request, gettext("%(reference)s was not changed: %(reason)s") % {
+            "reference": booking.reference, "reason": error_text(error)})
     else:
-        label = PaymentStatus(form.cleaned_data["payment_status"]).label.lower()
-        messages.success(request, f"Payment of {booking.reference}: {label}.")
+        label = payment_in_a_sentence(form.cleaned_data["payment_status"])
+        messages.success(request, gettext("Payment of %(reference)s: %(status)s.") % {
+            "reference": booking.reference, "status": label})
     return redirect(safe_next(request, booking.get_absolute_url()))
 
 
@@ -209,9 +285,9 @@ def booking_notes(request, pk):
         services.booking_update(booking=booking, version=form.cleaned_data["version"], by=request.user,
                                 internal_notes=form.cleaned_data["internal_notes"])
     except (BookingError, ValidationError) as error:
-        messages.error(request, f"Internal notes not saved: {error_text(error)}")
+        messages.error(request, gettext("Internal notes not saved: %(reason)s") % {"reason": error_text(error)})
     else:
-        messages.success(request, "Internal notes saved.")
+        messages.success(request, gettext("Internal notes saved."))
     return redirect(booking)
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CalendarAppConfig(AppConfig):
     name = "calendar_app"
-    verbose_name = "Calendar"
+    verbose_name = _("Calendar")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_out

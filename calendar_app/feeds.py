@@ -1,13 +1,18 @@
 """iCal feeds of the studio's bookings. A feed carries what a wall calendar needs: the reference,
-the client's first name, the space and the state. Never a phone number, an email or a surname."""
+the client's first name, the space and the state. Never a phone number, an email or a surname.
+
+A calendar app asks for the feed without saying who reads it, so its texts are in the studio's language
+(STUDIO_LANGUAGE)."""
 
 from datetime import UTC, timedelta
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext, pgettext_lazy
 from icalendar import Calendar, Event
 
 from bookings.access import visible_spaces
-from bookings.models import ACTIVE_STATES, Booking, BookingState, CalendarBlock
+from bookings.models import ACTIVE_STATES, BlockKind, Booking, BookingState, CalendarBlock
 
 from .models import CalendarFeed
 
@@ -17,6 +22,11 @@ STATUS = {
     BookingState.PENDING: "TENTATIVE",
     BookingState.CANCELLED: "CANCELLED",
     BookingState.NO_SHOW: "CANCELLED",
+}
+# A block's summary line, a whole phrase per kind.
+BLOCK_SUMMARIES = {
+    BlockKind.MAINTENANCE: pgettext_lazy("calendar feed", "%(space)s: closed for maintenance"),
+    BlockKind.PRIVATE_EVENT: pgettext_lazy("calendar feed", "%(space)s: closed for a private event"),
 }
 
 
@@ -34,13 +44,18 @@ def feed_spaces(feed: CalendarFeed):
 
 
 def feed_calendar(feed: CalendarFeed, spaces) -> bytes:
+    with translation.override(settings.STUDIO_LANGUAGE):
+        return _calendar(feed, spaces)
+
+
+def _calendar(feed: CalendarFeed, spaces) -> bytes:
     now = timezone.now()
     since, until = now - timedelta(days=PAST_DAYS), now + timedelta(days=FUTURE_DAYS)
     names = {space.pk: space.name for space in spaces}
     calendar = Calendar()
     calendar.add("prodid", "-//Studio CRM//Calendar//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", next(iter(names.values())) if feed.space_id else "Studio bookings")
+    calendar.add("x-wr-calname", next(iter(names.values())) if feed.space_id else gettext("Studio bookings"))
     bookings = (
         Booking.objects.filter(space__in=list(names), start__lt=until, end__gt=since)
         .exclude(state=BookingState.DRAFT)
@@ -50,9 +65,13 @@ def feed_calendar(feed: CalendarFeed, spaces) -> bytes:
     for booking in bookings:
         event = Event()
         event.add("uid", f"{booking.reference}@studio-crm")
-        event.add("summary", f"{names[booking.space_id]}: {booking.client_first_name} ({booking.reference})")
+        event.add("summary", gettext("%(space)s: %(client)s (%(reference)s)") % {
+            "space": names[booking.space_id], "client": booking.client_first_name, "reference": booking.reference})
         event.add("location", names[booking.space_id])
-        event.add("description", f"Reference {booking.reference}\nState: {booking.get_state_display()}")
+        event.add("description", "\n".join([
+            gettext("Reference: %(reference)s") % {"reference": booking.reference},
+            gettext("State: %(state)s") % {"state": booking.get_state_display()},
+        ]))
         event.add("dtstart", booking.start.astimezone(UTC))
         event.add("dtend", booking.end.astimezone(UTC))
         event.add("dtstamp", booking.updated_at)
@@ -64,7 +83,8 @@ def feed_calendar(feed: CalendarFeed, spaces) -> bytes:
     for block in CalendarBlock.objects.filter(space__in=list(names), start__lt=until, end__gt=since):
         event = Event()
         event.add("uid", f"block-{block.pk}@studio-crm")
-        event.add("summary", f"{names[block.space_id]}: closed ({block.get_kind_display().lower()})")
+        summary = BLOCK_SUMMARIES.get(block.kind, pgettext_lazy("calendar feed", "%(space)s: closed"))
+        event.add("summary", summary % {"space": names[block.space_id]})
         event.add("location", names[block.space_id])
         event.add("dtstart", block.start.astimezone(UTC))
         event.add("dtend", block.end.astimezone(UTC))

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from bookings.models import BlockKind
 
@@ -15,9 +16,9 @@ class MoveForm(forms.Form):
     """Reschedule: the space, the new start, and (optionally) a new length in hours."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    space = SpaceChoiceField(queryset=None)
-    start = forms.DateTimeField(widget=DATETIME_WIDGET, label="Starts")
-    hours = forms.IntegerField(min_value=1, max_value=24, required=False, label="Length, hours")
+    space = SpaceChoiceField(queryset=None, label=_("Space"))
+    start = forms.DateTimeField(widget=DATETIME_WIDGET, label=_("Starts"))
+    hours = forms.IntegerField(min_value=1, max_value=24, required=False, label=_("Length, hours"))
 
     def __init__(self, *args, spaces, **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,11 +26,11 @@ class MoveForm(forms.Form):
 
 
 class BlockForm(forms.Form):
-    space = SpaceChoiceField(queryset=None)
-    start = forms.DateTimeField(widget=DATETIME_WIDGET, label="From")
-    end = forms.DateTimeField(widget=DATETIME_WIDGET, label="Until")
-    kind = forms.ChoiceField(choices=BlockKind.choices, label="Reason")
-    note = forms.CharField(max_length=200, required=False, label="Note (optional)")
+    space = SpaceChoiceField(queryset=None, label=_("Space"))
+    start = forms.DateTimeField(widget=DATETIME_WIDGET, label=_("From"))
+    end = forms.DateTimeField(widget=DATETIME_WIDGET, label=_("Until"))
+    kind = forms.ChoiceField(choices=BlockKind.choices, label=_("Reason"))
+    note = forms.CharField(max_length=200, required=False, label=_("Note (optional)"))
 
     def __init__(self, *args, spaces, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,5 +39,5 @@ class BlockForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("start") and cleaned.get("end") and cleaned["end"] <= cleaned["start"]:
-            self.add_error("end", "The end must be after the start.")
+            self.add_error("end", _("The end must be after the start."))
         return cleaned

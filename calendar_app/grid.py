@@ -6,36 +6,57 @@ right number of hours, each labelled with its real local time.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext, pgettext_lazy
 
-from bookings.availability import LONGEST_HOLD, as_utc, hour_clashes, opening_hours, validate_booking_time
+from bookings.availability import LONGEST_HOLD, as_utc, hour_clashes, validate_booking_time
+from bookings.hours import Hours, day_bounds, opening_hours_for, widest_hours
 from bookings.models import ACTIVE_STATES, BookingState, CalendarBlock, Space
+from studio_crm.formatting import when
 
 HOUR = timedelta(hours=1)
 VIEWS = ("day", "week", "month")
-BOOKING_FIELDS = ("id", "reference", "space_id", "start", "end", "occupied_until", "state", "client_name", "version")
-SHORT_STATES = {
-    BookingState.PENDING: "Pend.",
-    BookingState.CONFIRMED: "Conf.",
-    BookingState.IN_PROGRESS: "Live",
-    BookingState.COMPLETED: "Done",
-    BookingState.CANCELLED: "Canc.",
-    BookingState.NO_SHOW: "NS",
+# What the view switcher and the previous/next links call each view (whole phrases: "previous" agrees with
+# the view's gender in some languages).
+VIEW_LABELS = {
+    "day": pgettext_lazy("calendar view", "Day"),
+    "week": pgettext_lazy("calendar view", "Week"),
+    "month": pgettext_lazy("calendar view", "Month"),
 }
+PREVIOUS_LABELS = {
+    "day": pgettext_lazy("calendar", "Previous day"),
+    "week": pgettext_lazy("calendar", "Previous week"),
+    "month": pgettext_lazy("calendar", "Previous month"),
+}
+NEXT_LABELS = {
+    "day": pgettext_lazy("calendar", "Next day"),
+    "week": pgettext_lazy("calendar", "Next week"),
+    "month": pgettext_lazy("calendar", "Next month"),
+}
+BOOKING_FIELDS = ("id", "reference", "space_id", "start", "end", "occupied_until", "state", "client_name", "version")
+# A state in a few letters, for the narrow lanes of the all-spaces week.
+SHORT_STATES = {
+    BookingState.PENDING: pgettext_lazy("short booking state", "Pend."),
+    BookingState.CONFIRMED: pgettext_lazy("short booking state", "Conf."),
+    BookingState.IN_PROGRESS: pgettext_lazy("short booking state", "Live"),
+    BookingState.COMPLETED: pgettext_lazy("short booking state", "Done"),
+    BookingState.CANCELLED: pgettext_lazy("short booking state", "Canc."),
+    BookingState.NO_SHOW: pgettext_lazy("short booking state", "NS"),
+}
+# A space closed for a time (a calendar block), in full and in a narrow lane.
+CLOSED = pgettext_lazy("calendar block", "Closed")
+CLOSED_SHORT = pgettext_lazy("calendar block, short", "Closed")
 # The legend: what each pattern means, and the short labels of the all-spaces week.
 STATE_KEYS = (
-    ("pending", "Pending", SHORT_STATES[BookingState.PENDING]),
-    ("confirmed", "Confirmed", SHORT_STATES[BookingState.CONFIRMED]),
-    ("in_progress", "In progress", SHORT_STATES[BookingState.IN_PROGRESS]),
-    ("completed", "Completed", SHORT_STATES[BookingState.COMPLETED]),
-    ("cancelled", "Cancelled", SHORT_STATES[BookingState.CANCELLED]),
-    ("no_show", "No-show", SHORT_STATES[BookingState.NO_SHOW]),
-    ("block", "Closed", "Closed"),
+    *((state.value, state.label, SHORT_STATES[state]) for state in SHORT_STATES),
+    ("block", CLOSED, CLOSED_SHORT),
 )
 
 
@@ -50,10 +71,22 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def day_window(day: date) -> tuple[datetime, datetime]:
-    """The day's opening hours as UTC instants."""
-    opens, closes = opening_hours(day)
+def day_window(day: date, hours: Hours) -> tuple[datetime, datetime]:
+    """``hours`` (whole hours of the studio's clock) of ``day`` as UTC instants."""
+    opens, closes = day_bounds(day, hours)
     return as_utc(opens), as_utc(closes)
+
+
+def shown_hours(days: list[date]) -> tuple[Hours, dict[date, Hours | None]]:
+    """The hours a grid of ``days`` spans (the earliest opening to the latest closing among them, so that rows
+    line up across days with different hours), and each day's own opening hours (None: closed)."""
+    hours = opening_hours_for(days)
+    open_days = [day_hours for day_hours in hours.values() if day_hours is not None]
+    if open_days:
+        span = (min(opens for opens, _ in open_days), max(closes for _, closes in open_days))
+    else:
+        span = widest_hours() or (settings.STUDIO_OPENS_AT, settings.STUDIO_CLOSES_AT)
+    return span, hours
 
 
 def calendar_url(**params) -> str:
@@ -81,8 +114,9 @@ class Lane:
     day: date
     space: Space
     column: int
-    window: tuple[datetime, datetime]
+    window: tuple[datetime, datetime]  # the hours the grid shows for the lane's day
     is_today: bool
+    open: tuple[datetime, datetime] | None = None  # when the studio is open that day (None: closed)
     first_of_day: bool = True
     cells: list[Cell] = field(default_factory=list)
     placed: list[tuple[datetime, datetime]] = field(default_factory=list)
@@ -111,7 +145,7 @@ class Item:
     @property
     def state_short(self) -> str:
         """A state label short enough for the narrow lanes of the all-spaces week."""
-        return SHORT_STATES.get(self.obj.state, "") if self.kind == "booking" else "Closed"
+        return SHORT_STATES.get(self.obj.state, "") if self.kind == "booking" else CLOSED_SHORT
 
     @property
     def hours_label(self) -> str:
@@ -220,10 +254,13 @@ def build_time_grid(
     days, prev_day, next_day = _shown_days(view, day)
     shown = [space] if space is not None else spaces
 
-    windows = {d: day_window(d) for d in days}
+    span, hours = shown_hours(days)
+    windows = {d: day_window(d, span) for d in days}
     row_count = max((int((c - o) / HOUR) for o, c in windows.values()), default=0)
-    labels = [f"{timezone.localtime(windows[days[0]][0] + i * HOUR):%H:%M}" for i in range(row_count)]
+    labels = [when(windows[days[0]][0] + i * HOUR, "time") for i in range(row_count)]
     lanes, headers, subheaders = _lanes(view, days, shown, windows)
+    for lane in lanes:
+        lane.open = None if hours[lane.day] is None else day_window(lane.day, hours[lane.day])
     blocks = load_blocks(shown, windows[days[0]][0], windows[days[-1]][1])
     booking_rows = load_bookings(bookings, shown, windows[days[0]][0], windows[days[-1]][1],
                                  show_cancelled=show_cancelled)
@@ -270,7 +307,7 @@ def _lanes(view: str, days: list[date], shown: list[Space], windows: dict) -> tu
                                          first_of_day=column == first_column))
             column += 1
         if view == "week":
-            headers.append(Header(f"{d:%a}", f"{d.day} {d:%b}", first_column, len(shown), d == today, day=d))
+            headers.append(Header(when(d, "weekday"), when(d, "short"), first_column, len(shown), d == today, day=d))
     return lanes, headers, subheaders
 
 
@@ -316,7 +353,7 @@ def _fill_cells(lanes: list[Lane], items: list[Item], *, row_count: int, first_r
 def _cell_status(lane: Lane, start: datetime, *, taken: bool, now: datetime, refusals: dict) -> tuple[str, str]:
     """What the hour of ``lane`` from ``start`` is (see Cell.status), and why it cannot be booked if it is free
     of bookings but still refused."""
-    if start + HOUR > lane.window[1]:
+    if lane.open is None or start < lane.open[0] or start + HOUR > lane.open[1]:
         return "closed", ""
     if taken:
         return "taken", ""
@@ -350,7 +387,8 @@ def _time_refusal(start: datetime, now: datetime, cache: dict[datetime, str]) ->
 
 
 def _cleanup_note(space: Space) -> str:
-    return f"Kept free for cleanup: {space.name} needs {space.cleanup_minutes} min between bookings."
+    return gettext("Kept free for cleanup: %(space)s needs %(minutes)s min between bookings.") % {
+        "space": space.name, "minutes": space.cleanup_minutes}
 
 
 def _place(kind: str, obj, lane: Lane, space: Space, row_count: int) -> Item | None:
@@ -378,19 +416,20 @@ def _now_line(lanes: list[Lane], now: datetime, row_count: int) -> dict | None:
         "column": today_lanes[0].column,
         "span": len(today_lanes),
         "percent": round((now - opens) / (row_count * HOUR) * 100, 2),
-        "label": f"{timezone.localtime(now):%H:%M}",
+        "label": when(now, "time"),
     }
 
 
 def _title(view: str, days: list[date]) -> str:
+    """The day (``Tuesday 1 December 2026``) or the week (``30 Nov – 6 Dec 2026``), in the reader's language."""
     if view == "day":
-        return f"{days[0]:%A} {days[0].day} {days[0]:%B %Y}"
+        return when(days[0], "day_long")
     first, last = days[0], days[-1]
     if first.month == last.month:
-        return f"{first.day}–{last.day} {last:%B %Y}"
+        return f"{first.day}–{when(last, 'date')}"
     if first.year == last.year:
-        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+        return f"{when(first, 'short')} – {when(last, 'short')} {last.year}"
+    return f"{when(first, 'date')} – {when(last, 'date')}"
 
 
 @dataclass
@@ -418,7 +457,11 @@ class Month:
     title: str
     prev_day: date
     next_day: date
-    weekdays: tuple = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+    @cached_property
+    def weekdays(self) -> list[str]:
+        """The names of the days over the columns, Monday first, in the reader's language."""
+        return [when(d.day, "weekday") for d in self.weeks[0]]
 
     @property
     def total_bookings(self) -> int:
@@ -437,13 +480,17 @@ def build_month(*, day: date, spaces: list[Space], space: Space | None, bookings
         days.append(d)
         d += timedelta(days=1)
     shown = [space] if space is not None else spaces
-    windows = {d: day_window(d) for d in days}
+    hours = opening_hours_for(days)
+    # A closed day has an empty window: no capacity, and nothing booked or blocked counts in it.
+    windows = {d: day_window(d, hours[d] or (0, 0)) for d in days}
     month_days = {
         d: MonthDay(day=d, in_month=d.month == first.month, is_today=d == today,
                     capacity_hours=len(shown) * (windows[d][1] - windows[d][0]) / HOUR)
         for d in days
     }
-    range_start, range_end = windows[days[0]][0], windows[days[-1]][1]
+    zone = timezone.get_current_timezone()
+    range_start = as_utc(datetime.combine(days[0], time(0), tzinfo=zone))
+    range_end = as_utc(datetime.combine(days[-1] + timedelta(days=1), time(0), tzinfo=zone))
     active = bookings.filter(state__in=ACTIVE_STATES, start__gt=range_start - LONGEST_HOLD, start__lt=range_end,
                              end__gt=range_start)
     if space is not None:
@@ -459,10 +506,10 @@ def build_month(*, day: date, spaces: list[Space], space: Space | None, bookings
     for block in load_blocks(shown, range_start, range_end):
         for d in days:
             opens, closes = windows[d]
-            if block.start < closes and block.end > opens:
+            if opens < closes and block.start < closes and block.end > opens:
                 month_days[d].blocked = True
     prev_day = (first - timedelta(days=1)).replace(day=1)
     return Month(
         view="month", day=day, weeks=[[month_days[d] for d in days[i:i + 7]] for i in range(0, len(days), 7)],
-        spaces=spaces, space=space, title=f"{first:%B %Y}", prev_day=prev_day, next_day=next_month,
+        spaces=spaces, space=space, title=when(first, "month"), prev_day=prev_day, next_day=next_month,
     )

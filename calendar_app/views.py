@@ -6,26 +6,46 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.access import get_booking_for, visible_bookings, visible_spaces
 from bookings.availability import as_utc
 from bookings.errors import BookingError, add_service_error, error_text, local_range
 from bookings.forms import TransitionForm
-from bookings.models import TRANSITION_LABELS, CalendarBlock
+from bookings.models import TRANSITION_LABELS, BookingState, CalendarBlock
 from bookings.services import block_create, block_delete, booking_transition, booking_update
 from employees.access import admin_required, staff_required
 from studio_crm.htmx import page_or_partial, safe_next
 
 from .feeds import feed_calendar, feed_spaces
 from .forms import BlockForm, MoveForm
-from .grid import HOUR, VIEWS, build_month, build_time_grid, calendar_url, parse_day
+from .grid import (
+    HOUR,
+    NEXT_LABELS,
+    PREVIOUS_LABELS,
+    VIEW_LABELS,
+    VIEWS,
+    build_month,
+    build_time_grid,
+    calendar_url,
+    parse_day,
+)
 from .models import CalendarFeed
 from .routing import CALENDAR_SOCKET
 from .services import feed_regenerate
 
 # The move form asks for a length in hours where the booking services speak of its end.
 MOVE_FIELDS = {"end": "hours"}
+# What a state change made of a booking, a whole sentence per state.
+DONE_MESSAGES = {
+    BookingState.PENDING: gettext_lazy("%(reference)s is waiting for confirmation."),
+    BookingState.CONFIRMED: gettext_lazy("%(reference)s is confirmed."),
+    BookingState.IN_PROGRESS: gettext_lazy("%(reference)s: the session has started."),
+    BookingState.COMPLETED: gettext_lazy("%(reference)s is completed."),
+    BookingState.CANCELLED: gettext_lazy("%(reference)s is cancelled."),
+    BookingState.NO_SHOW: gettext_lazy("%(reference)s is marked as a no-show."),
+}
 
 
 def _calendar_context(request) -> dict:
@@ -60,7 +80,9 @@ def _calendar_context(request) -> dict:
         "prev_url": url(date=grid.prev_day.isoformat()),
         "next_url": url(date=grid.next_day.isoformat()),
         "today_url": url(date=timezone.localdate().isoformat()),
-        "view_urls": [(name, url(view=name)) for name in VIEWS],
+        "view_urls": [(name, VIEW_LABELS[name], url(view=name)) for name in VIEWS],
+        "prev_label": PREVIOUS_LABELS[view],
+        "next_label": NEXT_LABELS[view],
         "all_spaces_url": url(space=""),
         "space_urls": [(s, url(space=s.slug)) for s in spaces],
         "cancelled_url": url(cancelled="" if not show_cancelled else "hide"),
@@ -159,7 +181,7 @@ def booking_move(request, pk):
                     auto_id=f"move{booking.pk}_%s")
     if not form.is_valid():
         return _summary_response(request, booking, move_form=form, status=400,
-                                 toast=_error_toast("Check the new time and space."))
+                                 toast=_error_toast(gettext("Check the new time and space.")))
     start = as_utc(form.cleaned_data["start"])
     hours = form.cleaned_data["hours"] or booking.duration_hours
     try:
@@ -167,7 +189,9 @@ def booking_move(request, pk):
                                space=form.cleaned_data["space"], start=start, end=start + hours * HOUR)
     except (ValidationError, BookingError) as error:
         return _refused(request, booking, error, move_form=form)
-    return _done(request, moved, f"{moved.reference} moved to {moved.space.name}, {local_range(moved.start, moved.end)}.")
+    message = gettext("%(reference)s moved to %(space)s, %(time)s.") % {
+        "reference": moved.reference, "space": moved.space.name, "time": local_range(moved.start, moved.end)}
+    return _done(request, moved, message)
 
 
 @require_POST
@@ -176,14 +200,14 @@ def booking_transition_view(request, pk):
     booking = get_booking_for(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        return _summary_response(request, booking, error="Choose what to do with the booking.", status=400)
+        return _summary_response(request, booking, error=gettext("Choose what to do with the booking."), status=400)
     to = form.cleaned_data["to"]
     try:
         changed = booking_transition(booking=booking, to=to, by=request.user, reason=form.cleaned_data["reason"],
                                      version=form.cleaned_data["version"])
     except (ValidationError, BookingError) as error:
         return _refused(request, booking, error)
-    return _done(request, changed, f"{changed.reference} is now {changed.get_state_display().lower()}.")
+    return _done(request, changed, DONE_MESSAGES[changed.state] % {"reference": changed.reference})
 
 
 @require_POST
@@ -198,7 +222,8 @@ def block_new(request):
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"{block.space.name} is closed {local_range(block.start, block.end)}.")
+            messages.success(request, gettext("%(space)s is closed %(time)s.") % {
+                "space": block.space.name, "time": local_range(block.start, block.end)})
             return redirect(calendar_url(view=request.GET.get("view", "week"),
                                          date=timezone.localdate(block.start).isoformat(),
                                          space=request.GET.get("space", "")))
@@ -212,7 +237,8 @@ def block_remove(request, pk):
     if block is None:
         raise Http404("No such block.")
     block_delete(block=block, by=request.user)
-    messages.success(request, f"{block.space.name} is open again {local_range(block.start, block.end)}.")
+    messages.success(request, gettext("%(space)s is open again %(time)s.") % {
+        "space": block.space.name, "time": local_range(block.start, block.end)})
     return redirect(safe_next(request, calendar_url(view="day", date=timezone.localdate(block.start).isoformat())))
 
 
@@ -226,7 +252,11 @@ def feed_new(request):
         if space is None:
             raise Http404("No such space.")
     feed_regenerate(employee=request.user, space=space)
-    messages.success(request, f"New calendar link for {space or 'all your spaces'}. Any older link no longer works.")
+    if space is None:
+        message = gettext("New calendar link for all your spaces. Any older link no longer works.")
+    else:
+        message = gettext("New calendar link for %(space)s. Any older link no longer works.") % {"space": space.name}
+    messages.success(request, message)
     return redirect(safe_next(request, reverse("calendar")))
 
 

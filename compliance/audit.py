@@ -8,33 +8,48 @@ or address someone typed into free text is hidden on the way out too.
 
 import heapq
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from bookings.dates import local_midnight
+from studio_crm.formatting import when
 
 from .models import SecurityEvent, SecurityKind
-from .receivers import without_contact_details
+from .receivers import HIDDEN, without_contact_details
 
 PAGE_SIZE = 50
 SECURITY = "security"
 # Where each audited record has its own page.
 RECORD_PAGES = {"bookings.booking": "booking_detail", "bookings.client": "client_detail",
-                "employees.employee": "employee_detail"}
+                "employees.employee": "employee_detail", "bookings.space": "setup_space_edit",
+                "bookings.equipment": "setup_equipment_edit", "bookings.promocode": "setup_promo_code_edit",
+                "bookings.specialday": "setup_special_day_edit"}
+# The trail's own words for auditlog's actions (the package's labels are neither the studio's words nor Russian).
+ACTIONS = {
+    LogEntry.Action.CREATE: pgettext_lazy("audit action", "created"),
+    LogEntry.Action.UPDATE: pgettext_lazy("audit action", "changed"),
+    LogEntry.Action.DELETE: pgettext_lazy("audit action", "deleted"),
+    LogEntry.Action.ACCESS: pgettext_lazy("audit action", "viewed"),
+}
+# What auditlog stored for a yes/no field or an empty one, as the reader says it.
+STORED_WORDS = {"True": gettext_lazy("yes"), "False": gettext_lazy("no"), "None": ""}
 
 
 def what_choices() -> list[tuple[str, str]]:
     """The filter's choices: every audited model, then the kinds of sign-in event."""
     models = sorted(auditlog.get_models(), key=lambda model: str(model._meta.verbose_name_plural))
-    return ([(model._meta.label_lower, str(model._meta.verbose_name_plural).capitalize()) for model in models]
+    return ([(model._meta.label_lower, capfirst(str(model._meta.verbose_name_plural))) for model in models]
             + [(f"{SECURITY}:{kind}", str(label)) for kind, label in SecurityKind.choices])
 
 
@@ -104,11 +119,41 @@ def _history_url(label: str, object_id: int | None) -> str:
     return f"{reverse('compliance_audit')}?what={label}&object={object_id}" if object_id else ""
 
 
-def _field_label(model, name: str) -> str:
+def _field(model, name: str) -> models.Field | None:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return model._meta.get_field(name)
     except (AttributeError, FieldDoesNotExist):
-        return name
+        return None
+
+
+def shown(text: str) -> str:
+    """Stored text as the reader sees it: numbers and addresses typed into free text hidden, in their words."""
+    return without_contact_details(text).replace(HIDDEN, _("[hidden]"))
+
+
+def _moment(field: models.Field, text: str) -> str:
+    """A stored date, or moment (auditlog keeps them naive, in UTC), as the reader's language writes it."""
+    try:
+        if isinstance(field, models.DateTimeField):
+            return when(datetime.fromisoformat(text).replace(tzinfo=UTC), "datetime")
+        return when(date.fromisoformat(text), "date")
+    except ValueError:
+        return text
+
+
+def _value(field: models.Field | None, stored) -> str:
+    """A stored value in the reader's words: a choice by its label, yes/no for a flag, a date as the language
+    writes it; the rest as stored."""
+    text = str(stored)
+    if field is not None and field.choices:
+        labels = {str(value): label for value, label in field.flatchoices}
+        if text in labels:
+            return str(labels[text])
+    if isinstance(field, models.DateField) and text not in STORED_WORDS:
+        return _moment(field, text)
+    if text in STORED_WORDS:
+        return str(STORED_WORDS[text])
+    return shown(text)
 
 
 def _changes(entry: LogEntry, model) -> list[tuple[str, str, str]]:
@@ -119,7 +164,9 @@ def _changes(entry: LogEntry, model) -> list[tuple[str, str, str]]:
     pairs = []
     for name, values in sorted(entry.changes.items()):
         old, new = values if isinstance(values, list) and len(values) == 2 else ("", values)
-        pairs.append((_field_label(model, name), without_contact_details(str(old)), without_contact_details(str(new))))
+        field = _field(model, name)
+        label = str(field.verbose_name) if field is not None else name
+        pairs.append((label, _value(field, old), _value(field, new)))
     return pairs
 
 
@@ -128,8 +175,9 @@ def _change_row(entry: LogEntry) -> dict:
     label, model = f"{content_type.app_label}.{content_type.model}", content_type.model_class()
     return {
         "at": entry.timestamp, "source": "change", "who": str(entry.actor) if entry.actor_id else _("System or guest"),
-        "event": entry.get_action_display(), "what": str(model._meta.verbose_name) if model else label,
-        "record": without_contact_details(entry.object_repr), "record_url": _record_url(label, entry.object_id),
+        "event": str(ACTIONS.get(entry.action, entry.get_action_display())),
+        "what": str(model._meta.verbose_name) if model else label,
+        "record": shown(entry.object_repr), "record_url": _record_url(label, entry.object_id),
         "history_url": _history_url(label, entry.object_id),
         "changes": _changes(entry, model),
         "address": entry.remote_addr or "",

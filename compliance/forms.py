@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .keys import person_keys
 from .models import PolicyVersion, RequestKind, RequestStatus
@@ -83,8 +84,10 @@ class AuditFilterForm(forms.Form):
     who = forms.ModelChoiceField(label=_("Who"), required=False, empty_label=_("Anyone"), queryset=None)
     what = forms.ChoiceField(label=_("What"), required=False)
     object = forms.IntegerField(label=_("Record number"), required=False, min_value=1)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=pgettext_lazy("first day", "From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=pgettext_lazy("last day", "To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, what_choices, **kwargs):
         super().__init__(*args, **kwargs)

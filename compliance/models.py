@@ -11,6 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
+
+from studio_crm.formatting import when
 
 # 152-FZ art. 14 and 20: a request is answered within ten working days of its receipt.
 ANSWER_WORKING_DAYS = 10
@@ -51,7 +54,8 @@ class RetentionRun(models.Model):
         verbose_name_plural = _("retention runs")
 
     def __str__(self):
-        return f"{self.started_at:%Y-%m-%d %H:%M} ({self.days} d)"
+        return ngettext("%(started)s (%(days)s day)", "%(started)s (%(days)s days)", self.days) % {
+            "started": when(self.started_at, "numeric_datetime"), "days": self.days}
 
     @property
     def interrupted(self) -> bool:
@@ -71,9 +75,9 @@ class RequestSource(models.TextChoices):
 
 
 class RequestStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
-    REFUSED = "refused", _("Refused")
+    OPEN = "open", pgettext_lazy("request status", "Open")
+    DONE = "done", pgettext_lazy("request status", "Done")
+    REFUSED = "refused", pgettext_lazy("request status", "Refused")
 
 
 # What an answered request covered (``DataRequest.counts``), in the words of the register.
@@ -95,8 +99,8 @@ class DataRequest(models.Model):
     source = models.CharField(_("received"), max_length=8, choices=RequestSource.choices,
                               default=RequestSource.STUDIO)
     status = models.CharField(_("status"), max_length=8, choices=RequestStatus.choices, default=RequestStatus.OPEN)
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_index = models.CharField(_("phone key"), max_length=64, blank=True, db_index=True, editable=False)
+    email_hash = models.CharField(_("email key"), max_length=64, blank=True, db_index=True, editable=False)
     # The booking a guest asked from (their look-up page); the guest is told through it when it is done.
     booking = models.ForeignKey("bookings.Booking", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", verbose_name=_("booking"))
@@ -190,7 +194,7 @@ class SecurityEvent(models.Model):
     employee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", verbose_name=_("employee"))
     username = models.CharField(_("username"), max_length=150, blank=True)
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     path = models.CharField(_("page"), max_length=200, blank=True)
     what = models.CharField(_("what"), max_length=200, blank=True)
 

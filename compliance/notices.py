@@ -8,16 +8,17 @@ knows the address after the erasure; ``notices_forget`` clears it once it is sen
 
 from django.utils.translation import gettext as _
 
-from notifications.models import OPEN_STATUSES, Audience, Channel, Notification
+from notifications.models import OPEN_STATUSES, Audience, Channel, Kind, Notification
 from notifications.services import outbox_write
 
 from .models import DataRequest, RequestKind, RequestSource, RequestStatus
 
-KINDS = {RequestKind.EXPORT: "data_export", RequestKind.ERASE: "data_erased"}
+KINDS = {RequestKind.EXPORT: Kind.DATA_EXPORT, RequestKind.ERASE: Kind.DATA_ERASED}
 
 
 def guest_texts(kind: str, payload: dict) -> tuple[str, str]:
-    """(subject, first paragraph) of the guest's email for one of ``KINDS``."""
+    """(subject, first paragraph) of the guest's email for one of ``KINDS``, in the active language (the
+    guest's: notifications.emails renders it so)."""
     if payload.get("refused"):
         return (_("About your request on your personal data"),
                 _("The studio has closed your request about your personal data without acting on it. Please "

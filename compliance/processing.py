@@ -38,6 +38,15 @@ PLAIN_PERSONAL_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
 }
 # Models whose str() is a person's name: what the audit trail's object_repr keeps of them.
 NAMED_MODELS = (Client, Employee)
+# The record's words for the packages' models and fields (their own are not the studio's, nor always Russian).
+MODEL_LABELS: dict[type[models.Model], Promise] = {
+    LogEntry: _("audit trail entries"), AccessAttempt: _("failed sign-in attempts")}
+FIELD_LABELS: dict[tuple[type[models.Model], str], Promise] = {
+    (LogEntry, "object_repr"): _("record"), (LogEntry, "changes"): _("changes"),
+    (LogEntry, "remote_addr"): _("IP address"), (LogEntry, "actor_email"): _("employee's email"),
+    (AccessAttempt, "username"): _("username"), (AccessAttempt, "ip_address"): _("IP address"),
+    (AccessAttempt, "user_agent"): _("browser"),
+}
 
 
 def personal_fields(model: type[models.Model]) -> list[models.Field]:
@@ -93,8 +102,8 @@ def _roles_by_page() -> dict[str, set[str]]:
 
 
 def _field_rows(model: type[models.Model]) -> list[dict]:
-    return [{"name": field.name, "label": field.verbose_name, "encrypted": isinstance(field, EncryptedTextField)}
-            for field in personal_fields(model)]
+    return [{"name": field.name, "label": FIELD_LABELS.get((model, field.name), field.verbose_name),
+             "encrypted": isinstance(field, EncryptedTextField)} for field in personal_fields(model)]
 
 
 def processing_record() -> list[dict]:
@@ -105,7 +114,7 @@ def processing_record() -> list[dict]:
         meta = activity.model._meta
         page_roles = roles.get(activity.page, {"owner"})
         rows.append({
-            "label": meta.verbose_name_plural, "model": meta.label, "fields": _field_rows(activity.model),
+            "label": MODEL_LABELS.get(activity.model, meta.verbose_name_plural), "model": meta.label, "fields": _field_rows(activity.model),
             "purpose": activity.purpose, "kept": activity.kept,
             "retention_days": settings.RETENTION_DAYS if activity.until_retention else None,
             "roles": [role for role in ("owner", "admin", "manager") if role in page_roles],

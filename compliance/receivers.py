@@ -7,13 +7,13 @@ import phonenumbers
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from bookings.pii import HIDDEN
 from studio_crm.network import client_ip
 
 from . import notices
 from .models import SecurityEvent, SecurityKind
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-HIDDEN = "[hidden]"
 
 
 def _employee(username: str | None):

@@ -1,8 +1,6 @@
 """The owners' compliance pages: overview and retention, the register of data-subject requests with export and
 erasure, the consent register, the audit trail and the record of processing. Everyone else gets 403 (logged)."""
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -10,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +17,9 @@ from bookings.errors import BookingError, error_text
 from bookings.exports import spreadsheet_safe
 from employees.access import role_required
 from employees.models import Role
+from studio_crm.formatting import when
 from studio_crm.htmx import page_or_partial
+from studio_crm.spreadsheets import sheet_format
 
 from . import audit, consent, services
 from .errors import ErasureRefused
@@ -78,8 +78,10 @@ def compliance_home(request):
 @require_POST
 def retention_dry_run(request):
     run = services.retention_run(days=settings.RETENTION_DAYS, dry_run=True, by=request.user)
-    messages.success(request, _("Dry run: %(bookings)s bookings and %(clients)s client cards would be anonymised. "
-                                "Nothing was changed.") % {"bookings": run.bookings, "clients": run.clients})
+    bookings = ngettext("%(count)s booking", "%(count)s bookings", run.bookings) % {"count": run.bookings}
+    clients = ngettext("%(count)s client card", "%(count)s client cards", run.clients) % {"count": run.clients}
+    messages.success(request, _("Dry run: %(bookings)s and %(clients)s would be anonymised. Nothing was changed.")
+                     % {"bookings": bookings, "clients": clients})
     return redirect("compliance_home")
 
 
@@ -281,21 +283,28 @@ class _Echo:
         return value
 
 
-def _trail_csv(rows):
-    yield "\ufeff"
-    writer = csv.writer(_Echo())
-    yield writer.writerow([_("When"), _("Who"), _("Event"), _("What"), _("Record"), _("Changes"), _("Address")])
-    for row in rows:
-        changes = "; ".join(f"{field}: {old} → {new}" for field, old, new in row["changes"])
-        yield writer.writerow([timezone.localtime(row["at"]).isoformat()] + [spreadsheet_safe(value) for value in (
-            row["who"], row["event"], row["what"], row["record"], changes, row["address"])])
+def _trail_csv(rows, language: str):
+    """The trail as the reader's spreadsheet opens it (``sheet_format``): Russian Excel wants ``;`` and a BOM.
+    Rows are written as the response streams, after the view has returned: in the reader's ``language``."""
+    with translation.override(language):
+        sheet = sheet_format()
+        if sheet.bom:
+            yield sheet.bom
+        writer = sheet.writer(_Echo())
+        yield writer.writerow([_("When"), _("Who"), _("Event"), _("What"), _("Record"), _("Changes"), _("Address")])
+        for row in rows:
+            changes = "; ".join(f"{field}: {old or '—'} → {new or '—'}" for field, old, new in row["changes"])
+            moment = f"{when(row['at'], 'numeric')} {timezone.localtime(row['at']):%H:%M:%S}"
+            yield writer.writerow([moment] + [spreadsheet_safe(value) for value in (
+                row["who"], row["event"], row["what"], row["record"], changes, row["address"])])
 
 
 @owner_required
 @require_GET
 def audit_export(request):
     _form, trail = _trail(request)
-    response = StreamingHttpResponse(_trail_csv(audit.trail_rows(trail)), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(_trail_csv(audit.trail_rows(trail), translation.get_language()),
+                                     content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{timezone.localdate():%Y-%m-%d}.csv"'
     return response
 

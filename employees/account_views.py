@@ -6,20 +6,34 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from studio_crm.languages import language_of
+
 from . import mfa
 from .access import get_staff_session_for
-from .forms import AccountPasswordForm, ConfirmAuthenticatorForm, CurrentPasswordForm, ProfileForm
+from .forms import (
+    AccountPasswordForm,
+    ConfirmAuthenticatorForm,
+    CurrentPasswordForm,
+    LanguageForm,
+    ProfileForm,
+)
 from .lockouts import known_device_remember
 from .models import StaffSession
 from .services import (
+    EmployeeActionRefused,
+    employee_language_set,
     staff_session_rekey,
     staff_session_revoke,
     staff_sessions_end,
     staff_sessions_forget_stale,
 )
+from .sign_in_views import signed_out_message
 
 # New backup codes wait here for the one page that shows them.
 BACKUP_CODES_KEY = "studio_backup_codes"
@@ -28,10 +42,11 @@ BACKUP_CODES_KEY = "studio_backup_codes"
 # --- Profile and password ---------------------------------------------------------------------------
 
 
-def _account_page(request, *, profile_form=None, password_form=None, status=200):
+def _account_page(request, *, profile_form=None, password_form=None, language_form=None, status=200):
     context = {
         "profile_form": profile_form or ProfileForm(instance=request.user),
         "password_form": password_form or AccountPasswordForm(request.user),
+        "language_form": language_form or LanguageForm(instance=request.user),
         "authenticator": mfa.confirmed_authenticator(request.user),
         "session_count": StaffSession.objects.filter(employee=request.user).count(),
     }
@@ -48,7 +63,25 @@ def account(request):
     if not form.is_valid():
         return _account_page(request, profile_form=form, status=400)
     form.save()
-    messages.success(request, "Your profile is saved.")
+    messages.success(request, _("Your profile is saved."))
+    return redirect("account")
+
+
+@login_required
+@require_POST
+def account_language(request):
+    """The language of the employee's own pages: the next page (the redirect) is already in it."""
+    form = LanguageForm(request.POST, instance=copy.copy(request.user))
+    if not form.is_valid():
+        return _account_page(request, language_form=form, status=400)
+    try:
+        employee = employee_language_set(employee=request.user, language=form.cleaned_data["language"], by=request.user)
+    except EmployeeActionRefused as refusal:
+        form.add_error("language", str(refusal))
+        return _account_page(request, language_form=form, status=400)
+    # Said in the language just chosen, on the first page shown in it.
+    with translation.override(language_of(employee)):
+        messages.success(request, _("Your pages are now in this language."))
     return redirect("account")
 
 
@@ -71,8 +104,14 @@ def account_password(request):
     update_session_auth_hash(request, user)
     staff_session_rekey(old_key=old_key, request=request)
     ended = staff_sessions_end(employee=user, keep_key=request.session.session_key, by=user)
-    note = f" You were signed out on {ended} other device{'s' if ended != 1 else ''}." if ended else ""
-    messages.success(request, "Your password is changed." + note)
+    if ended:
+        messages.success(request, ngettext(
+            "Your password is changed. You were signed out on %(count)d other device.",
+            "Your password is changed. You were signed out on %(count)d other devices.",
+            ended,
+        ) % {"count": ended})
+    else:
+        messages.success(request, _("Your password is changed."))
     return redirect("account")
 
 
@@ -90,6 +129,7 @@ def _mfa_page(request, *, status=200, **forms):
         "secret": mfa.secret_base32(pending) if pending else "",
         "backup_codes": request.session.pop(BACKUP_CODES_KEY, None),
         "backup_codes_left": mfa.backup_codes_left(user),
+        "backup_code_count": mfa.BACKUP_CODE_COUNT,
         "confirm_form": forms.get("confirm_form") or ConfirmAuthenticatorForm(),
         "backup_form": forms.get("backup_form") or CurrentPasswordForm(user, prefix="backup"),
         "replace_form": forms.get("replace_form") or CurrentPasswordForm(user, prefix="replace"),
@@ -107,18 +147,18 @@ def account_mfa(request):
     pending = mfa.pending_authenticator(request.user) if mfa.has_pending_authenticator(request.user) else None
     form = ConfirmAuthenticatorForm(request.POST)
     if pending is None:
-        messages.info(request, "There is no authenticator being set up.")
+        messages.info(request, _("There is no authenticator being set up."))
         return redirect("account_mfa")
     if form.is_valid():
         codes = mfa.authenticator_confirm(employee=request.user, device=pending, code=form.cleaned_data["code"])
         if codes is not None:
             otp_login(request, pending)
             request.session[BACKUP_CODES_KEY] = codes
-            messages.success(request, "Two-factor sign-in is on.")
+            messages.success(request, _("Two-step sign-in is on."))
             response = redirect("account_mfa")
             known_device_remember(response, request=request, username=request.user.username)
             return response
-        form.add_error("code", "That code is not right. Check the time on your phone and try the next code.")
+        form.add_error("code", _("That code is not right. Check the time on your phone and try the next code."))
     return _mfa_page(request, confirm_form=form, status=400)
 
 
@@ -134,10 +174,10 @@ def account_mfa_backup_codes(request):
     if not ok:
         return _mfa_page(request, backup_form=form, status=400)
     if mfa.confirmed_authenticator(request.user) is None:
-        messages.error(request, "Set up an authenticator app first.")
+        messages.error(request, _("Set up an authenticator app first."))
         return redirect("account_mfa")
     request.session[BACKUP_CODES_KEY] = mfa.new_backup_codes(request.user)
-    messages.success(request, "New backup codes are ready; the old ones no longer work.")
+    messages.success(request, _("New backup codes are ready; the old ones no longer work."))
     return redirect("account_mfa")
 
 
@@ -148,7 +188,7 @@ def account_mfa_replace(request):
     if not ok:
         return _mfa_page(request, replace_form=form, status=400)
     mfa.pending_authenticator_restart(request.user)
-    messages.info(request, "Scan the new code. Your current authenticator keeps working until you confirm the new one.")
+    messages.info(request, _("Scan the new code. Your current authenticator keeps working until you confirm the new one."))
     return redirect("account_mfa")
 
 
@@ -178,10 +218,10 @@ def account_session_revoke(request, pk):
     staff_session = get_staff_session_for(request, pk)
     if staff_session.session_key == request.session.session_key:
         logout(request)
-        messages.info(request, "You have signed out.")
+        signed_out_message(request)
         return redirect("login")
     staff_session_revoke(staff_session=staff_session, by=request.user)
-    messages.success(request, f"Signed out {staff_session.device_label}.")
+    messages.success(request, _("Signed out %(device)s.") % {"device": staff_session.device_label})
     return redirect("account_sessions")
 
 
@@ -189,5 +229,7 @@ def account_session_revoke(request, pk):
 @require_POST
 def account_sessions_revoke_others(request):
     ended = staff_sessions_end(employee=request.user, keep_key=request.session.session_key, by=request.user)
-    messages.success(request, f"Signed out of {ended} other session{'s' if ended != 1 else ''}.")
+    messages.success(request, ngettext(
+        "Signed out of %(count)d other session.", "Signed out of %(count)d other sessions.", ended,
+    ) % {"count": ended})
     return redirect("account_sessions")

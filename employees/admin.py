@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from bookings.access import assigned_spaces
 
@@ -18,19 +19,21 @@ REFUSAL_KEY = "employee_refusal"
 
 @admin.register(Employee)
 class EmployeeAdmin(UserAdmin):
-    list_display = ["username", "full_name", "email", "role", "status", "department", "last_activity"]
-    list_filter = ["role", "status", "department"]
+    list_display = ["username", "full_name", "email", "role", "status", "department", "language", "last_activity"]
+    list_filter = ["role", "status", "department", "language"]
     search_fields = ["username", "full_name", "email"]
     ordering = ["full_name"]
     readonly_fields = ["employee_id", "last_login", "last_activity", "date_joined"]
     fieldsets = [
         (None, {"fields": ["employee_id", "username", "password"]}),
-        ("Person", {"fields": ["full_name", "email", "phone", "department"]}),
-        ("Access", {"fields": ["role", "status"]}),
-        ("Activity", {"fields": ["last_login", "last_activity", "date_joined"]}),
+        (_("Person"), {"fields": ["full_name", "email", "phone", "department", "language"]}),
+        (_("Access"), {"fields": ["role", "status"]}),
+        (_("Activity"), {"fields": ["last_login", "last_activity", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["username", "full_name", "email", "role", "password1", "password2"]}),
+        (None, {"classes": ["wide"], "fields": [
+            "username", "full_name", "email", "role", "language", "password1", "password2",
+        ]}),
     ]
 
     def save_model(self, request, obj, form, change):

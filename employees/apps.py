@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class EmployeesConfig(AppConfig):
     name = "employees"
-    verbose_name = "Employees"
+    verbose_name = _("Employees")
 
     def ready(self):
         from auditlog.registry import auditlog

@@ -9,6 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 BACKUP_CODE_COUNT = 10
+# Names of the devices as stored (the Django admin lists them); the pages name them in the reader's language.
 AUTHENTICATOR_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "Backup codes"
 # A fixed key for the demo studio only: anyone reading this file can compute its codes.

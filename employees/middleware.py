@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from .mfa import has_confirmed_device
 from .services import staff_session_touch
@@ -38,6 +38,8 @@ def _with_next(url: str, request) -> str:
 
 
 def _sign_out(request, message: str):
+    """End the session and say why on the sign-in page. Runs before the account's language is switched on
+    (studio_crm.languages): ``message`` is in the sign-in page's, as a guest reads it."""
     logout(request)
     response = _redirect(request, _with_next(settings.LOGIN_URL, request))
     # MessageMiddleware runs after this one and is skipped by an early response: store directly.
@@ -72,7 +74,7 @@ class StaffSessionMiddleware:
         now = time.time()
         last_seen = request.session.get(ACTIVITY_KEY, now)
         if now - last_seen > settings.STAFF_IDLE_TIMEOUT_MINUTES * 60:
-            return _sign_out(request, "You were signed out after a period of inactivity.")
+            return _sign_out(request, gettext("You were signed out after a period of inactivity. Sign in again to go on."))
         # However busy the session: a stolen or forgotten one does not last for ever. A session signed
         # in before the time was recorded counts from its first request.
         signed_in_at = request.session.setdefault(SIGNED_IN_AT_KEY, now)

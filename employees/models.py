@@ -1,21 +1,24 @@
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    MANAGER = "manager", "Manager"
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    MANAGER = "manager", _("Manager")
 
 
 class EmployeeStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    INVITED = "invited", "Invited"
-    DEACTIVATED = "deactivated", "Deactivated"
+    # An employee's status, not a booking's: "Active" here is a person who may sign in.
+    ACTIVE = "active", pgettext_lazy("employee status", "Active")
+    INVITED = "invited", pgettext_lazy("employee status", "Invited")
+    DEACTIVATED = "deactivated", pgettext_lazy("employee status", "Deactivated")
 
 
 class EmployeeManager(UserManager):
@@ -27,19 +30,21 @@ class EmployeeManager(UserManager):
 class Employee(AbstractUser):
     """A member of the studio's staff. Guests never have an account."""
 
-    employee_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    employee_id = models.UUIDField(_("employee ID"), default=uuid.uuid4, unique=True, editable=False)
     # AbstractUser's first/last name are unused: the studio writes names as people give them.
     first_name = None
     last_name = None
-    full_name = models.CharField(max_length=150)
-    email = models.EmailField(unique=True)
-    phone = models.CharField(max_length=32, blank=True)
-    department = models.CharField(max_length=100, blank=True)
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MANAGER)
-    status = models.CharField(max_length=16, choices=EmployeeStatus.choices, default=EmployeeStatus.ACTIVE)
-    last_activity = models.DateTimeField(null=True, blank=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("email"), unique=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MANAGER)
+    status = models.CharField(_("status"), max_length=16, choices=EmployeeStatus.choices, default=EmployeeStatus.ACTIVE)
+    last_activity = models.DateTimeField(_("last activity"), null=True, blank=True)
     # Set with a temporary password an owner or admin gave out; cleared when the employee chooses their own.
     must_change_password = models.BooleanField(_("must change password"), default=False)
+    # Pages, mail and messages for this employee; blank: the studio's language (STUDIO_LANGUAGE).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
 
     objects = EmployeeManager()
 
@@ -47,6 +52,8 @@ class Employee(AbstractUser):
 
     class Meta:
         ordering = ["full_name"]
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
 
     def __str__(self):
         return self.full_name or self.username
@@ -95,15 +102,19 @@ class StaffSession(models.Model):
     The Django session itself lives in the session store under ``session_key``; revoking deletes both.
     """
 
-    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="staff_sessions")
-    session_key = models.CharField(max_length=40, unique=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_seen = models.DateTimeField(default=timezone.now)
+    employee = models.ForeignKey(
+        Employee, verbose_name=_("employee"), on_delete=models.CASCADE, related_name="staff_sessions"
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("signed in"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last seen"), default=timezone.now)
 
     class Meta:
         ordering = ["-last_seen"]
+        verbose_name = _("staff session")
+        verbose_name_plural = _("staff sessions")
 
     def __str__(self):
         return f"{self.employee} · {self.device_label}"

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.access import assign_spaces
 from bookings.models import Space
@@ -29,14 +30,16 @@ log = logging.getLogger("studio.security")
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-RESET_REFUSED = "Only an owner can reset the password or two-step sign-in of an owner or an admin."
+RESET_REFUSED = _("Only an owner can reset the password or two-step sign-in of an owner or an admin.")
+OWNERS_ONLY = _("Only an owner can manage owners.")
 
 
 class EmployeeActionRefused(ValidationError):
-    """An employee operation that the studio's rules do not allow; ``str()`` is the reason shown to the user."""
+    """An employee operation that the studio's rules do not allow; ``str()`` is the reason shown to the user,
+    in the language active when it is read."""
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
 
 def _session_store():
@@ -131,7 +134,7 @@ def temporary_password() -> str:
 
 def _refuse_unless_allowed(
     *, employee: Employee, by: Employee | None, new_role: str | None = None, rule=can_manage_employee,
-    message: str = "Only an owner can manage owners.",
+    message: str = OWNERS_ONLY,
 ) -> None:
     """The rules themselves live in employees/access.py, shared with the pages that offer the actions.
 
@@ -153,7 +156,7 @@ def _refuse_removing_last_owner(employee: Employee) -> None:
         .values_list("pk", flat=True)
     )
     if employee.pk in owners and len(owners) == 1:
-        raise EmployeeActionRefused("The studio must keep at least one active owner.")
+        raise EmployeeActionRefused(_("The studio must keep at least one active owner."))
 
 
 def employee_create(
@@ -165,21 +168,23 @@ def employee_create(
     spaces: Iterable[Space] = (),
     phone: str = "",
     department: str = "",
+    language: str = "",
     by: Employee | None,
 ) -> tuple[Employee, str]:
-    """Invite a new employee; returns them and their temporary password (to be shown once)."""
+    """Invite a new employee; returns them and their temporary password (to be shown once). ``language``
+    is that of their pages and messages (blank: the studio's)."""
     _refuse_unless_allowed(employee=Employee(role=role), by=by, new_role=role)
     password = temporary_password()
     with transaction.atomic():
         employee = Employee(
             username=username, full_name=full_name, email=email, role=role, phone=phone,
-            department=department, status=EmployeeStatus.INVITED, must_change_password=True,
+            department=department, language=language, status=EmployeeStatus.INVITED, must_change_password=True,
         )
         employee.set_password(password)
         employee.save()
         if role == Role.MANAGER:
             assign_spaces(employee, spaces)
-    log.info("employee created employee=%s role=%s by=%s", username, role, _actor(by))
+    log.info("employee created employee=%s role=%s language=%s by=%s", username, role, language, _actor(by))
     return employee, password
 
 
@@ -193,12 +198,15 @@ def employee_update(
     email: str | None = None,
     phone: str | None = None,
     department: str | None = None,
+    language: str | None = None,
 ) -> Employee:
     """Change an employee's role, assigned spaces (managers) and details; a detail left None keeps its value."""
     _refuse_unless_allowed(employee=employee, by=by, new_role=role)
     if role != employee.role and _is_self(employee, by):
-        raise EmployeeActionRefused("You cannot change your own role.")
-    details = {"full_name": full_name, "email": email, "phone": phone, "department": department}
+        raise EmployeeActionRefused(_("You cannot change your own role."))
+    details = {
+        "full_name": full_name, "email": email, "phone": phone, "department": department, "language": language,
+    }
     with transaction.atomic():
         old_role = employee.role
         if role != old_role:
@@ -220,7 +228,7 @@ def employee_update(
 def employee_deactivate(*, employee: Employee, by: Employee | None) -> None:
     _refuse_unless_allowed(employee=employee, by=by)
     if _is_self(employee, by):
-        raise EmployeeActionRefused("You cannot deactivate your own account.")
+        raise EmployeeActionRefused(_("You cannot deactivate your own account."))
     with transaction.atomic():
         _refuse_removing_last_owner(employee)
         employee.status = EmployeeStatus.DEACTIVATED
@@ -260,7 +268,7 @@ def employee_set_temporary_password(*, employee: Employee, by: Employee | None) 
     their next sign-in, and end their sessions."""
     _refuse_unless_allowed(employee=employee, by=by, rule=can_reset_sign_in, message=RESET_REFUSED)
     if _is_self(employee, by):
-        raise EmployeeActionRefused("Change your own password on your account page.")
+        raise EmployeeActionRefused(_("Change your own password on your account page."))
     password = temporary_password()
     with transaction.atomic():
         employee.set_password(password)
@@ -269,3 +277,20 @@ def employee_set_temporary_password(*, employee: Employee, by: Employee | None) 
         staff_sessions_end(employee=employee, by=by)
     log.info("employee password reset employee=%s by=%s", employee.username, _actor(by))
     return password
+
+
+def employee_language_set(*, employee: Employee, language: str, by: Employee | None) -> Employee:
+    """Set the language of ``employee``'s pages, mail and messages: one of settings.LANGUAGES, or blank for
+    the studio's (STUDIO_LANGUAGE, followed if it changes). The audit trail records the change."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise EmployeeActionRefused(_("Choose one of the languages offered."))
+    if not _is_self(employee, by):
+        _refuse_unless_allowed(employee=employee, by=by)
+    old = employee.language
+    if old == language:
+        return employee
+    employee.language = language
+    employee.save(update_fields=["language"])
+    log.info("employee language changed employee=%s from=%s to=%s by=%s",
+             employee.username, old or "studio", language or "studio", _actor(by))
+    return employee

@@ -18,7 +18,7 @@ TOO_MANY_FAILURES = gettext_lazy(
     "Too many failed sign-ins for this account from other devices. Sign in from a device you used before, "
     "try again in an hour, or ask an owner to unlock the account."
 )
-WRONG_PASSWORD = "The username or password is not right."
+WRONG_PASSWORD = gettext_lazy("The username or password is not right.")
 
 
 class SignInRefused(Exception):

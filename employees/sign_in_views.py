@@ -4,9 +4,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studio_crm.htmx import safe_next
+from studio_crm.languages import language_of
 
 from . import mfa, pending_sign_in
 from .forms import CodeForm, SignInForm
@@ -23,6 +27,13 @@ from .sign_in import (
 
 def _next_url(request) -> str:
     return safe_next(request, settings.LOGIN_REDIRECT_URL)
+
+
+def signed_out_message(request) -> None:
+    """Call after ``logout``: "signed out", in the language of the sign-in page that shows it (a guest's:
+    the switcher's cookie or the browser's), not in that of the account that just left."""
+    with translation.override(translation.get_language_from_request(request)):
+        messages.info(request, _("You have signed out."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -62,7 +73,7 @@ def _signing_in(request):
 def login_code(request):
     employee, pending = _signing_in(request)
     if employee is None:
-        messages.info(request, "Please sign in again.")
+        messages.info(request, _("Please sign in again."))
         return redirect("login")
     if request.user.is_authenticated and request.user.is_verified():
         return redirect(_next_url(request))
@@ -76,11 +87,17 @@ def login_code(request):
             sign_in_complete(request, employee=employee, device=device, pending=pending)
             if mfa.is_backup_code(device):
                 left = mfa.backup_codes_left(employee)
-                messages.warning(request, f"You used a backup code; {left} left. Make new ones on your account page.")
+                # Read on the next page, which is in the account's language (this one was a guest's).
+                with translation.override(language_of(employee)):
+                    messages.warning(request, ngettext(
+                        "You used a backup code; %(count)d is left. Make new ones on your account page.",
+                        "You used a backup code; %(count)d are left. Make new ones on your account page.",
+                        left,
+                    ) % {"count": left})
             response = redirect(pending.next_url if pending else _next_url(request))
             known_device_remember(response, request=request, username=employee.username)
             return response
-        form.add_error("code", "That code is not right, or it was already used. Wait a few seconds and try again.")
+        form.add_error("code", _("That code is not right, or it was already used. Wait a few seconds and try again."))
     context = {"form": form, "employee": employee, "next": _next_url(request)}
     return render(request, "employees/login_code.html", context, status=400 if form.errors else 200)
 
@@ -88,5 +105,5 @@ def login_code(request):
 @require_POST
 def logout_view(request):
     logout(request)
-    messages.info(request, "You have signed out.")
+    signed_out_message(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)

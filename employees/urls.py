@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/code/", sign_in_views.login_code, name="login_code"),
     path("logout/", sign_in_views.logout_view, name="logout"),
     path("account/", account_views.account, name="account"),
+    path("account/language/", account_views.account_language, name="account_language"),
     path("account/password/", account_views.account_password, name="account_password"),
     path("account/mfa/", account_views.account_mfa, name="account_mfa"),
     path("account/mfa/backup-codes/", account_views.account_mfa_backup_codes, name="account_mfa_backup_codes"),

@@ -5,12 +5,15 @@ Deliberately small: the sessions page needs a hint a person recognises, not a fu
 
 import re
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 # Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari", Android also says "Linux".
 BROWSERS = [
     (r"Edg(e|A|iOS)?/", "Edge"),
     (r"OPR/|Opera", "Opera"),
     (r"Firefox/|FxiOS/", "Firefox"),
-    (r"YaBrowser/", "Yandex Browser"),
+    (r"YaBrowser/", gettext_lazy("Yandex Browser")),
     (r"Chrome/|CriOS/|Chromium/", "Chrome"),
     (r"Safari/", "Safari"),
     (r"curl/", "curl"),
@@ -35,8 +38,8 @@ def _first(patterns, text: str) -> str:
 
 def device_label(user_agent: str) -> str:
     if not user_agent:
-        return "Unknown device"
+        return _("Unknown device")
     browser, system = _first(BROWSERS, user_agent), _first(SYSTEMS, user_agent)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown browser"
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return str(browser or system or _("Unknown browser"))

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bookings.access import assigned_space_names, assigned_spaces
@@ -57,11 +59,13 @@ def employee_new(request):
         try:
             employee, password = employee_create(
                 username=data["username"], full_name=data["full_name"], email=data["email"], role=data["role"],
-                spaces=data["spaces"], phone=data["phone"], department=data["department"], by=request.user,
+                spaces=data["spaces"], phone=data["phone"], department=data["department"],
+                language=data["language"], by=request.user,
             )
         except EmployeeActionRefused as refusal:
             raise PermissionDenied(str(refusal)) from refusal
-        messages.success(request, f"{employee} can now sign in with the temporary password below.")
+        messages.success(request, _("%(employee)s can now sign in with the temporary password below.")
+                         % {"employee": employee})
         return _employee_page(request, employee, temporary_password=password)
     return render(request, "employees/new.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -109,42 +113,46 @@ def employee_detail(request, pk):
         employee_update(
             employee=employee, by=request.user, role=data["role"], spaces=data["spaces"],
             full_name=data["full_name"], email=data["email"], phone=data["phone"], department=data["department"],
+            language=data["language"],
         )
     except EmployeeActionRefused as refusal:
         add_service_error(form, refusal)
         return _employee_page(request, employee, form=form, status=409)
-    messages.success(request, f"{employee} is saved.")
+    messages.success(request, _("%(employee)s is saved.") % {"employee": employee})
     return redirect("employee_detail", pk=employee.pk)
 
 
-def _employee_action(request, pk, action, done: str, rule=can_manage_employee):
+def _employee_action(request, pk, action, done, rule=can_manage_employee):
+    """``done``: the message on success, with ``%(employee)s`` (a lazy translation, read in this request)."""
     employee = get_employee_for(request, pk, write=True, rule=rule)
     try:
         action(employee=employee, by=request.user)
     except EmployeeActionRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, done.format(employee=employee))
+        messages.success(request, str(done) % {"employee": employee})
     return redirect("employee_detail", pk=employee.pk)
 
 
 @admin_required
 @require_POST
 def employee_deactivate_view(request, pk):
-    return _employee_action(request, pk, employee_deactivate, "{employee} is deactivated and signed out everywhere.")
+    return _employee_action(request, pk, employee_deactivate,
+                            gettext_lazy("%(employee)s is deactivated and signed out everywhere."))
 
 
 @admin_required
 @require_POST
 def employee_reactivate_view(request, pk):
-    return _employee_action(request, pk, employee_reactivate, "{employee} can sign in again.")
+    return _employee_action(request, pk, employee_reactivate, gettext_lazy("%(employee)s can sign in again."))
 
 
 @admin_required
 @require_POST
 def employee_reset_mfa_view(request, pk):
     return _employee_action(
-        request, pk, employee_reset_mfa, "Two-factor sign-in of {employee} is reset; they set it up at their next sign-in.",
+        request, pk, employee_reset_mfa,
+        gettext_lazy("Two-step sign-in of %(employee)s is reset; they set it up again at their next sign-in."),
         rule=can_reset_sign_in,
     )
 
@@ -152,7 +160,7 @@ def employee_reset_mfa_view(request, pk):
 @admin_required
 @require_POST
 def employee_unlock_view(request, pk):
-    return _employee_action(request, pk, employee_unlock, "{employee} is unlocked.")
+    return _employee_action(request, pk, employee_unlock, gettext_lazy("%(employee)s is unlocked."))
 
 
 @admin_required
@@ -164,5 +172,6 @@ def employee_password_view(request, pk):
     except EmployeeActionRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("employee_detail", pk=employee.pk)
-    messages.success(request, f"{employee} has a new temporary password and was signed out.")
+    messages.success(request, _("%(employee)s has a new temporary password and was signed out.")
+                     % {"employee": employee})
     return _employee_page(request, employee, temporary_password=password)

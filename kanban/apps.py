@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class KanbanConfig(AppConfig):
     name = "kanban"
-    verbose_name = "Kanban board"
+    verbose_name = _("Kanban board")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_out

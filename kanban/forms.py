@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from bookings.dates import EARLIEST, LATEST, DateRangeForm
 
@@ -29,7 +30,7 @@ class BoardFilterForm(DateRangeForm):
     """The board's range (at most ``MAX_RANGE_DAYS`` days, within the years staff can pick) and space."""
 
     max_days = MAX_RANGE_DAYS
-    space = forms.ModelChoiceField(label="Space", queryset=None, required=False, empty_label="All spaces")
+    space = forms.ModelChoiceField(label=_("Space"), queryset=None, required=False, empty_label=_("All spaces"))
 
     def __init__(self, *args, spaces, **kwargs):
         super().__init__(*args, **kwargs)
@@ -95,5 +96,5 @@ class MoveForm(forms.Form):
     def clean_order(self) -> list[int]:
         raw = [part.strip() for part in self.cleaned_data["order"].split(",") if part.strip()]
         if len(raw) > 1000 or not all(part.isdigit() for part in raw):
-            raise forms.ValidationError("The order of the column could not be read.")
+            raise forms.ValidationError(_("The order of the column could not be read."))
         return [int(part) for part in raw]

@@ -18,6 +18,7 @@ from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from bookings.access import visible_bookings
 from bookings.dates import LATEST, day_bounds
@@ -38,14 +39,15 @@ def board_group() -> str:
 MAX_RANGE_DAYS = 62
 DEFAULT_RANGE_DAYS = 7
 
-# (state, column label, folded by default). Drafts are never on the board.
+# (state, column label, folded by default). Drafts are never on the board. A column is named as a heap of
+# bookings, which some languages word otherwise than one booking's state.
 COLUMNS = [
-    (BookingState.PENDING, "New · pending", False),
-    (BookingState.CONFIRMED, "Confirmed", False),
-    (BookingState.IN_PROGRESS, "In progress", False),
-    (BookingState.COMPLETED, "Completed", False),
-    (BookingState.CANCELLED, "Cancelled", False),
-    (BookingState.NO_SHOW, "No-show", True),
+    (BookingState.PENDING, pgettext_lazy("board column", "New · pending"), False),
+    (BookingState.CONFIRMED, pgettext_lazy("board column", "Confirmed"), False),
+    (BookingState.IN_PROGRESS, pgettext_lazy("board column", "In progress"), False),
+    (BookingState.COMPLETED, pgettext_lazy("board column", "Completed"), False),
+    (BookingState.CANCELLED, pgettext_lazy("board column", "Cancelled"), False),
+    (BookingState.NO_SHOW, pgettext_lazy("board column", "No-show"), True),
 ]
 COLUMN_LABELS = {state: label for state, label, _ in COLUMNS}
 BOARD_STATES = [state for state, _, _ in COLUMNS]

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.access import get_booking_for, visible_spaces
@@ -97,8 +98,9 @@ def _answer(request, *, booking, ok: bool, message: str, status: int = 200):
 def move(request):
     form = MoveForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
-        return _answer(request, booking=None, ok=False, message=f"The move could not be read ({errors}).", status=400)
+        errors = "; ".join(" ".join(errs) for errs in form.errors.values())
+        message = gettext("The move could not be read: %(errors)s") % {"errors": errors}
+        return _answer(request, booking=None, ok=False, message=message, status=400)
     data = form.cleaned_data
     booking = get_booking_for(request, data["booking"])
     try:
@@ -109,7 +111,8 @@ def move(request):
         return _answer(request, booking=current, ok=False, message=error.message, status=409)
     except ValidationError as error:
         return _answer(request, booking=booking, ok=False, message=" ".join(error.messages), status=400)
-    message = f"{moved.reference} ({moved.client_name}) is now in {COLUMN_LABELS[moved.state]}."
+    message = gettext("%(reference)s (%(client)s) is now in %(column)s.") % {
+        "reference": moved.reference, "client": moved.client_name, "column": COLUMN_LABELS[moved.state]}
     if moved.state == booking.state and data["order"]:
-        message = "Order saved."
+        message = gettext("Order saved.")
     return _answer(request, booking=moved, ok=True, message=message)

@@ -25,7 +25,7 @@ from django.utils import timezone
 from studio_crm import metrics
 
 from . import background, emails, telegram
-from .errors import RetryLater, Undeliverable
+from .errors import ProviderError, RetryLater, Undeliverable
 from .models import OPEN_STATUSES, Channel, Notification, Status
 
 log = logging.getLogger("studio.notifications")
@@ -80,7 +80,9 @@ def _finish(notification: Notification, *, status: str, attempted: bool, wait: f
 
 def _failed(notification: Notification, error: Exception) -> str:
     attempts = notification.attempts + 1
-    text = f"{type(error).__name__}: {error}"
+    # The providers' own errors say what happened in words; anything else is named by its class, for whoever
+    # fixes it.
+    text = str(error) if isinstance(error, ProviderError) else f"{type(error).__name__}: {error}"
     if attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         _finish(notification, status=Status.DEAD, attempted=True, error=text)
         log.error("notification %s dead after %s attempts: %s", notification.pk, attempts, text)

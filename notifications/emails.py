@@ -8,17 +8,18 @@ from datetime import UTC
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from icalendar import Calendar, Event
 
-from bookings.errors import local_range
-
 from .errors import Undeliverable
+from .languages import booking_when, language_for
 from .models import Audience, Kind, Notification
 
 # Guest emails of kinds other apps queue (compliance: answered data requests): kind -> a function of
-# (kind, payload) giving (subject, first paragraph), registered in that app's ready().
+# (kind, payload) giving (subject, first paragraph), registered in that app's ready(). It is called with the
+# guest's language active.
 OTHER_GUEST_TEXTS: dict[str, Callable[[str, dict], tuple[str, str]]] = {}
 
 
@@ -44,7 +45,16 @@ def _guest_texts(kind: str, payload: dict) -> tuple[str, str]:
         return (_("Your booking %(reference)s has changed"),
                 _("Your booking has changed. Here are its details as they are now."))
     return (_("Reminder: %(space)s, %(when)s"),
-            _("A reminder of your booking of %(space)s, in about %(hours)s hours."))
+            ngettext("A reminder of your booking of %(space)s, in about %(hours)s hour.",
+                     "A reminder of your booking of %(space)s, in about %(hours)s hours.",
+                     _hours(payload)))
+
+
+def _hours(payload: dict) -> int:
+    try:
+        return int(payload.get("hours") or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _staff_texts(kind: str) -> tuple[str, str]:
@@ -59,7 +69,9 @@ def _staff_texts(kind: str) -> tuple[str, str]:
 
 
 def _who(payload: dict) -> str:
-    return payload.get("by") or (_("The system") if payload.get("expired") else _("The guest"))
+    if payload.get("by"):
+        return payload["by"]
+    return pgettext("who acted", "The system") if payload.get("expired") else pgettext("who acted", "The guest")
 
 
 def booking_ics(booking) -> bytes:
@@ -83,12 +95,17 @@ def booking_ics(booking) -> bytes:
 
 
 def email_message(notification: Notification) -> EmailMultiAlternatives:
+    """The email of ``notification``, subject and body in its reader's language (``language_for``)."""
+    with translation.override(language_for(notification)):
+        return _email_message(notification)
+
+
+def _email_message(notification: Notification) -> EmailMultiAlternatives:
     booking, payload, kind = notification.booking, notification.payload, notification.kind
     guest = notification.audience == Audience.GUEST
     subject, lead = _guest_texts(kind, payload) if guest else _staff_texts(kind)
-    values = {"reference": booking.reference, "space": booking.space.name,
-              "when": local_range(booking.start, booking.end), "hours": payload.get("hours", ""),
-              "reason": payload.get("reason", ""), "who": _who(payload)}
+    values = {"reference": booking.reference, "space": booking.space.name, "when": booking_when(booking),
+              "hours": _hours(payload), "reason": payload.get("reason", ""), "who": _who(payload)}
     context = {"booking": booking, "kind": kind, "lead": lead % values, "title": subject % values,
                "studio_name": settings.STUDIO_NAME, "when": values["when"], "recipient_is_guest": guest}
     template = "notifications/email/guest" if guest else "notifications/email/staff"

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bookings.access import visible_spaces
@@ -38,10 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("studio.notifications")
 
-# The reasons in the history of a request cancelled for want of a confirmation, and of one declined in the
-# staff chat (whose message already says so: the chat is not told again).
-EXPIRED_REASON = "expired"
-TELEGRAM_DECLINE_REASON = "Declined in Telegram"
 GUEST_EMAIL_KINDS = {Kind.REQUESTED, Kind.CONFIRMED, Kind.CANCELLED, Kind.RESCHEDULED, Kind.REMINDER}
 RESCHEDULING_FIELDS = {"start", "end", "space"}
 LINK_CODE_MINUTES = 15
@@ -50,6 +46,21 @@ LINK_CODE_LENGTH = 10
 
 
 # --- The outbox ---------------------------------------------------------------------------------------
+
+
+def expired_reason() -> str:
+    """The reason in the history of a request cancelled for want of a confirmation. Staff read the history,
+    so it is written in the studio's language."""
+    with translation.override(settings.STUDIO_LANGUAGE):
+        return _("Not confirmed in time")
+
+
+def telegram_decline_reason() -> str:
+    """The reason in the history of a request declined in the staff chat (whose message already says so: the
+    chat is not told again), in the studio's language."""
+    with translation.override(settings.STUDIO_LANGUAGE):
+        return _("Declined in Telegram")
+
 
 
 def change_kind(*, event: str, to_state: str, fields: set[str]) -> str | None:
@@ -64,7 +75,7 @@ def change_kind(*, event: str, to_state: str, fields: set[str]) -> str | None:
 
 def _telegram_wanted(kind: str, by: "Employee | None", reason: str) -> bool:
     """New requests from guests (staff who book by phone are at the screen), cancellations and no-shows."""
-    if not telegram.is_configured() or reason == TELEGRAM_DECLINE_REASON:
+    if not telegram.is_configured() or reason == telegram_decline_reason():
         return False
     return (kind == Kind.REQUESTED and by is None) or kind in (Kind.CANCELLED, Kind.NO_SHOW)
 
@@ -101,7 +112,7 @@ def notifications_for_change(*, booking: Booking, event: str, by: "Employee | No
     if kind is None:
         return []
     payload = {"version": booking.version, "from": from_state, "reason": reason,
-               "by": str(by) if by is not None else "", "expired": by is None and reason == EXPIRED_REASON}
+               "by": str(by) if by is not None else "", "expired": by is None and reason == expired_reason()}
     rows = []
     if kind in GUEST_EMAIL_KINDS and booking.client_email:
         rows.append(_row(booking, kind, Channel.EMAIL, Audience.GUEST, booking.client_email, "guest", payload))
@@ -185,7 +196,7 @@ def requests_expire(*, now: datetime | None = None) -> int:
     count = 0
     for booking in list(Booking.objects.filter(due, state=BookingState.PENDING).order_by("start")):
         try:
-            booking_transition(booking=booking, to=BookingState.CANCELLED, by=None, reason=EXPIRED_REASON,
+            booking_transition(booking=booking, to=BookingState.CANCELLED, by=None, reason=expired_reason(),
                                actor_kind=ActorKind.SYSTEM)
         except BookingError:
             continue

@@ -13,13 +13,14 @@ import urllib.request
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from bookings.errors import local_range
-from bookings.templatetags.bookings_tags import money
+from studio_crm.formatting import money, when
 
 from .errors import ProviderError, RetryLater, Undeliverable
+from .languages import booking_when, language_for
 from .models import Kind, Notification
 
 log = logging.getLogger("studio.notifications")
@@ -64,12 +65,15 @@ def call(method: str, payload: dict, *, timeout: float | None = None):
             retry_after = (body.get("parameters") or {}).get("retry_after", 5)
             raise RetryLater(retry_after, _("Telegram asked to wait %(seconds)s s") % {"seconds": retry_after}) from None
         if 400 <= error.code < 500:
-            raise Undeliverable(f"Telegram refused {method} ({error.code}): {description}") from None
-        raise ProviderError(f"Telegram answered {error.code}: {description}") from None
+            raise Undeliverable(_("Telegram refused %(method)s (%(code)s): %(description)s") % {
+                "method": method, "code": error.code, "description": description}) from None
+        raise ProviderError(_("Telegram answered %(code)s: %(description)s") % {
+            "code": error.code, "description": description}) from None
     except urllib.error.URLError as error:
-        raise OSError(f"Telegram could not be reached: {error.reason}") from None
+        raise OSError(_("Telegram could not be reached: %(reason)s") % {"reason": error.reason}) from None
     if not body.get("ok"):
-        raise ProviderError(f"Telegram did not accept {method}: {str(body.get('description', ''))[:300]}")
+        raise ProviderError(_("Telegram did not accept %(method)s: %(description)s") % {
+            "method": method, "description": str(body.get("description", ""))[:300]})
     return body.get("result")
 
 
@@ -115,18 +119,19 @@ def wait_for_chat(chat_id: str) -> None:
         time.sleep(wait)
 
 
-# --- The staff chat's messages --------------------------------------------------------------------
+# --- The staff chat's messages (in the studio's language: the chat is everyone's) ----------------------
 
 
 def _actor(payload: dict) -> str:
     if payload.get("expired"):
         return _("the system (not confirmed in time)")
-    return payload.get("by") or _("the guest")
+    return payload.get("by") or pgettext("who acted", "the guest")
 
 
 def message_text(notification: Notification) -> str:
+    """The message, in the active language (``send_notification`` makes it the chat's)."""
     booking, payload = notification.booking, notification.payload
-    details = _("%(space)s, %(when)s") % {"space": booking.space.name, "when": local_range(booking.start, booking.end)}
+    details = _("%(space)s, %(when)s") % {"space": booking.space.name, "when": booking_when(booking)}
     if notification.kind == Kind.REQUESTED:
         return _("New request %(reference)s\n%(details)s\n%(client)s · %(total)s") % {
             "reference": booking.reference, "details": details, "client": booking.client_first_name,
@@ -157,10 +162,11 @@ def answer_buttons(notification: Notification) -> dict | None:
 def send_notification(notification: Notification) -> None:
     """Send one outbox row to its chat, within the chat's limits."""
     if not settings.TELEGRAM_BOT_TOKEN:
-        raise ProviderError("TELEGRAM_BOT_TOKEN is not set")
+        raise ProviderError(_("%(setting)s is not set") % {"setting": "TELEGRAM_BOT_TOKEN"})
     chat_id = notification.recipient
-    payload = {"chat_id": chat_id, "text": message_text(notification), "link_preview_options": {"is_disabled": True}}
-    buttons = answer_buttons(notification)
+    with translation.override(language_for(notification)):
+        text, buttons = message_text(notification), answer_buttons(notification)
+    payload = {"chat_id": chat_id, "text": text, "link_preview_options": {"is_disabled": True}}
     if buttons:
         payload["reply_markup"] = buttons
     wait_for_chat(chat_id)
@@ -172,8 +178,9 @@ def send_notification(notification: Notification) -> None:
 
 
 def outcome_line(*, action: str, employee, at=None) -> str:
-    """What the pressed button did, for the edited message."""
-    when = f"{timezone.localtime(at or timezone.now()):%H:%M}"
-    if action == "confirm":
-        return _("✅ Confirmed by %(name)s at %(time)s") % {"name": employee, "time": when}
-    return _("❌ Declined by %(name)s at %(time)s") % {"name": employee, "time": when}
+    """What the pressed button did, for the edited message: in the chat's language, the studio's."""
+    with translation.override(settings.STUDIO_LANGUAGE):
+        values = {"name": employee, "time": when(at or timezone.now(), "time")}
+        if action == "confirm":
+            return _("✅ Confirmed by %(name)s at %(time)s") % values
+        return _("❌ Declined by %(name)s at %(time)s") % values

@@ -5,17 +5,23 @@ with that employee's permissions (bookings.access: a manager only on the halls t
 chat's message is edited to say who did what. A link code sent in a private chat links the sender's
 account. Everyone else is answered politely and nothing changes. Replies go straight to the Bot API with a
 short timeout; a reply that fails is logged, never retried (the next press asks again).
+
+Replies are in the reader's language: a linked employee's account language, else the language of the sender's
+Telegram app when the studio speaks it, else the studio's. The chat's own message stays in the studio's.
 """
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from bookings.access import visible_bookings
 from bookings.errors import BookingError, error_text
 from bookings.models import BookingState
 from bookings.services import booking_transition
+from studio_crm.languages import language_of
 
 from . import services, telegram
 from .errors import ProviderError, RetryLater, Undeliverable
@@ -54,14 +60,28 @@ def parse_button(data: str) -> tuple[str, int, int] | None:
     return parts[0], int(parts[1]), int(parts[2])
 
 
+def reader_language(sender: dict, employee=None) -> str:
+    """The language to answer ``sender`` (Telegram's user object) in; ``employee`` is the one linked to them."""
+    if employee is not None:
+        return language_of(employee)
+    code = str(sender.get("language_code") or "").split("-")[0].lower()
+    return code if code in dict(settings.LANGUAGES) else settings.STUDIO_LANGUAGE
+
+
 def _refused(query: dict, telegram_user_id, what: str, text: str) -> None:
     security_log.warning("denied telegram_user=%s path=telegram-webhook what=%s", telegram_user_id, what)
     _answer(query, text, alert=True)
 
 
 def _button_pressed(query: dict) -> None:
-    sender_id = (query.get("from") or {}).get("id")
+    sender = query.get("from") or {}
+    sender_id = sender.get("id")
     employee = services.telegram_employee(sender_id) if isinstance(sender_id, int) else None
+    with translation.override(reader_language(sender, employee)):
+        _answer_press(query, sender_id, employee)
+
+
+def _answer_press(query: dict, sender_id, employee) -> None:
     if employee is None:
         _refused(query, sender_id, "unlinked account", _(
             "Your Telegram account is not linked to the studio. Link it on your account page in the studio's "
@@ -78,15 +98,16 @@ def _button_pressed(query: dict) -> None:
             "This booking is for a hall you do not work on, so it is left as it is. A colleague of that hall "
             "can answer it."))
         return
-    reason = services.TELEGRAM_DECLINE_REASON if action == "decline" else ""
+    reason = services.telegram_decline_reason() if action == "decline" else ""
     try:
         booking = booking_transition(booking=booking, to=ACTIONS[action], by=employee, reason=reason, version=version)
     except (BookingError, ValidationError) as error:
         _answer(query, error_text(error), alert=True)
         return
     log.info("telegram %s booking=%s by=%s", action, booking.reference, employee.username)
-    _answer(query, _("Done: %(reference)s is %(state)s.") % {
-        "reference": booking.reference, "state": booking.get_state_display().lower()})
+    done = (_("Done: %(reference)s is confirmed.") if action == "confirm"
+            else _("Done: %(reference)s is declined and the time is free again."))
+    _answer(query, done % {"reference": booking.reference})
     message = query.get("message") or {}
     if message.get("message_id") and (message.get("chat") or {}).get("id") is not None:
         _reply("editMessageText", {
@@ -100,7 +121,12 @@ def _message_received(message: dict) -> None:
     chat, sender = message.get("chat") or {}, message.get("from") or {}
     if chat.get("type") != "private" or not isinstance(sender.get("id"), int):
         return
-    text = str(message.get("text", "")).strip()
+    with translation.override(reader_language(sender)):
+        reply = _link_reply(sender, str(message.get("text", "")).strip())
+    _reply("sendMessage", {"chat_id": chat["id"], "text": reply})
+
+
+def _link_reply(sender: dict, text: str) -> str:
     code = text.removeprefix("/start").strip()
     if not code:
         reply = _("Hello! To get the studio's requests here, open your account page in the studio's system, "
@@ -113,5 +139,6 @@ def _message_received(message: dict) -> None:
             reply = _("That code does not work: it may be mistyped, used or expired. Take a new one on your "
                       "account page.")
         else:
-            reply = _("Linked: your presses of Confirm and Decline now act as %(name)s.") % {"name": employee}
-    _reply("sendMessage", {"chat_id": chat["id"], "text": reply})
+            with translation.override(language_of(employee)):
+                reply = _("Linked: your presses of Confirm and Decline now act as %(name)s.") % {"name": employee}
+    return reply

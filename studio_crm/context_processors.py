@@ -13,6 +13,7 @@ NAVIGATION = [
     ]),
     (_("Studio"), [
         (_("Employees"), "employee_list", "id", {"owner", "admin"}),
+        (_("Studio set-up"), "setup_home", "settings", {"owner", "admin"}),
         (_("Notifications"), "notification_list", "inbox", {"owner", "admin"}),
         (_("Compliance"), "compliance_home", "shield", {"owner"}),
         (_("Django admin"), "admin:index", "settings", {"owner"}),

@@ -1,6 +1,7 @@
 """Error pages in the back office's design (and JSON for the API)."""
 
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext
 
 
@@ -29,9 +30,19 @@ def server_error(request):
                    gettext("The error has been logged. Please try again in a moment."))
 
 
+def request_language(request) -> str:
+    """The language of an answer given before the session is read (so before the account's language is
+    known, and without the database): the switcher's cookie, else the browser's Accept-Language, else
+    the studio's."""
+    return translation.get_language_from_request(request)
+
+
 def service_unavailable(request, *, retry_after: int):
     """The page for a request the studio cannot serve right now; it must not touch the database."""
-    response = _render(request, 503, gettext("Busy right now"),
-                       gettext("Too many people are using the studio's pages at once. Please try again in a few seconds."))
+    with translation.override(request_language(request)):
+        response = _render(
+            request, 503, gettext("Busy right now"),
+            gettext("Too many people are using the studio’s pages at once. Please try again in a few seconds."),
+        )
     response["Retry-After"] = str(retry_after)
     return response

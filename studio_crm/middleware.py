@@ -6,11 +6,12 @@ from functools import cache
 from django.db import OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.log import log_response
 from django.utils.translation import gettext
 from psycopg_pool import PoolTimeout
 
-from .errors import service_unavailable
+from .errors import request_language, service_unavailable
 
 logger = logging.getLogger("studio.database")
 
@@ -36,7 +37,8 @@ def database_busy_response(request) -> HttpResponse:
     """503 with Retry-After: the API's error shape under /api/v1/, the error page elsewhere."""
     if not request.path_info.startswith(API_PREFIX):
         return service_unavailable(request, retry_after=RETRY_AFTER_SECONDS)
-    message = gettext("The studio is very busy right now. Please try again in a few seconds.")
+    with translation.override(request_language(request)):
+        message = gettext("The studio is very busy right now. Please try again in a few seconds.")
     response = JsonResponse({"error": {"code": "unavailable", "message": message,
                                        "retryAfter": RETRY_AFTER_SECONDS}}, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -11,7 +11,10 @@ import re
 from urllib.parse import unquote_plus
 
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from .errors import request_language
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -37,7 +40,9 @@ class RefuseControlCharactersMiddleware:
 
     def __call__(self, request):
         if has_control_characters(request.META.get("QUERY_STRING", "")) or has_nul(request):
-            message = _("The address or the form contains characters that are not allowed.")
+            # Before the session and the language middleware: in the language the request asks for.
+            with translation.override(request_language(request)):
+                message = _("The address or the form contains characters that are not allowed.")
             if request.path.startswith("/api/"):
                 return JsonResponse({"error": {"code": "invalid_query", "message": message}}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

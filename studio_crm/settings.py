@@ -90,8 +90,10 @@ INSTALLED_APPS = [
     "axes",
     "django_rq",
     "django_prometheus",
+    "studio_crm",
     "employees",
     "bookings",
+    "studio_setup",
     "calendar_app",
     "kanban",
     "compliance",
@@ -110,12 +112,16 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "studio_crm.middleware.DatabaseConnectionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Guests: the switcher's cookie, else the browser's Accept-Language, else STUDIO_LANGUAGE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "studio_crm.headers.PrivatePagesMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "employees.middleware.StaffSessionMiddleware",
+    # Staff: the language of their account, whatever the browser says.
+    "studio_crm.languages.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -146,7 +152,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "studio_crm.context_processors.studio",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            # Every template translates and formats money and dates: no page can forget to load them.
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "django.templatetags.i18n",
+                "studio_crm.templatetags.formatting",
+            ],
         },
     }
 ]
@@ -283,7 +294,21 @@ ANONYMOUS_USER_NAME = None
 # --- Studio ---------------------------------------------------------------------------------------
 
 STUDIO_NAME = env_str("STUDIO_NAME", "Light & Frame Studio")
-LANGUAGE_CODE = "en-gb"
+# Staff read STUDIO_LANGUAGE unless their account says otherwise; guests read their browser's language.
+# Each language named in itself, as a switcher shows it.
+LANGUAGES = [("ru", "Русский"), ("en", "English")]
+STUDIO_LANGUAGE = env_str("STUDIO_LANGUAGE", "ru")
+if STUDIO_LANGUAGE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"STUDIO_LANGUAGE must be one of {', '.join(dict(LANGUAGES))}.")
+LANGUAGE_CODE = STUDIO_LANGUAGE
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times per language, the admin's included: 24-hour clocks in both (studio_crm/formats/).
+FORMAT_MODULE_PATH = ["studio_crm.formats"]
+LANGUAGE_COOKIE_NAME = "studio_language"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+STUDIO_CURRENCY = env_str("STUDIO_CURRENCY", "RUB")
 TIME_ZONE = env_str("STUDIO_TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True

@@ -2,7 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
+
+from bookings import search_views
 
 from . import health
 
@@ -20,13 +24,20 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    # The language switcher posts here (Django's set_language: a cookie, then back to the page it came from).
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The scripts' texts in the reader's language; the catalogue changes only with a release.
+    path("jsi18n/", cache_page(3600)(JavaScriptCatalog.as_view()),
+         name="javascript-catalog"),
     path("", include("employees.urls")),
     path("", include("bookings.urls")),
     path("", include("bookings.public.urls")),
+    path("search/", search_views.search, name="search"),
     path("calendar/", include("calendar_app.urls")),
     path("kanban/", include("kanban.urls")),
     path("notifications/", include("notifications.urls")),
     path("compliance/", include("compliance.urls")),
+    path("setup/", include("studio_setup.urls")),
 ]
 
 if settings.DEBUG:

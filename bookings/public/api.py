@@ -8,6 +8,7 @@ other booking; POST /bookings honours ``Idempotency-Key`` (see bookings/idempote
 
 import json
 import logging
+import re
 from datetime import date as Date
 from datetime import datetime, timedelta
 from functools import wraps
@@ -21,6 +22,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 from ninja import NinjaAPI, Query
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -28,8 +30,9 @@ from ninja.openapi.docs import DocsBase
 from ninja.openapi.schema import REF_TEMPLATE
 from pydantic.alias_generators import to_camel
 
-from ..availability import free_slots, longest_stay, opening_hours, validate_booking_day
-from ..errors import BookingConflict, service_errors
+from ..availability import free_slots, longest_stay, validate_booking_day
+from ..errors import BookingConflict, local_range, service_errors
+from ..hours import day_bounds, opening_hours, widest_hours
 from ..models import Booking, Equipment, Space
 from ..pricing import hourly_rate
 from .api_schemas import AvailabilityOut, BookingIn, BookingOut, ErrorOut
@@ -52,6 +55,10 @@ class ApiError(Exception):
     """An answer in the error shape: raise it anywhere below a view."""
 
     def __init__(self, status: int, code: str, message: str, *, headers=None, **extra):
+        # Translated now, in the language of the request: the answer is JSON (and may be kept for a retry).
+        message = str(message)
+        if "fields" in extra:
+            extra["fields"] = {name: [str(text) for text in texts] for name, texts in extra["fields"].items()}
         super().__init__(message)
         self.answer = Answer(status, {"error": {"code": code, "message": message, **extra}}, headers or {})
 
@@ -76,30 +83,64 @@ class DocsPage(DocsBase):
         schema = BookingIn.model_json_schema(by_alias=True)
         required = set(schema.get("required", []))
         fields = [
-            {"name": name, "required": name in required, "type": _type_label(spec, schema), "limit": _limit(spec),
-             "description": spec.get("description", "")}
+            {"name": name, "required": name in required, "type": _type_label(spec), "format": spec.get("format", ""),
+             "limit": _limit(spec),
+             # The schema's descriptions are English (gettext_noop in api_schemas): the page reads them translated.
+             "description": gettext(spec["description"]) if spec.get("description") else ""}
             for name, spec in schema["properties"].items()
         ]
+        rates = {scope: rate_text(rate) for scope, rate in settings.PUBLIC_RATE_LIMITS.items()}
         context = {"api": api, "fields": fields, "openapi_url": self.get_openapi_url(api, kwargs),
-                   "max_body": settings.API_MAX_BODY_BYTES, "rates": settings.PUBLIC_RATE_LIMITS,
-                   "horizon": settings.BOOKING_HORIZON_DAYS, "cancel_hours": settings.GUEST_CANCELLATION_HOURS}
+                   "max_body": settings.API_MAX_BODY_BYTES, "rates": rates,
+                   "horizon": settings.BOOKING_HORIZON_DAYS, "cancel_hours": settings.GUEST_CANCELLATION_HOURS,
+                   "not_found": NOT_FOUND, "conflict_example": _conflict_example()}
         return render(request, "public/api_docs.html", context)
 
 
-def _type_label(spec: dict, schema: dict) -> str:
+TYPE_NAMES = {"string": gettext_lazy("string"), "boolean": gettext_lazy("boolean"), "integer": gettext_lazy("integer")}
+
+
+def _type_label(spec: dict) -> str:
     if "$ref" in spec or spec.get("type") == "array":
-        return "list of {id or name, quantity}" if spec.get("type") == "array" else "object"
+        return gettext("list of objects") if spec.get("type") == "array" else gettext("object")
     kind = spec.get("type") or "/".join(option.get("type", "") for option in spec.get("anyOf", []))
-    return {"string": "string", "boolean": "boolean", "integer": "integer"}.get(kind, kind) + (
-        f" ({spec['format']})" if spec.get("format") else "")
+    return str(TYPE_NAMES.get(kind, kind))
+
+
+def _conflict_example() -> str:
+    """A 409's message as the API writes it, for a booking on Sunday 15 March 2026 from 10:00 to 12:00."""
+    start = datetime(2026, 3, 15, 10, tzinfo=timezone.get_current_timezone())
+    return gettext("%(space)s is already booked %(when)s.") % {
+        "space": "White Hall", "when": local_range(start, start + timedelta(hours=2))}
 
 
 def _limit(spec: dict) -> str:
     if "maxLength" in spec:
-        return f"≤ {spec['maxLength']} chars"
+        return ngettext("≤ %(count)s character", "≤ %(count)s characters", spec["maxLength"]) % {
+            "count": spec["maxLength"]}
     if "maxItems" in spec:
-        return f"≤ {spec['maxItems']} items"
+        return ngettext("≤ %(count)s item", "≤ %(count)s items", spec["maxItems"]) % {"count": spec["maxItems"]}
     return ""
+
+
+RATE = re.compile(r"(\d+)/(\d*)([smhd])")
+
+
+def rate_text(rate: str) -> str:
+    """A rate limit as a person reads it: ``"20/h"`` is "20 an hour", ``"5/10m"`` "5 in 10 minutes"."""
+    match = RATE.fullmatch(rate or "")
+    if match is None:
+        return rate
+    count, per, unit = int(match[1]), int(match[2] or 1), match[3]
+    if per == 1:
+        text = {"s": gettext("%(count)s a second"), "m": gettext("%(count)s a minute"),
+                "h": gettext("%(count)s an hour"), "d": gettext("%(count)s a day")}[unit]
+    else:
+        text = {"s": ngettext("%(count)s in %(per)s second", "%(count)s in %(per)s seconds", per),
+                "m": ngettext("%(count)s in %(per)s minute", "%(count)s in %(per)s minutes", per),
+                "h": ngettext("%(count)s in %(per)s hour", "%(count)s in %(per)s hours", per),
+                "d": ngettext("%(count)s in %(per)s day", "%(count)s in %(per)s days", per)}[unit]
+    return text % {"count": count, "per": per}
 
 
 class StudioAPI(NinjaAPI):
@@ -113,10 +154,17 @@ class StudioAPI(NinjaAPI):
         return schema
 
 
+def _first_hour(day):
+    """The moment ``day`` opens, or its first hour on the usual clock when the studio is closed: the rate a
+    day without free slots is quoted at."""
+    hours = opening_hours(day) or widest_hours() or (settings.STUDIO_OPENS_AT, settings.STUDIO_CLOSES_AT)
+    return day_bounds(day, hours)[0]
+
+
 def booking_example() -> dict:
     """A request the studio would accept as it stands: tomorrow, two hours from opening, in an open hall."""
     hall = Space.objects.filter(is_active=True).order_by("pk").first()
-    opens = settings.STUDIO_OPENS_AT
+    opens = (widest_hours() or (settings.STUDIO_OPENS_AT, settings.STUDIO_CLOSES_AT))[0]
     return {
         "date": (timezone.localdate() + timedelta(days=1)).isoformat(),
         "startTime": f"{opens:02d}:00", "endTime": f"{opens + 2:02d}:00",
@@ -126,6 +174,7 @@ def booking_example() -> dict:
     }
 
 
+# The OpenAPI document is for the website's developers and stays in English; the docs page is translated.
 api = StudioAPI(
     title=f"{settings.STUDIO_NAME} booking API",
     version="1",
@@ -140,6 +189,46 @@ api = StudioAPI(
 # --- Errors ----------------------------------------------------------------------------------------
 
 
+# Pydantic's own messages are English only: the API says them in the caller's language, by error type.
+PYDANTIC_MESSAGES = {
+    "missing": gettext_lazy("This field is required."),
+    "string_type": gettext_lazy("Must be text (a JSON string)."),
+    "string_pattern_mismatch": gettext_lazy("Use only Latin letters, digits, hyphens and underscores."),
+    "bool_type": gettext_lazy("Must be true or false."),
+    "list_type": gettext_lazy("Must be a list."),
+    "model_type": gettext_lazy("Must be an object."),
+    "model_attributes_type": gettext_lazy("Must be an object."),
+    "dict_type": gettext_lazy("Must be an object."),
+}
+# Limits, with the pydantic context value they name.
+PYDANTIC_LIMITS = {
+    "string_too_short": ("min_length", ngettext_lazy("Must be at least %(count)s character long.",
+                                                     "Must be at least %(count)s characters long.", "count")),
+    "string_too_long": ("max_length", ngettext_lazy("Must be at most %(count)s character long.",
+                                                    "Must be at most %(count)s characters long.", "count")),
+    "too_long": ("max_length", ngettext_lazy("At most %(count)s item.", "At most %(count)s items.", "count")),
+    "greater_than_equal": ("ge", gettext_lazy("Must be at least %(count)s.")),
+    "less_than_equal": ("le", gettext_lazy("Must be at most %(count)s.")),
+}
+# Families of types by their first word (int_parsing, int_from_float, date_from_datetime_parsing, ...).
+PYDANTIC_FAMILIES = {
+    "int": gettext_lazy("Must be a whole number."),
+    "date": gettext_lazy("Give the date as YYYY-MM-DD."),
+    "time": gettext_lazy('Give the time as "HH:MM" in studio time, e.g. "10:00".'),
+}
+
+
+def _pydantic_message(error: dict) -> str:
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind == "value_error":  # our validators' own messages, already in the request's language
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind in PYDANTIC_LIMITS:
+        name, text = PYDANTIC_LIMITS[kind]
+        return text % {"count": ctx.get(name, 0)}
+    message = PYDANTIC_MESSAGES.get(kind) or PYDANTIC_FAMILIES.get(kind.split("_")[0])
+    return str(message or gettext("This value is not valid."))
+
+
 def _pydantic_fields(errors, skip=("body", "query", "path", "header")) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for error in errors:
@@ -147,12 +236,12 @@ def _pydantic_fields(errors, skip=("body", "query", "path", "header")) -> dict[s
         if loc and loc[0] in skip:
             loc = loc[1:]
         key = ".".join(str(part) for part in loc) or "body"
-        fields.setdefault(key, []).append(str(error["msg"]).removeprefix("Value error, "))
+        fields.setdefault(key, []).append(_pydantic_message(error))
     return fields
 
 
-def validation_error(fields: dict[str, list[str]], message: str = "Some fields are not valid.") -> ApiError:
-    return ApiError(400, "validation_error", message, fields=fields)
+def validation_error(fields: dict[str, list[str]], message: str | None = None) -> ApiError:
+    return ApiError(400, "validation_error", message or gettext("Some fields are not valid."), fields=fields)
 
 
 @api.exception_handler(NinjaValidationError)
@@ -172,24 +261,29 @@ def on_rate_limited(request, exc):
 
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
-    return error_response(404, "not_found", "Not found.")
+    return error_response(404, "not_found", gettext("Not found."))
+
+
+# Ninja's own refusals are English: the caller reads them in their language.
+HTTP_ERROR_MESSAGES = {400: gettext_lazy("The request could not be read."), 403: gettext_lazy("Not allowed.")}
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
-    return error_response(exc.status_code, STATUS_CODES.get(exc.status_code, "error"), str(exc))
+    message = HTTP_ERROR_MESSAGES.get(exc.status_code, str(exc))
+    return error_response(exc.status_code, STATUS_CODES.get(exc.status_code, "error"), message)
 
 
 @api.exception_handler(SuspiciousOperation)
 def on_unreadable(request, exc):
     """What Django refuses to read (too many fields, a malformed header): the caller's mistake, not ours."""
-    return error_response(400, "bad_request", "The request could not be read. Send fewer parameters.")
+    return error_response(400, "bad_request", gettext("The request could not be read. Send fewer parameters."))
 
 
 @api.exception_handler(Exception)
 def on_unexpected(request, exc):
     logger.exception("Unexpected error in %s %s", request.method, request.path)
-    return error_response(500, "server_error", "Something went wrong on our side. Please try again later.")
+    return error_response(500, "server_error", gettext("Something went wrong on our side. Please try again later."))
 
 
 def _rate_limited(error: RateLimited) -> ApiError:
@@ -223,7 +317,7 @@ def availability(request, space: Annotated[str, Query(pattern=SLUG, description=
     check_rate(request, "availability_ip")
     hall = Space.objects.filter(slug=space, is_active=True).first()
     if hall is None:
-        raise ApiError(404, "not_found", "There is no hall with that slug.")
+        raise ApiError(404, "not_found", gettext("There is no hall with that slug."))
     _check_day(date)
     slots = free_slots(hall, date)
     rates = list(hall.rates.all())
@@ -232,7 +326,7 @@ def availability(request, space: Annotated[str, Query(pattern=SLUG, description=
         "space": {"slug": hall.slug, "name": hall.name},
         "date": date.isoformat(),
         "timeZone": settings.TIME_ZONE,
-        "hourlyRate": str(min(slot_rates, default=hourly_rate(hall, opening_hours(date)[0], rates))),
+        "hourlyRate": str(min(slot_rates, default=hourly_rate(hall, _first_hour(date), rates))),
         "slots": [{**_slot_json(slot, slots), "hourlyRate": str(rate)} for slot, rate in zip(slots, slot_rates, strict=True)],
     }))
 
@@ -269,9 +363,12 @@ def booking_json(booking: Booking) -> dict:
 def _json_body(request) -> bytes:
     content_type = request.content_type or ""
     if content_type.lower() not in JSON_TYPES:
-        raise ApiError(415, "unsupported_media_type", "Send the booking as JSON (Content-Type: application/json).")
+        raise ApiError(415, "unsupported_media_type",
+                       gettext("Send the booking as JSON (Content-Type: application/json)."))
     limit = settings.API_MAX_BODY_BYTES
-    too_large = ApiError(413, "payload_too_large", f"The request body must be at most {limit} bytes.")
+    too_large = ApiError(413, "payload_too_large", ngettext(
+        "The request body must be at most %(count)s byte.", "The request body must be at most %(count)s bytes.", limit,
+    ) % {"count": limit})
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -298,11 +395,12 @@ def _equipment(lines) -> dict:
     for position, line in enumerate(lines):
         item = by_id.get(line.id) if line.id is not None else by_name.get(line.name.strip().casefold())
         if item is None:
-            fields[f"equipment.{position}"] = ["There is no such equipment to book."]
+            fields[f"equipment.{position}"] = [gettext("There is no such equipment to book.")]
             continue
         wanted[item] = wanted.get(item, 0) + line.quantity
         if wanted[item] > item.stock:
-            fields[f"equipment.{position}.quantity"] = [f"The studio has {item.stock} × {item.name}."]
+            fields[f"equipment.{position}.quantity"] = [
+                gettext("The studio has %(stock)s × %(name)s.") % {"stock": item.stock, "name": item.name}]
     if fields:
         raise validation_error(fields)
     return wanted
@@ -321,9 +419,9 @@ def _create(request, body: bytes) -> Answer:
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):
-            raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+            raise ApiError(400, "invalid_json", gettext("The request body is not valid JSON.")) from None
         if not isinstance(data, dict):
-            raise validation_error({"body": ["Send one JSON object."]})
+            raise validation_error({"body": [gettext("Send one JSON object.")]})
         try:
             payload = BookingIn.model_validate(data)
         except pydantic.ValidationError as error:
@@ -331,7 +429,7 @@ def _create(request, body: bytes) -> Answer:
         check_rate(request, "booking_ip")
         space = Space.objects.filter(slug=payload.space, is_active=True).first()
         if space is None:
-            raise validation_error({"space": ["There is no hall with that slug."]})
+            raise validation_error({"space": [gettext("There is no hall with that slug.")]})
         _check_day(payload.date)
         zone = timezone.get_current_timezone()
         start = datetime.combine(payload.date, payload.start_time, tzinfo=zone)
@@ -352,8 +450,11 @@ def _create(request, body: bytes) -> Answer:
         if error.start and error.end:
             conflict = {"kind": error.kind, "start": timezone.localtime(error.start).isoformat(),
                         "end": timezone.localtime(error.end).isoformat()}
+        # Each alternative spans the whole length asked for, with the equipment asked for free; it may be on a
+        # later day, so it says which.
         return ApiError(409, "conflict", error.message, conflict=conflict,
-                        alternatives=[_slot_json(slot) for slot in error.alternatives]).answer
+                        alternatives=[{"date": timezone.localtime(slot.start).date().isoformat(), **_slot_json(slot)}
+                                      for slot in error.alternatives]).answer
     location = reverse("api_v1:booking", args=[booking.reference]) + "?" + urlencode({"phone": booking.client_phone})
     return Answer(201, booking_json(booking), {"Location": location})
 
@@ -404,7 +505,8 @@ def get_booking(request, reference: str,
     """Found only when the reference and the phone belong together; otherwise one neutral 404."""
     phone = request.headers.get(PHONE_HEADER, phone)
     if not phone:
-        raise validation_error({"phone": [f"Give the booking's phone, in the {PHONE_HEADER} header or ?phone=."]})
+        raise validation_error({"phone": [
+            gettext("Give the booking's phone, in the %(header)s header or ?phone=.") % {"header": PHONE_HEADER}]})
     booking = guest_lookup(request, reference, phone[:32])
     if booking is None:
         raise ApiError(404, "not_found", NOT_FOUND)
@@ -422,7 +524,9 @@ def _json_method_errors(view):
         response = view(request, *args, **kwargs)
         if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
             allowed = response.get("Allow", "")
-            response = error_response(405, "method_not_allowed", f"Use {allowed or 'another method'} here.")
+            message = (gettext("Use %(methods)s here.") % {"methods": allowed} if allowed
+                       else gettext("Use another method here."))
+            response = error_response(405, "method_not_allowed", message)
             response["Allow"] = allowed
         return response
 
@@ -430,7 +534,8 @@ def _json_method_errors(view):
 
 
 def not_found(request, rest=""):
-    return error_response(404, "not_found", "There is no such API endpoint. See /api/v1/docs.")
+    return error_response(404, "not_found", gettext("There is no such API endpoint. See %(docs)s.") % {
+        "docs": "/api/v1/docs"})
 
 
 def urlpatterns() -> list:

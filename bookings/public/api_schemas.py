@@ -10,6 +10,7 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext, gettext_noop
 from ninja import Schema
 from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -35,48 +36,49 @@ class CamelSchema(Schema):
     def no_control_characters(cls, value):
         # A NUL byte cannot be stored in a PostgreSQL text column; no other control character belongs in a name.
         if isinstance(value, str) and any(ord(char) < 32 and char not in "\n\r\t" for char in value):
-            raise ValueError("Must not contain control characters.")
+            raise ValueError(gettext("Must not contain control characters."))
         return value
 
 
 class EquipmentLineIn(CamelSchema):
     """One piece of equipment: give its ``id`` or its exact ``name`` (case-insensitive), and a quantity."""
 
-    id: int | None = Field(None, ge=1, le=2_147_483_647, description="Equipment id, as listed by the studio")
-    name: str | None = Field(None, min_length=1, max_length=100, description="Equipment name, if no id is given")
-    quantity: int = Field(1, ge=1, le=100, description="Units wanted, at most the studio's stock")
+    id: int | None = Field(None, ge=1, le=2_147_483_647, description=gettext_noop("Equipment id, as listed by the studio"))
+    name: str | None = Field(None, min_length=1, max_length=100, description=gettext_noop("Equipment name, if no id is given"))
+    quantity: int = Field(1, ge=1, le=100, description=gettext_noop("Units wanted, at most the studio's stock"))
 
     @model_validator(mode="after")
     def id_or_name(self):
         if (self.id is None) == (self.name is None):
-            raise ValueError("Give either the equipment's id or its name.")
+            raise ValueError(gettext("Give either the equipment's id or its name."))
         return self
 
 
 class BookingIn(CamelSchema):
     """A guest's booking request. Times are studio-local whole hours ("10:00"); the booking ends the same day."""
 
-    date: Date = Field(description="Day of the booking, YYYY-MM-DD")
-    start_time: Time = Field(description='Start, studio time, a whole hour, "HH:MM": "10:00"',
+    date: Date = Field(description=gettext_noop("Day of the booking, YYYY-MM-DD"))
+    start_time: Time = Field(description=gettext_noop('Start, studio time, a whole hour, "HH:MM": "10:00"'),
                              json_schema_extra=_clock_time_schema("10:00"))
-    end_time: Time = Field(description='End, studio time, a whole hour, "HH:MM": "12:00"',
+    end_time: Time = Field(description=gettext_noop('End, studio time, a whole hour, "HH:MM": "12:00"'),
                            json_schema_extra=_clock_time_schema("12:00"))
-    space: str = Field(min_length=1, max_length=60, description="The hall's slug, e.g. white")
+    space: str = Field(min_length=1, max_length=60, description=gettext_noop("The hall's slug, e.g. white"))
     client_name: str = Field(min_length=1, max_length=150)
-    client_phone: str = Field(min_length=1, max_length=32, description="Any common format; stored as E.164")
+    client_phone: str = Field(min_length=1, max_length=32, description=gettext_noop("Any common format; stored as E.164"))
     client_email: str = Field("", max_length=254)
     equipment: list[EquipmentLineIn] = Field(default_factory=list, max_length=20)
     promo_code: str = Field("", max_length=32)
     special_requirements: str = Field("", max_length=2000)
-    consent: StrictBool = Field(description="The guest agrees to the processing of personal data: true, and only "
-                                            "true, books", json_schema_extra={"const": True, "enum": [True]})
+    consent: StrictBool = Field(description=gettext_noop("The guest agrees to the processing of personal data: "
+                                                         "true, and only true, books"),
+                                json_schema_extra={"const": True, "enum": [True]})
 
     @field_validator("start_time", "end_time", mode="before")
     @classmethod
     def studio_clock_time(cls, value):
         # Only "HH:MM": a number or a time with an offset ("10:00+05:00") would be read as some other hour.
         if not isinstance(value, str) or not re.fullmatch(HH_MM, value):
-            raise ValueError('Give the time as "HH:MM" in studio time, e.g. "10:00".')
+            raise ValueError(gettext('Give the time as "HH:MM" in studio time, e.g. "10:00".'))
         return value
 
     @field_validator("client_name")
@@ -84,7 +86,7 @@ class BookingIn(CamelSchema):
     def name_not_blank(cls, value: str) -> str:
         value = " ".join(value.split())
         if not value:
-            raise ValueError("Enter your name.")
+            raise ValueError(gettext("Enter your name."))
         return value
 
     @field_validator("client_email")
@@ -95,14 +97,14 @@ class BookingIn(CamelSchema):
             try:
                 validate_email(value)
             except DjangoValidationError as error:
-                raise ValueError("Enter a valid email address.") from error
+                raise ValueError(gettext("Enter a valid email address.")) from error
         return value
 
     @field_validator("consent")
     @classmethod
     def consent_given(cls, value: bool) -> bool:
         if not value:
-            raise ValueError("Consent to the processing of personal data is required to book.")
+            raise ValueError(gettext("Consent to the processing of personal data is required to book."))
         return value
 
 

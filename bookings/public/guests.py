@@ -9,6 +9,7 @@ from contextlib import suppress
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from compliance.consent import policy_version_current
 from studio_crm.network import client_ip
@@ -19,7 +20,7 @@ from ..services import Consent, booking_create, phone_index
 from .ratelimits import check_rate
 
 # What a guest is told for a wrong reference and a wrong phone alike.
-NOT_FOUND = "We could not find a booking with that reference and phone number."
+NOT_FOUND = _("We could not find a booking with that reference and phone number.")
 REFERENCE = re.compile(r"REF-\d{8}-[A-Z0-9]{4}")
 
 
@@ -41,6 +42,7 @@ def guest_booking_create(request, *, space, start, end, client_name: str, client
         equipment=equipment or {}, promo_code=promo_code, special_requirements=special_requirements,
         source=BookingSource.WEBSITE,
         consent=Consent(policy_version_current(), timezone.now(), client_ip(request)),
+        language=getattr(request, "LANGUAGE_CODE", ""),
         by=None,
     )
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext
 
 KEY_MAX_LENGTH = 255
 LOCK_SECONDS = 30
@@ -56,7 +57,8 @@ def _replay(stored: dict, fingerprint: str) -> Answer:
     if stored["fingerprint"] != fingerprint:
         raise IdempotencyError(
             422, "idempotency_key_reused",
-            "This Idempotency-Key was already used with a different request body. Use a new key for a new request.",
+            gettext("This Idempotency-Key was already used with a different request body. "
+                    "Use a new key for a new request."),
         )
     return Answer(stored["status"], stored["body"], stored.get("headers", {}), replayed=True)
 
@@ -65,7 +67,8 @@ def run_once(key: str, body: bytes, run: Callable[[], Answer]) -> Answer:
     """``run()`` at most once per key (within the keeping time); later calls get its answer."""
     if not valid_key(key):
         raise IdempotencyError(400, "invalid_idempotency_key",
-                               f"Idempotency-Key must be 1 to {KEY_MAX_LENGTH} printable ASCII characters.")
+                               gettext("Idempotency-Key must be 1 to %(limit)s printable ASCII characters.")
+                               % {"limit": KEY_MAX_LENGTH})
     fingerprint = hashlib.sha256(body).hexdigest()
     storage_key = _storage_key(key)
     lock_key = storage_key + ":lock"
@@ -103,7 +106,8 @@ def _first_answer_or_lock(storage_key: str, lock_key: str, fingerprint: str) -> 
             return None
         if time.monotonic() >= deadline:
             raise IdempotencyError(409, "idempotency_in_progress",
-                                   "A request with this Idempotency-Key is still being processed.", retry_after=1)
+                                   gettext("A request with this Idempotency-Key is still being processed."),
+                                   retry_after=1)
         time.sleep(POLL_SECONDS)
 
 

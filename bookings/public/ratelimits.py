@@ -8,6 +8,7 @@ itself is down the limit is skipped and logged: a guest can still book while Red
 import logging
 
 from django.conf import settings
+from django.utils.translation import gettext
 from django_ratelimit.core import get_usage
 
 from studio_crm.network import client_ip
@@ -23,7 +24,10 @@ class RateLimited(Exception):
         self.scope = scope
         self.retry_after = max(int(retry_after), 1)
 
-    message = "Too many attempts. Please wait a little and try again."
+    @property
+    def message(self) -> str:
+        """What the guest is told, in the language of the request being answered."""
+        return gettext("Too many attempts. Please wait a little and try again.")
 
 
 def check_rate(request, scope: str, value: str | None = None) -> None:

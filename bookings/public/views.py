@@ -7,25 +7,28 @@ it or after proving reference + phone; that proof is kept in their session (``GU
 
 import json
 import logging
-from datetime import timedelta
+from datetime import date, time, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance.consent import policy_current, policy_version_current
 from compliance.models import PolicyVersion, RequestKind
 from compliance.register import guest_data_request
+from studio_crm.formatting import when
 from studio_crm.htmx import page_or_partial
 from studio_crm.network import client_ip
 
-from ..availability import free_slots, longest_stay
+from ..availability import start_times
 from ..errors import BookingConflict, TransitionRefused, error_text
 from ..forms import whole_number
 from ..models import Booking, Space
@@ -41,6 +44,7 @@ from .forms import (
     add_service_errors,
     latest_bookable_day,
     length_choices,
+    studio_datetime,
 )
 from .guests import NOT_FOUND, guest_booking_create, guest_lookup
 from .ratelimits import RateLimited, check_rate
@@ -50,6 +54,8 @@ logger = logging.getLogger("studio.public")
 GUEST_SESSION_KEY = "guest_bookings"
 REMEMBERED = 20
 DETAIL_FIELDS = ("client_name", "client_phone", "client_email", "special_requirements", "consent")
+# What the booking page's address keeps of a booking being put together (never who is booking).
+CHOICE_FIELDS = ("space", "date", "start", "hours", "promo_code")
 
 
 def _remember(request, reference: str) -> None:
@@ -88,19 +94,21 @@ def _too_many(request, template: str | None, context: dict, error: RateLimited):
 
 
 def _slot_context(space: Space, day, start: str | None, hours: int | None) -> dict:
-    """The free start times of ``day`` and, for the chosen one, how long a booking may last."""
-    slots = free_slots(space, day)
-    options = [{"value": timezone.localtime(slot.start).strftime("%H:%M"), "slot": slot,
-                "max_hours": longest_stay(slot.start, slots)} for slot in slots]
-    chosen = next((option for option in options if option["value"] == start), None)
-    longest = chosen["max_hours"] if chosen else None
+    """The free start times of ``day`` and, for the chosen one, how long a booking may last.
+
+    Only free hours are listed. With a length chosen, a start from which that length does not fit is shown as
+    unavailable (never the chosen start itself: its length is fixed to fit it instead).
+    """
+    options = start_times(space, day, hours=hours)
+    chosen = next((option for option in options if option.value == start), None)
+    longest = chosen.longest if chosen else None
     return {
         "space": space,
         "day": day,
         "slots": options,
         "chosen": chosen,
         "length_choices": length_choices(longest),
-        "too_long": bool(chosen and hours and hours > chosen["max_hours"]),
+        "too_long": bool(chosen and hours and hours > chosen.longest),
         "next_day": day + timedelta(days=1) if day < latest_bookable_day() else None,
         "prev_day": day - timedelta(days=1) if day > timezone.localdate() else None,
     }
@@ -110,7 +118,9 @@ def _price(choice: SlotChoiceForm) -> dict | None:
     """The price of what the form describes so far, or None while it is incomplete."""
     errors = choice.errors  # validates the form, so that cleaned_data exists
     data = getattr(choice, "cleaned_data", {})
-    if errors.keys() - {"promo_code"} or "start_at" not in data:
+    # Equipment beyond what is free is left out of the price (its field says why); other errors leave no price.
+    if errors.keys() - {"promo_code", *(f"equipment_{item.pk}" for item in choice.equipment_items)} \
+            or "start_at" not in data:
         return None
     equipment = data.get("equipment") or {}
     price = quote(space=data["space"], start=data["start_at"], end=data["end_at"], equipment=equipment,
@@ -143,15 +153,28 @@ def _page_context(request, query: SlotQueryForm) -> dict:
     }
 
 
+def _book_address(data) -> str:
+    """/book/ with what ``data`` has chosen so far (hall, day, start, length, equipment, promo code), so that
+    the page comes back as it was: the language switcher returns to it."""
+    kept = {name: data[name] for name in CHOICE_FIELDS if data.get(name)}
+    kept.update({name: value for name, value in data.items()
+                 if name.startswith("equipment_") and value not in ("", "0")})
+    return reverse("book") + (f"?{urlencode(kept)}" if kept else "")
+
+
 def _book_context(request, data, *, choice=None, details=None) -> dict:
     """The whole page: the free start times of the chosen day and, once one is picked, its price."""
     query = SlotQueryForm(data or None)
     context = _page_context(request, query)
+    context["language_next"] = _book_address(data)
     if query.is_bound and query.is_valid():
         space, day = query.cleaned_data["space"], query.cleaned_data["date"]
         hours = whole_number(data.get("hours"))
         context.update(_slot_context(space, day, data.get("start"), hours))
         context["date_value"] = day.isoformat()
+        if choice is None and data.get("start"):
+            # An address with a start time (the language switcher comes back to one): that choice and its price.
+            choice = SlotChoiceForm({"hours": "1", **data.dict()}, equipment=active_equipment())
         initial = {"space": space.slug, "date": day, "start": data.get("start"), "hours": hours or 1}
         context["choice"] = choice or SlotChoiceForm(initial=initial, equipment=active_equipment())
         context["details"] = details or GuestDetailsForm()
@@ -187,12 +210,40 @@ def _invalid(request, context: dict, choice, details, error: ValidationError | N
     return render(request, "public/book.html", context, status=400)
 
 
+def alternative_value(slot) -> str:
+    """"2026-12-03T12:00": what a "Take" button sends, the day and the start of another time to book."""
+    return f"{timezone.localtime(slot.start):%Y-%m-%dT%H:%M}"
+
+
 def _taken(request, context: dict, choice, error: BookingConflict):
-    """The time was taken meanwhile: the day's free hours again, and the nearest ones as one-click choices."""
+    """The time was taken meanwhile: the day's free hours again, and other times where the whole length (and
+    the equipment asked for) fits as one-click choices."""
+    data = choice.cleaned_data
     context["conflict"] = error
-    context["alternatives"] = [slot.label for slot in error.alternatives]
-    context.update(_slot_context(choice.cleaned_data["space"], choice.cleaned_data["date"], None, None))
+    context["language_next"] = _book_address({name: choice.data.get(name) for name in ("space", "date", "hours")})
+    context["alternatives"] = [
+        {"value": alternative_value(slot), "start": slot.start, "end": slot.end,
+         "same_day": timezone.localtime(slot.start).date() == data["date"]}
+        for slot in error.alternatives
+    ]
+    context["alternatives_hours"] = data["hours"]
+    context["alternatives_with_equipment"] = bool(data["equipment"])
+    context.update(_slot_context(data["space"], data["date"], None, data["hours"]))
     return render(request, "public/book.html", context, status=409)
+
+
+def _take_alternative(data) -> str:
+    """Put the alternative a guest took ("2026-12-03T12:00", or "12:00" for the same day) into ``data`` as
+    its date and start; what to call it in the notice ("12:00", or "3 Dec, 12:00" on another day)."""
+    day, _sep, start = data["alternative"].rpartition("T")
+    data["start"] = start
+    if not day or day == data.get("date"):
+        return start
+    data["date"] = day
+    try:
+        return when(studio_datetime(date.fromisoformat(day), time.fromisoformat(start)), "short_datetime")
+    except ValueError:
+        return start
 
 
 @require_http_methods(["GET", "POST"])
@@ -200,8 +251,7 @@ def book(request):
     if request.method == "GET":
         return _book_page(request)
     data = request.POST.copy()
-    if data.get("alternative"):
-        data["start"] = data["alternative"]
+    picked = _take_alternative(data) if data.get("alternative") else None
     if GuestDetailsForm(data).is_robot:
         logger.info("Booking form honeypot filled from %s; nothing booked.", client_ip(request))
         return redirect("book")
@@ -216,7 +266,7 @@ def book(request):
     if asks_price:
         # Show the details as typed, without complaints yet.
         context["details"] = GuestDetailsForm(initial={name: data.get(name) for name in DETAIL_FIELDS})
-        context["picked_alternative"] = data.get("alternative")
+        context["picked_alternative"] = picked
         return render(request, "public/book.html", context)
     if not (choice.is_valid() and details.is_valid()):
         return _invalid(request, context, choice, details)
@@ -250,20 +300,24 @@ def book_quote(request):
     except RateLimited as error:
         return _too_many(request, None, {}, error)
     data = request.GET.copy()
-    # A new start time brings its own length choices (out of band); other changes leave the select alone.
-    context = {"oob_hours": "slot" in data, "cancel_hours": settings.GUEST_CANCELLATION_HOURS}
+    # A new start time brings its own length choices (out of band), a new length the starts it fits; either
+    # brings what equipment is free then. Other changes (a quantity, the promo code) leave those alone.
+    context = {"oob_hours": "slot" in data, "oob_slots": "length" in data,
+               "oob_equipment": "slot" in data or "length" in data,
+               "cancel_hours": settings.GUEST_CANCELLATION_HOURS}
     query = SlotQueryForm(data)
     if query.is_valid():
         context.update(_slot_context(query.cleaned_data["space"], query.cleaned_data["date"],
                                      data.get("start"), whole_number(data.get("hours"))))
         chosen = context["chosen"]
-        if chosen and (whole_number(data.get("hours")) or 1) > chosen["max_hours"]:
+        if chosen and (whole_number(data.get("hours")) or 1) > chosen.longest:
             # Less free time after this start: offer its longest stay instead of a refusal.
-            data["hours"] = str(chosen["max_hours"])
-            context.update(too_long=False, oob_hours=True)
+            data["hours"] = str(chosen.longest)
+            context.update(_slot_context(query.cleaned_data["space"], query.cleaned_data["date"],
+                                         data.get("start"), chosen.longest), oob_hours=True)
     choice = SlotChoiceForm(data, equipment=active_equipment())
     choice.is_valid()
-    context.update(choice=choice, price=_price(choice))
+    context.update(choice=choice, price=_price(choice), language_next=_book_address(data), language_oob=True)
     return render(request, "public/book.html#quote", context)
 
 
@@ -326,8 +380,12 @@ def _detail_context(booking, form) -> dict:
 def book_cancel(request, reference):
     booking = get_booking_for_guest(request, reference)
     if not booking.can_guest_cancel():
-        messages.error(request, f"This booking can no longer be cancelled online. "
-                                f"Please call the studio (online cancellation closes {settings.GUEST_CANCELLATION_HOURS} hours before the start).")
+        hours = settings.GUEST_CANCELLATION_HOURS
+        messages.error(request, ngettext(
+            "This booking can no longer be cancelled online. Please call the studio (online cancellation closes "
+            "%(count)s hour before the start).",
+            "This booking can no longer be cancelled online. Please call the studio (online cancellation closes "
+            "%(count)s hours before the start).", hours) % {"count": hours})
         return redirect("book_lookup_detail", reference=reference)
     form = GuestCancelForm(request.POST)
     if not form.is_valid():
@@ -337,7 +395,8 @@ def book_cancel(request, reference):
     except (TransitionRefused, ValidationError) as error:
         messages.error(request, error_text(error))
         return redirect("book_lookup_detail", reference=reference)
-    messages.success(request, f"Booking {reference} is cancelled. The time is free for others again.")
+    messages.success(request, _("Booking %(reference)s is cancelled. The time is free for others again.")
+                     % {"reference": reference})
     return redirect("book_lookup_detail", reference=reference)
 
 
@@ -363,6 +422,7 @@ def book_data_request(request, reference, kind):
     _data_request, created = guest_data_request(booking=booking, kind=kind)
     notice = DATA_REQUEST_SENT[kind] if created else _("Your request is already with the studio.")
     if booking.client_email:
-        notice = f"{notice} {_('We will tell you by email when it is done.')}"
+        by_email = _("We will tell you by email when it is done.")
+        notice = f"{notice} {by_email}"
     messages.success(request, notice)
     return redirect("book_lookup_detail", reference=reference)

@@ -1,43 +1,58 @@
-"""Small display helpers for the staff pages: money, state and payment badges, percentages."""
+"""Small display helpers for the staff pages: state and payment badges, percentages, lengths of time
+(money and dates: studio_crm.formatting)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import template
+from django.utils.formats import get_format
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
-from bookings.models import TRANSITION_LABELS, BookingState, PaymentStatus
+from bookings.dates import hours_short, hours_text
+from bookings.models import TRANSITION_LABELS, BookingState, PaymentStatus, state_in_a_sentence
+from studio_crm.formatting import when
 
 register = template.Library()
 
-CURRENCY = "₽"
-THIN_SPACE = "\u202f"
+# A badge has little room: where a state's name is long in some language, the badge says it shorter
+# ("Pending" is «Ожидает подтверждения» in a sentence and «Заявка» on a badge).
+BADGE_LABELS = {
+    BookingState.PENDING: pgettext_lazy("booking state, badge", "Pending"),
+}
 
 
-@register.filter
-def money(value) -> str:
-    """``12500`` → ``12 500 ₽``; kopecks only when there are some."""
-    if value is None or value == "":
-        return ""
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return ""
-    text = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
-    return f"{text.replace(',', THIN_SPACE)}{THIN_SPACE}{CURRENCY}"
+def _number(value: float, digits: int = 0) -> str:
+    """``4.5`` → ``4.5`` or ``4,5``: the active language's decimal separator."""
+    return f"{value:.{int(digits)}f}".replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 @register.filter
 def percent(value, digits: int = 0) -> str:
-    """``0.456`` → ``46%``; an empty figure (nothing to divide by) → ``—``."""
+    """``0.456`` → ``46%``, ``0.045`` with one digit → ``4.5%`` / ``4,5%``; an empty figure (nothing to divide
+    by) → ``—``."""
     if value is None:
         return "—"
-    return f"{float(value) * 100:.{int(digits)}f}%"
+    return gettext("%(number)s%%") % {"number": _number(float(value) * 100, digits)}
+
+
+@register.filter
+def hours(value) -> str:
+    """``2`` → ``2 hours`` / ``2 часа``."""
+    return hours_text(int(value))
+
+
+@register.filter
+def hours_abbr(value) -> str:
+    """``2`` → ``2 h`` / ``2 ч``, where room is short."""
+    return hours_short(int(value))
 
 
 @register.simple_tag
 def state_badge(state) -> str:
-    label = BookingState(state).label if state in BookingState.values else state
+    if state in BADGE_LABELS:
+        label = BADGE_LABELS[state]
+    else:
+        label = BookingState(state).label if state in BookingState.values else state
     return format_html('<span class="badge state-{}">{}</span>', state, label)
 
 
@@ -45,8 +60,22 @@ def state_badge(state) -> str:
 def payment_badge(status) -> str:
     label = PaymentStatus(status).label if status in PaymentStatus.values else status
     if status == PaymentStatus.PENDING:
-        label = "Payment pending"  # not to be mistaken for a pending booking beside it
+        # Not to be mistaken for a pending booking beside it.
+        label = pgettext("payment status, badge", "Payment pending")
     return format_html('<span class="badge badge-outline pay-{}">{}</span>', status, label)
+
+
+def _delta(direction: str, shown: str) -> str:
+    if direction == "up":
+        arrow, word = "▲", pgettext("a figure went", "up")
+    else:
+        arrow, word = "▼", pgettext("a figure went", "down")
+    return format_html('<span class="stat-delta {}">{} {} <span class="sr-only">{}</span></span>',
+                       direction, arrow, shown, word)
+
+
+def _muted(text: str) -> str:
+    return format_html('<span class="stat-delta muted">{}</span>', text)
 
 
 @register.simple_tag
@@ -57,26 +86,23 @@ def change(current, previous, share=False) -> str:
     percentage points: 4% → 5% reads "▲ 1 pt", not "▲ 25%".
     """
     if current is None or previous is None:
-        return mark_safe('<span class="stat-delta muted">no comparison</span>')
+        return _muted(gettext("no comparison"))
     current, previous = float(current), float(previous)
     if share:
         points = (current - previous) * 100
         if abs(points) < 0.5:
-            return mark_safe('<span class="stat-delta muted">no change</span>')
-        direction, arrow, word = ("up", "▲", "up") if points > 0 else ("down", "▼", "down")
-        unit = "pt" if round(abs(points)) == 1 else "pts"
-        return format_html('<span class="stat-delta {}">{} {} {} <span class="sr-only">{}</span></span>',
-                           direction, arrow, f"{abs(points):.0f}", unit, word)
+            return _muted(gettext("no change"))
+        whole = round(abs(points))
+        shown = ngettext("%(points)s pt", "%(points)s pts", whole) % {"points": whole}
+        return _delta("up" if points > 0 else "down", shown)
     if previous == 0:
         if current == 0:
-            return mark_safe('<span class="stat-delta muted">no change</span>')
-        return mark_safe('<span class="stat-delta up">▲ new</span>')
+            return _muted(gettext("no change"))
+        return format_html('<span class="stat-delta up">▲ {}</span>', pgettext("a figure that was zero", "new"))
     delta = (current - previous) / previous * 100
     if abs(delta) < 0.5:
-        return mark_safe('<span class="stat-delta muted">no change</span>')
-    direction, arrow, word = ("up", "▲", "up") if delta > 0 else ("down", "▼", "down")
-    return format_html('<span class="stat-delta {}">{} {}% <span class="sr-only">{}</span></span>',
-                       direction, arrow, f"{abs(delta):.0f}", word)
+        return _muted(gettext("no change"))
+    return _delta("up" if delta > 0 else "down", percent(abs(delta) / 100))
 
 
 @register.simple_tag(takes_context=True)
@@ -126,7 +152,7 @@ def activity_chart(series, width: int = 760, height: int = 230):
                      "w": round(step * 0.64, 1), "h": round(bar_h, 1), "day": day})
         points.append(f"{x + step / 2:.1f},{revenue_y:.1f}")
         if index % 5 == 0 or index == len(series) - 1:
-            labels.append({"x": round(x + step / 2, 1), "text": f"{day.day:%d %b}"})
+            labels.append({"x": round(x + step / 2, 1), "text": when(day.day, "short")})
     return {
         "series": series, "bars": bars, "line": " ".join(points), "labels": labels,
         "width": width, "height": height, "left": left, "right": width - right, "top": top,
@@ -146,3 +172,9 @@ def transition_label(state) -> str:
 @register.filter
 def state_label(state) -> str:
     return BookingState(state).label if state in BookingState.values else state
+
+
+@register.filter
+def in_a_sentence(state) -> str:
+    """A state as a sentence quotes it: ``{% blocktranslate with state=booking.state|in_a_sentence %}``."""
+    return state_in_a_sentence(state)

@@ -8,12 +8,12 @@ from html import escape
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from bookings.models import BookingState
 from calendar_app.grid import Cell, Grid, Item, Lane
+from studio_crm.formatting import when
 
 register = template.Library()
 # Reversed once per page with this id in place of a booking's, which is then put in: thousands of reverse()
@@ -57,18 +57,18 @@ def grid_cells(grid: Grid) -> SafeString:
         for cell in lane.cells:
             if cell.start not in starts:
                 local = cell.local_start
-                starts[cell.start] = (escape(local.isoformat()), date_format(local, "D j M, H:i"))
+                starts[cell.start] = (escape(local.isoformat()), f"{when(local, 'day')}, {when(local, 'time')}")
             parts.append(_cell(cell, lane, classes, starts[cell.start], words))
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
 
 
-def _booking(item: Item, summary: str, move: str, states: dict[str, str]) -> str:
+def _booking(item: Item, summary: str, move: str, states: dict[str, str], clock) -> str:
     booking, space = item.obj, item.space
     pk = str(booking.pk)
     summary_url = summary.replace(str(_ANY_PK), pk)
     zone = timezone.get_current_timezone()
     start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
-    hours = f"{start:%H:%M}–{end:%H:%M}"
+    hours = f"{clock(start)}–{clock(end)}"
     state = states[booking.state]
     name, client, reference = escape(space.name), escape(booking.client_name), escape(booking.reference)
     classes = f"cal-item cal-booking state-{escape(booking.state)}"
@@ -95,5 +95,12 @@ def grid_bookings(grid: Grid) -> SafeString:
     """The bookings drawn on the lanes, each a link to its summary (and draggable while it may still move)."""
     summary, move = _url_pattern("calendar_booking"), _url_pattern("calendar_booking_move")
     states = {value: escape(str(label)) for value, label in BookingState.choices}
-    parts = [_booking(item, summary, move, states) for item in grid.items if item.kind == "booking"]
+    times: dict[datetime, str] = {}
+
+    def clock(moment: datetime) -> str:  # bookings of a week share few hours: each is written once
+        if moment not in times:
+            times[moment] = when(moment, "time")
+        return times[moment]
+
+    parts = [_booking(item, summary, move, states, clock) for item in grid.items if item.kind == "booking"]
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped

@@ -1,6 +1,10 @@
 from datetime import timedelta
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -14,20 +18,17 @@ def duration(value) -> str:
     hours, minutes = divmod(minutes, 60)
     parts = []
     if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
     if minutes or not parts:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
     return " ".join(parts)
 
 
 @register.filter
 def ago(value) -> str:
-    """ "just now", "5 minutes ago", "2 days ago"; "never" without a value."""
-    from django.utils import timezone
-    from django.utils.timesince import timesince
-
+    """ "just now", "5 minutes ago", "2 days ago"; "Never" without a value."""
     if not value:
-        return "Never"
+        return _("Never")
     if (timezone.now() - value).total_seconds() < 60:
-        return "just now"
-    return f"{timesince(value).split(',')[0]} ago"
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(value, depth=1)}

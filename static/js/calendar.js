@@ -104,9 +104,9 @@
         var trigger = {};
         try { trigger = JSON.parse(response.headers.get("HX-Trigger") || "{}"); } catch (e) { trigger = {}; }
         if (trigger.toast) live.toast(trigger.toast.message, trigger.toast.level);
-        else if (!response.ok) live.toast("The booking could not be moved.", "error");
+        else if (!response.ok) live.toast(gettext("The booking could not be moved."), "error");
       })
-      .catch(function () { live.toast("The booking could not be moved: no connection.", "error"); })
+      .catch(function () { live.toast(gettext("The booking could not be moved: no connection."), "error"); })
       .finally(function () { item.classList.remove("moving"); refresh(); });
   }
 

@@ -159,10 +159,10 @@
     }).then(function (response) {
       return response.json().catch(function () {
         return { ok: false, message: response.status === 404
-          ? "That booking is not on your board any more." : "The move could not be saved. Try again." };
+          ? gettext("That booking is not on your board any more.") : gettext("The move could not be saved. Try again.") };
       });
     }, function () {
-      return { ok: false, message: "The studio server could not be reached. Nothing was changed." };
+      return { ok: false, message: gettext("The studio server could not be reached. Nothing was changed.") };
     });
   }
 
@@ -189,7 +189,7 @@
     var reasonAsked = needsReason ? askReason(state) : Promise.resolve("");
     reasonAsked.then(function (reason) {
       if (needsReason && !reason) {
-        snapBack("Not moved: a reason is needed.");
+        snapBack(gettext("Not moved: a reason is needed."));
         return;
       }
       card.classList.add("is-saving");
@@ -266,20 +266,31 @@
 
   // --- Live updates ----------------------------------------------------------------------------------
 
-  var STATUS_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…" };
-  var CLOSED_TEXT = { 4401: "Signed out: reload to sign in", 4403: "Live updates are not available" };
+  // The socket says how it is by codes; the words are the page's, in the reader's language.
+  var STATUS_TEXT = {
+    connecting: gettext("Connecting…"),
+    live: pgettext("live updates", "Live"),
+    reconnecting: gettext("Reconnecting…"),
+  };
+  var CLOSED_TEXT = {
+    4401: gettext("Signed out: reload to sign in"),
+    4403: gettext("Live updates are not available"),
+  };
 
   function showStatus(state, code) {
     var status = document.querySelector("[data-live-status]");
     if (!status) return;
     status.dataset.state = state === "connecting" ? "off" : state;
-    status.querySelector("[data-live-text]").textContent = state === "off" ? CLOSED_TEXT[code] : STATUS_TEXT[state];
+    status.querySelector("[data-live-text]").textContent =
+      state === "off" ? CLOSED_TEXT[code] || CLOSED_TEXT[4403] : STATUS_TEXT[state];
   }
 
   function showPresence(names) {
     var presence = document.querySelector("[data-presence]");
     if (!presence) return;
-    presence.textContent = names.length ? "Also viewing: " + names.join(", ") : "Only you are viewing";
+    presence.textContent = names.length
+      ? interpolate(gettext("Also viewing: %(names)s"), { names: names.join(", ") }, true)
+      : gettext("Only you are viewing");
   }
 
   // A board that was offline may have missed changes: fetch the whole board again.

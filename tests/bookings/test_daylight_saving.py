@@ -17,9 +17,9 @@ SPRING_FORWARD = datetime(2027, 3, 28, tzinfo=BERLIN).date()  # 02:00 becomes 03
 
 
 @pytest.fixture
-def berlin_all_day(settings):
+def berlin_all_day(settings, studio_hours):
     settings.TIME_ZONE = "Europe/Berlin"
-    settings.STUDIO_OPENS_AT, settings.STUDIO_CLOSES_AT = 0, 24
+    studio_hours(0, 24)
     with timezone.override(BERLIN), time_machine.travel(datetime(2027, 3, 1, 12, tzinfo=BERLIN)):
         yield
 

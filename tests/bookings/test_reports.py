@@ -1,14 +1,18 @@
 """The dashboard's figures: revenue, utilisation, daily activity, client figures."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings import reports
 from bookings.access import visible_bookings, visible_spaces
 from bookings.models import Booking, BookingState, Client
+from tests.bulk import bulk_bookings
 from tests.factories import BookingFactory, ClientFactory, studio_time
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +36,120 @@ class TestPeriods:
         assert reports.previous_week(week).end == week.start
 
 
+class TestToDate:
+    def test_the_month_to_date_and_the_same_days_of_last_month(self):
+        current, previous = reports.month_to_date(date(2027, 1, 13)), reports.same_days_last_month(date(2027, 1, 13))
+        assert (timezone.localtime(current.start).date(), current.days) == (date(2027, 1, 1), 13)
+        assert (timezone.localtime(previous.start).date(), previous.days) == (date(2026, 12, 1), 13)
+        assert (current.label, previous.label) == ("1 Jan – 13 Jan", "1 Dec – 13 Dec")
+
+    def test_a_longer_month_is_compared_with_all_of_a_shorter_one(self):
+        previous = reports.same_days_last_month(date(2027, 3, 31))
+        assert (timezone.localtime(previous.start).date(), timezone.localtime(previous.end).date()) == (
+            date(2027, 2, 1), date(2027, 3, 1))
+
+    def test_the_first_of_the_month_and_the_week_to_date(self):
+        assert reports.month_to_date(date(2027, 2, 1)).label == "1 Feb"
+        week, before = reports.week_to_date(date(2027, 1, 13)), reports.same_days_last_week(date(2027, 1, 13))
+        assert (week.label, before.label) == ("11 Jan – 13 Jan", "4 Jan – 6 Jan")
+
+    def test_figures_to_date_leave_the_rest_of_the_month_out(self, studio):
+        zone = timezone.get_current_timezone()
+        with time_machine.travel(datetime(2027, 1, 13, 12, tzinfo=zone), tick=False):
+            for day, state, total in [(2, BookingState.COMPLETED, "3000"), (13, BookingState.CONFIRMED, "2000"),
+                                      (14, BookingState.CONFIRMED, "9000"), (6, BookingState.NO_SHOW, "9000"),
+                                      (7, BookingState.CANCELLED, "9000"), (8, BookingState.COMPLETED, "1000")]:
+                start = datetime(2027, 1, day, 10, tzinfo=zone)
+                BookingFactory(space=studio["white"], start=start, end=start + timedelta(hours=2), state=state,
+                               total_price=Decimal(total))
+            figures = reports.period_figures(Booking.objects.all(), visible_spaces_all(),
+                                             reports.month_to_date(timezone.localdate()))
+        assert figures.revenue == Decimal("6000")
+        assert (figures.no_show_rate, figures.cancellation_rate) == (pytest.approx(1 / 3), pytest.approx(1 / 5))
+
+    def test_rates_without_bookings_are_empty_rather_than_zero(self, db):
+        figures = reports.period_figures(Booking.objects.none(), visible_spaces_all(),
+                                         reports.month_to_date(timezone.localdate()))
+        assert figures.no_show_rate is None and figures.cancellation_rate is None
+
+
+class TestRevenueBreakdown:
+    def test_by_hall_and_by_source_with_the_same_days_before(self, studio):
+        space = studio["white"]
+        book(space, 0, 10, total="4000", source="website")
+        book(studio["loft"], 0, 13, total="1000", source="walk_in")
+        book(studio["loft"], 0, 16, state=BookingState.PENDING, total="9000", source="website")
+        book(space, -40, 10, total="2000", source="phone")
+        today = timezone.localdate()
+        current, previous = reports.days_period(today, today), reports.days_period(today - timedelta(days=40),
+                                                                                  today - timedelta(days=40))
+        by_space = reports.revenue_by_space(Booking.objects.all(), visible_spaces_all(), current, previous)
+        assert [(line.label, line.revenue, line.previous_revenue, line.bookings) for line in by_space] == [
+            ("White Hall", Decimal("4000"), Decimal("2000"), 1), ("Loft", Decimal("1000"), Decimal("0"), 2),
+            ("Cyclorama", Decimal("0"), Decimal("0"), 0)]
+        assert [line.share for line in by_space] == [pytest.approx(0.8), pytest.approx(0.2), 0.0]
+        by_source = reports.revenue_by_source(Booking.objects.all(), current, previous)
+        assert [(line.key, line.revenue, line.previous_revenue) for line in by_source] == [
+            ("website", Decimal("4000"), Decimal("0")), ("phone", Decimal("0"), Decimal("2000")),
+            ("walk_in", Decimal("1000"), Decimal("0"))]
+
+    def test_an_inactive_hall_shows_only_with_revenue(self, studio):
+        studio["cyclorama"].is_active = False
+        studio["cyclorama"].save()
+        today = timezone.localdate()
+        period = reports.days_period(today, today)
+        lines = reports.revenue_by_space(Booking.objects.all(), visible_spaces_all(), period, period)
+        assert [line.label for line in lines] == ["Loft", "White Hall"]
+
+
+class TestOccupancyHeatMap:
+    def test_bookings_fill_the_hours_they_cover_on_the_studio_s_clock(self, studio, studio_hours):
+        studio_hours(0, 24)
+        zone = timezone.get_current_timezone()
+        with time_machine.travel(datetime(2027, 1, 13, 12, tzinfo=zone), tick=False):
+            # Tuesday 12 January 01:00–02:00 in Moscow is Monday 22:00 UTC: it belongs to Tuesday.
+            tuesday_night = datetime(2027, 1, 12, 1, tzinfo=zone)
+            BookingFactory(space=studio["white"], start=tuesday_night, end=tuesday_night + timedelta(hours=1),
+                           state=BookingState.CONFIRMED)
+            # Three hours from Monday 10:00; a cancelled one and a pending one in the same hours.
+            monday = datetime(2027, 1, 11, 10, tzinfo=zone)
+            for space, state in [(studio["white"], BookingState.COMPLETED), (studio["loft"], BookingState.CANCELLED),
+                                 (studio["cyclorama"], BookingState.PENDING)]:
+                BookingFactory(space=space, start=monday, end=monday + timedelta(hours=3), state=state)
+            # Before the eight weeks: left out.
+            old = datetime(2026, 11, 2, 10, tzinfo=zone)
+            BookingFactory(space=studio["white"], start=old, end=old + timedelta(hours=1), state=BookingState.COMPLETED)
+            heat_map = reports.occupancy_by_hour(Booking.objects.all(), visible_spaces_all(),
+                                                 last_day=date(2027, 1, 12), weeks=8)
+        assert (heat_map.first_day, heat_map.hours) == (date(2026, 11, 18), list(range(24)))
+        cells = {(cell.weekday, cell.hour): cell for row in heat_map.rows for cell in row.cells}
+        assert cells[(1, 1)].booked == 1 and cells[(1, 0)].booked == 0 and cells[(0, 22)].booked == 0
+        assert [cells[(0, hour)].booked for hour in (9, 10, 11, 12, 13)] == [0, 2, 2, 2, 0]
+        assert cells[(0, 10)].open == 3 * 8
+        assert cells[(0, 10)].occupancy == pytest.approx(2 / 24)
+        assert cells[(0, 10)].level == 1 and cells[(0, 9)].level == 0
+        assert heat_map.label == "18 Nov – 12 Jan"
+
+    def test_closed_hours_have_no_figure(self, studio, studio_hours):
+        studio_hours(10, 20)
+        heat_map = reports.occupancy_by_hour(Booking.objects.all(), visible_spaces_all(),
+                                             last_day=timezone.localdate(), weeks=2)
+        assert heat_map.hours == list(range(10, 20))
+        assert all(cell.level == 0 for row in heat_map.rows for cell in row.cells)
+
+    def test_one_query_for_the_bookings_whatever_their_number(self, studio):
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as context:
+                reports.occupancy_by_hour(Booking.objects.all(), visible_spaces_all(), last_day=timezone.localdate())
+            return len(context)
+
+        bulk_bookings(studio["white"], 10)
+        few = queries()
+        bulk_bookings(studio["white"], 600, prefix="H")
+        bulk_bookings(studio["loft"], 600, prefix="L")
+        assert queries() == few <= 4
+
+
 class TestPeriodFigures:
     def test_revenue_counts_committed_bookings_only(self, studio):
         space = studio["white"]
@@ -43,8 +161,8 @@ class TestPeriodFigures:
         period = reports.day_period(timezone.localdate())
         assert reports.period_figures(Booking.objects.all(), visible_spaces_all(), period).revenue == Decimal("3000")
 
-    def test_utilisation_is_booked_hours_of_active_bookings_over_open_hours(self, studio, settings):
-        settings.STUDIO_OPENS_AT, settings.STUDIO_CLOSES_AT = 9, 21  # 12 open hours a day
+    def test_utilisation_is_booked_hours_of_active_bookings_over_open_hours(self, studio, studio_hours):
+        studio_hours(9, 21)  # 12 open hours a day
         book(studio["white"], 1, 10, hours=3)
         book(studio["loft"], 1, 10, hours=3, state=BookingState.PENDING)
         book(studio["loft"], 1, 15, hours=6, state=BookingState.CANCELLED)
@@ -55,8 +173,8 @@ class TestPeriodFigures:
         assert figures.utilisation == pytest.approx(6 / 36)
         assert figures.bookings == 2
 
-    def test_a_manager_s_figures_cover_their_spaces(self, studio, manager, settings):
-        settings.STUDIO_OPENS_AT, settings.STUDIO_CLOSES_AT = 9, 21
+    def test_a_manager_s_figures_cover_their_spaces(self, studio, manager, studio_hours):
+        studio_hours(9, 21)
         book(studio["white"], 1, 10, hours=4, total="8000")
         book(studio["loft"], 1, 10, hours=4, total="9000")
         period = reports.day_period(timezone.localdate() + timedelta(days=1))

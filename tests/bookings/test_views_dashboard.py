@@ -1,18 +1,28 @@
 """/dashboard/: today, requests to confirm, the next days and the figures, per employee's spaces."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.urls import NoReverseMatch, include, path, reverse
 from django.utils import timezone
 
-from bookings.models import BookingState
+from bookings.models import BookingSource, BookingState
 from bookings.templatetags.bookings_tags import change
 from tests.bulk import bulk_bookings, queries_for
 from tests.factories import BookingFactory, studio_time
+from tests.languages import english_leaks, in_russian
 
 pytestmark = pytest.mark.django_db
+
+# The project's addresses, with the day sheet's whether or not the project's list already holds it.
+urlpatterns = [path("", include(settings.ROOT_URLCONF))]
+try:
+    reverse("day_sheet", urlconf=settings.ROOT_URLCONF)
+except NoReverseMatch:
+    urlpatterns.append(path("", include("bookings.day_sheet_urls")))
 
 
 def test_anonymous_is_sent_to_sign_in(client):
@@ -68,13 +78,13 @@ def test_a_manager_sees_their_spaces_only_and_figures_add_up(staff_client, manag
         response = client.get("/dashboard/")
     html = response.content.decode()
     assert "Mine" in html and "Not Mine" not in html and "Other Request" not in html
-    assert "99\u202f000" not in html
+    assert "99,000" not in html
     week, last_week, month = (response.context[key] for key in ("week", "last_week", "month"))
     assert (week.revenue, week.bookings, week.booked_hours) == (Decimal("1000"), 1, Decimal("2"))
     assert last_week.revenue == Decimal("500")
     assert month.revenue == Decimal("1500")
-    # One hall open 09:00–22:00 on each of January's 31 days.
-    assert month.open_hours == 31 * 13
+    # Month to date: one hall open 09:00–22:00 on each of 1 to 13 January.
+    assert month.open_hours == 13 * 13
 
 
 def test_the_dashboard_runs_the_same_queries_for_10_and_1000_bookings(staff_client, owner, manager, studio):
@@ -119,3 +129,105 @@ def test_a_change_of_utilisation_is_in_percentage_points():
     assert "▲ 1 pt" in change(0.05, 0.04, share=True)
     assert "▼ 12 pts" in change(0.30, 0.42, share=True)
     assert "▲ 25%" in change(5, 4)  # money still changes by a percentage
+
+
+WEDNESDAY_13_JANUARY = datetime(2027, 1, 13, 12, tzinfo=timezone.get_current_timezone())
+
+
+def on(day: datetime, hour: int, hours: int = 2, **fields):
+    start = day.replace(hour=hour)
+    return BookingFactory(start=start, end=start + timedelta(hours=hours), **fields)
+
+
+def test_the_month_to_date_against_the_same_days_of_last_month(staff_client, owner, studio):
+    zone = timezone.get_current_timezone()
+    white, loft = studio["white"], studio["loft"]
+    with time_machine.travel(WEDNESDAY_13_JANUARY, tick=False):
+        on(datetime(2027, 1, 5, tzinfo=zone), 10, space=white, state=BookingState.COMPLETED,
+           total_price=Decimal("4000"), source=BookingSource.WEBSITE)
+        on(datetime(2027, 1, 13, tzinfo=zone), 18, space=loft, state=BookingState.CONFIRMED,
+           total_price=Decimal("6000"), source=BookingSource.PHONE)
+        on(datetime(2027, 1, 20, tzinfo=zone), 10, space=white, state=BookingState.CONFIRMED,
+           total_price=Decimal("90000"))  # later this month: not to date
+        on(datetime(2027, 1, 8, tzinfo=zone), 10, space=white, state=BookingState.NO_SHOW, total_price=Decimal("5000"))
+        on(datetime(2027, 1, 9, tzinfo=zone), 10, space=loft, state=BookingState.CANCELLED, total_price=Decimal("5000"))
+        on(datetime(2026, 12, 10, tzinfo=zone), 10, space=white, state=BookingState.COMPLETED,
+           total_price=Decimal("2500"), source=BookingSource.WALK_IN)
+        on(datetime(2026, 12, 20, tzinfo=zone), 10, space=white, state=BookingState.COMPLETED,
+           total_price=Decimal("70000"))  # after the same days of last month
+        response = staff_client(owner).get("/dashboard/")
+    context, html = response.context, response.content.decode()
+    month, last_month = context["month"], context["last_month"]
+    assert (month.revenue, last_month.revenue) == (Decimal("10000"), Decimal("2500"))
+    assert month.period.label == "1 Jan – 13 Jan" and last_month.period.label == "1 Dec – 13 Dec"
+    assert "compared with the same days of last month, 1 Dec – 13 Dec" in html
+    # Due: the completed one and the no-show; made: all five of the month to date.
+    assert (month.no_shows, month.due, month.no_show_rate) == (1, 2, 0.5)
+    assert (month.cancellations, month.made, month.cancellation_rate) == (1, 4, 0.25)
+    assert "50.0%" in html and "25.0%" in html
+    by_space = {line.key: line for line in context["by_space"]}
+    assert by_space[str(loft.pk)].revenue == Decimal("6000") and by_space[str(white.pk)].revenue == Decimal("4000")
+    assert by_space[str(white.pk)].previous_revenue == Decimal("2500")
+    assert [line.label for line in context["by_space"]][:2] == ["Loft", "White Hall"]
+    assert by_space[str(loft.pk)].share == pytest.approx(0.6)
+    by_source = {line.key: line for line in context["by_source"]}
+    assert (by_source["website"].revenue, by_source["phone"].revenue, by_source["walk_in"].revenue) == (
+        Decimal("4000"), Decimal("6000"), Decimal("0"))
+    assert by_source["walk_in"].previous_revenue == Decimal("2500")
+    assert "Revenue by hall" in html and "Revenue by source" in html and "Walk-in" in html
+
+
+def test_to_confirm_comes_first_in_the_page(staff_client, admin, studio):
+    BookingFactory(space=studio["white"], start=studio_time(2, 10), client_name="Waiting Guest")
+    html = staff_client(admin).get("/dashboard/").content.decode()
+    assert html.index('id="pending-title"') < html.index('id="today-title"') < html.index('id="figures-title"')
+
+
+def test_the_heat_map_is_a_table_with_a_legend(staff_client, admin, studio, studio_hours):
+    studio_hours(9, 21)
+    with time_machine.travel(WEDNESDAY_13_JANUARY, tick=False):
+        monday = datetime(2027, 1, 11, tzinfo=timezone.get_current_timezone())
+        on(monday, 10, hours=2, space=studio["white"], state=BookingState.COMPLETED)
+        response = staff_client(admin).get("/dashboard/")
+    html = response.content.decode()
+    heat_map = response.context["heat_map"]
+    assert heat_map.hours == list(range(9, 21))
+    monday_row = heat_map.rows[0]
+    assert [cell.booked for cell in monday_row.cells][:3] == [0, 1, 1]
+    assert monday_row.cells[1].open == 3 * 8  # three halls, eight Mondays
+    assert '<table class="heat-map">' in html and 'class="heat-legend"' in html
+    assert "Monday, 10:00: 4%" in html  # 1 of 24 hall-hours, in the cell's title
+    assert "last 8 weeks" in html
+
+
+@pytest.mark.urls(__name__)
+def test_the_dashboard_links_the_day_sheet(staff_client, admin):
+    html = staff_client(admin).get("/dashboard/").content.decode()
+    assert 'href="/day-sheet/"' in html
+
+
+def test_a_manager_s_breakdowns_and_heat_map_cover_their_halls(staff_client, manager, studio):
+    with time_machine.travel(WEDNESDAY_13_JANUARY, tick=False):
+        monday = datetime(2027, 1, 11, tzinfo=timezone.get_current_timezone())
+        on(monday, 10, space=studio["white"], state=BookingState.COMPLETED, total_price=Decimal("1000"))
+        on(monday, 10, space=studio["loft"], state=BookingState.COMPLETED, total_price=Decimal("99000"))
+        response = staff_client(manager).get("/dashboard/")
+    assert [line.label for line in response.context["by_space"]] == ["White Hall"]
+    assert sum(line.revenue for line in response.context["by_source"]) == Decimal("1000")
+    monday_ten = response.context["heat_map"].rows[0].cells[1]
+    assert (monday_ten.hour, monday_ten.booked, monday_ten.open) == (10, 1, 8)
+
+
+def test_the_dashboard_in_russian(staff_client, owner, studio):
+    with time_machine.travel(WEDNESDAY_13_JANUARY, tick=False):
+        on(datetime(2027, 1, 11, tzinfo=timezone.get_current_timezone()), 10, space=studio["white"],
+           state=BookingState.COMPLETED, total_price=Decimal("12500"), client_name="Irina Petrova")
+        BookingFactory(space=studio["loft"], start=studio_time(2, 10), client_name="Boris Ivanov")
+        html = staff_client(in_russian(owner)).get("/dashboard/").content.decode()
+    names = ["White Hall", "Loft", "Cyclorama", "Irina Petrova", "Boris Ivanov", "Olga Owner",
+             settings.STUDIO_NAME[:1]]
+    assert english_leaks(html, allowed=names) == []
+    for text in ("Ждут подтверждения", "Выручка по залам", "Выручка по источникам", "Доля неявок",
+                 "Доля отмен", "с теми же днями прошлого месяца", "Загрузка по дням недели и часам", "1 янв — 13 янв",
+                 "12\u202f500\u202f₽"):
+        assert text in html, text

@@ -26,7 +26,7 @@ class TestCard:
         html = client.get(f"/bookings/{booking.pk}/").content.decode()
         assert booking.reference in html
         assert "+7 916 123-45-67" in html and "irina@example.com" in html
-        assert "Softbox × 1" in html and "6\u202f000\u202f₽" in html  # 2 h × 2500 + 2 h × 500
+        assert "Softbox × 1" in html and "₽6,000" in html  # 2 h × 2500 + 2 h × 500
         assert "&lt;b&gt;White backdrop&lt;/b&gt;" in html  # guest text is escaped
         assert "Draft → Pending" in html
 

@@ -108,7 +108,7 @@ class TestPreview:
         html = response.content.decode()
         assert "<html" not in html
         assert ">10:00<" not in html and ">11:00<" not in html and ">12:00<" in html
-        assert "Total</td><td>5\u202f600\u202f₽" in html  # 2 h × 2500 + 2 h × 300
+        assert "Total</td><td>₽5,600" in html  # 2 h × 2500 + 2 h × 300
 
     def test_a_do_not_book_phone_is_warned_about(self, staff_client, admin, space):
         ClientFactory(name="Trouble Maker", phone="+79161234567", do_not_book=True)

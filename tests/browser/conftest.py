@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from tests.signing_in import signed_in_session
 
@@ -25,6 +26,10 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
+# axe-core as npm installs it (package.json): the browser tests check every page with the installed engine.
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+# What a person cannot get past: a page with one of these fails its test.
+AXE_BLOCKING = ("serious", "critical")
 # What Chromium prints when the page's Content-Security-Policy or Permissions-Policy refuses something.
 REFUSALS = ("Content Security Policy", "Content-Security-Policy", "Refused to", "Permissions-Policy")
 
@@ -95,15 +100,27 @@ def no_policy_refusals():
     assert refusals == [], "\n".join(refusals)
 
 
+@pytest.fixture(params=["en", "ru"], autouse=True)
+def ui_language(request, settings):
+    """Every browser test runs in English and in Russian: the browser asks for the language, the employees'
+    accounts are in it, and the test's own ``gettext`` finds the texts the page shows in it."""
+    settings.STUDIO_LANGUAGE = settings.LANGUAGE_CODE = request.param
+    with translation.override(request.param):
+        yield request.param
+
+
 @pytest.fixture
-def new_page(browser, live_server):
-    """Open a fresh page: ``new_page(viewport=PHONE, user=owner)``. A user is signed in by session cookie."""
+def new_page(browser, live_server, ui_language):
+    """Open a fresh page: ``new_page(viewport=PHONE, user=owner)``. A user is signed in by session cookie,
+    with their account in the test's language (``ui_language``)."""
     contexts = []
 
     def open_page(*, viewport=DESKTOP, user=None):
-        context = browser.new_context(viewport=viewport, base_url=live_server.url)
+        context = browser.new_context(viewport=viewport, base_url=live_server.url, locale=ui_language)
         context.set_default_timeout(10_000)
         if user is not None:
+            user.language = ui_language
+            user.save(update_fields=["language"])
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session(user),
                                   "url": live_server.url}])
         contexts.append(context)
@@ -123,3 +140,32 @@ def screenshot(page, name: str) -> None:
     """Save a full-page screenshot under screenshots/ (git-ignored) for a person to look at."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def axe_check(page, *, exclude=()) -> list[str]:
+    """The serious and critical accessibility violations axe-core finds on ``page`` as it is now, one line
+    each (rule, impact, the elements and what is wrong with the first). Elements matching the CSS
+    selectors in ``exclude`` are left out.
+
+    The engine is evaluated in the page rather than added as a <script>: the page's CSP runs no inline
+    script, and the check must not need a weaker policy than the studio's users get."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: `npm ci` installs it (make install)")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;void 0")
+    results = page.evaluate(
+        """async (exclude) => {
+            const context = exclude.length ? { include: [document], exclude: exclude.map((s) => [s]) } : document;
+            const found = await axe.run(context, { resultTypes: ["violations"] });
+            return found.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => ({ target: n.target.join(" "), summary: n.failureSummary })),
+            }));
+        }""",
+        list(exclude),
+    )
+    return [
+        f"{page.url} [{v['impact']}] {v['id']}: {v['help']} — {', '.join(n['target'] for n in v['nodes'][:5])}"
+        f"{' …' if len(v['nodes']) > 5 else ''} ({v['nodes'][0]['summary']})"
+        for v in results if v["impact"] in AXE_BLOCKING
+    ]

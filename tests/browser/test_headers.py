@@ -4,6 +4,7 @@ and a staff page that htmx swapped in is not kept in the tab's storage (conftest
 import re
 
 import pytest
+from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from tests.factories import BookingFactory, ClientFactory, studio_time
@@ -15,13 +16,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "correct-horse-battery"
 
 
-def test_the_error_pages_go_back_button(new_page, owner):
+def test_the_error_pages_go_back_button(new_page, owner, ui_language):
     page = new_page(user=owner)
     page.goto("/bookings/")
     page.goto("/bookings/999999/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("not found")
-    screenshot(page, "error-404-staff-desktop")
-    page.get_by_role("button", name="Go back").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(gettext("Page not found"))
+    screenshot(page, f"error-404-staff-desktop-{ui_language}")
+    page.get_by_role("button", name=gettext("Go back")).click()
     expect(page).to_have_url(re.compile(r"/bookings/$"))
 
 
@@ -29,10 +30,10 @@ def test_the_backup_codes_print_button(new_page, owner):
     page = new_page(user=owner)
     page.goto("/account/mfa/")
     page.locator("input[name='backup-password']").fill(PASSWORD)
-    page.get_by_role("button", name="Make new codes").click()
+    page.get_by_role("button", name=gettext("Make new codes")).click()
     page.locator(".backup-codes li").first.wait_for()
     page.evaluate("() => { window.print = () => { window.printed = true; }; }")
-    page.get_by_role("button", name="Print").click()
+    page.get_by_role("button", name=gettext("Print")).click()
     assert page.evaluate("() => window.printed") is True
 
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation.trans_real import DjangoTranslation
 
 from bookings.models import Booking, BookingState, PaymentStatus
 from bookings.services import booking_transition
@@ -26,12 +28,19 @@ def board_server(transactional_db):
         yield url
 
 
+def in_language(user, language):
+    """``user``'s account in ``language``: the server process reads the language from the account."""
+    user.language = language
+    user.save(update_fields=["language"])
+
+
 @pytest.fixture
-def open_board(browser, board_server):
+def open_board(browser, board_server, ui_language):
     contexts = []
 
     def open_page(user, *, viewport=DESKTOP):
-        context = browser.new_context(viewport=viewport, base_url=board_server)
+        in_language(user, ui_language)
+        context = browser.new_context(viewport=viewport, base_url=board_server, locale=ui_language)
         context.set_default_timeout(10_000)
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session(user), "url": board_server}])
         contexts.append(context)
@@ -80,7 +89,7 @@ def test_an_invalid_drag_snaps_back_with_the_reason(open_board, owner, studio):
 
     drag(page, booking, "pending")
 
-    page.locator(".toast.error", has_text="cannot become pending").wait_for()
+    page.locator(".toast.error", has_text=booking.transition_refusal(BookingState.PENDING)).wait_for()
     card_in(page, booking, "completed").wait_for()
     assert page.locator('.kanban-cards[data-state="pending"] .kanban-card').count() == 0
     assert Booking.objects.get(pk=booking.pk).state == BookingState.COMPLETED
@@ -91,11 +100,11 @@ def test_cancelling_asks_for_a_reason_and_the_menu_works_without_dragging(open_b
     page = open_board(owner)
     card = page.locator(f"#card-{booking.pk}")
     card.locator("summary").click()
-    card.get_by_label("Move to").select_option("cancelled")
-    card.get_by_role("button", name="Move").click()
+    card.get_by_label(gettext("Move to")).select_option("cancelled")
+    card.get_by_role("button", name=pgettext("move a card", "Move")).click()
     dialog = page.locator("#reason-dialog")
-    dialog.get_by_label("Reason").fill("Client called to cancel")
-    dialog.get_by_role("button", name="Move").click()
+    dialog.get_by_label(gettext("Reason")).fill("Client called to cancel")
+    dialog.get_by_role("button", name=pgettext("move a card", "Move")).click()
     card_in(page, booking, "cancelled").wait_for()
     assert booking.transitions.get(to_state="cancelled").reason == "Client called to cancel"
 
@@ -120,7 +129,7 @@ def test_show_more_adds_a_columns_next_cards_and_live_changes_still_reach_them(o
     page.evaluate("window.sameDocument = true")
     pending = page.locator('.kanban-cards[data-state="pending"] .kanban-card')
     assert pending.count() == 25
-    page.get_by_role("link", name="Show more (35 not shown)").click()
+    page.get_by_role("link", name=show_more(35)).click()
     card_in(page, bookings[49], "pending").wait_for()
     assert pending.count() == 50
     assert "show_pending=50" in page.url and page.evaluate("window.sameDocument") is True
@@ -140,13 +149,17 @@ def test_show_more_adds_a_columns_next_cards_and_live_changes_still_reach_them(o
     assert page.locator('[data-column="pending"] [data-count]').inner_text() == "59"
 
     # The column's link, as the server writes it after the change, still brings the rest in place.
-    page.get_by_role("link", name="Show more (9 not shown)").click()
+    page.get_by_role("link", name=show_more(9)).click()
     card_in(page, bookings[59], "pending").wait_for()
     assert pending.count() == 59 and page.locator("#more-pending a").count() == 0
     assert page.evaluate("window.sameDocument") is True
 
 
-def test_screenshots_of_the_board(open_board, owner, admin, studio):
+def show_more(hidden: int) -> str:
+    return ngettext("Show more (%(hidden)s not shown)", "Show more (%(hidden)s not shown)", hidden) % {"hidden": hidden}
+
+
+def test_screenshots_of_the_board(open_board, owner, admin, studio, ui_language):
     states = [BookingState.PENDING, BookingState.PENDING, BookingState.CONFIRMED, BookingState.CONFIRMED,
               BookingState.IN_PROGRESS, BookingState.COMPLETED, BookingState.CANCELLED, BookingState.NO_SHOW]
     names = ["Irina Petrova", "Alexei Smirnov", "Maria Ivanova-Kuznetsova", "Dmitry Orlov", "Elena Sokolova",
@@ -160,19 +173,33 @@ def test_screenshots_of_the_board(open_board, owner, admin, studio):
     open_board(admin)  # someone else is looking
     desktop = open_board(owner)
     desktop.locator("[data-presence]", has_text="Anton Admin").wait_for()
-    screenshot(desktop, "kanban-desktop")
+    script = DjangoTranslation(ui_language, domain="djangojs")  # the texts of the page's scripts
+    assert desktop.locator("[data-live-text]").inner_text() == script.pgettext("live updates", "Live")
+    assert desktop.locator("[data-presence]").inner_text() == script.gettext("Also viewing: %(names)s") % {
+        "names": "Anton Admin"}
+    screenshot(desktop, f"kanban-desktop-{ui_language}")
     phone = open_board(owner, viewport=PHONE)
-    screenshot(phone, "kanban-phone")
+    screenshot(phone, f"kanban-phone-{ui_language}")
     assert phone.locator(".kanban-card:visible").count() == len(states) - 1  # no-show folded
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # the board scrolls, not the page
+    # Nothing spills out of its column or card, however long the words of the language.
+    overflowing = desktop.evaluate("""() => [...document.querySelectorAll(
+        '.kanban-column-head > *, .kanban-card > *, .kc-foot > *, .kanban-more .btn')]
+        .filter((el) => el.checkVisibility())
+        .filter((el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right
+                > el.closest('.kanban-column').getBoundingClientRect().right + 1)
+        .map((el) => el.className + ': ' + el.textContent.trim())""")
+    assert overflowing == []
 
 
 
-def test_a_board_whose_connection_dropped_catches_up_when_it_reconnects(browser, board_server, owner, studio):
+def test_a_board_whose_connection_dropped_catches_up_when_it_reconnects(browser, board_server, owner, studio,
+                                                                       ui_language):
     """Changes a board missed while its socket was down are not replayed: on reconnecting it fetches the
     whole board again, without a page reload."""
     booking = BookingFactory(space=studio["white"], start=studio_time(1, 10), client_name="Irina Petrova")
-    context = browser.new_context(viewport=DESKTOP, base_url=board_server)
+    in_language(owner, ui_language)
+    context = browser.new_context(viewport=DESKTOP, base_url=board_server, locale=ui_language)
     context.set_default_timeout(10_000)
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session(owner), "url": board_server}])
     sockets = []

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, ngettext
 from playwright.sync_api import expect
 
 from notifications.models import Channel, Kind, Notification, Status
@@ -40,21 +41,35 @@ def a_week_of_messages(studio):
         )
 
 
+def messages_text(count: int, *, filtered: bool = False) -> str:
+    """What the results' head says, as the page's language says it (without its markup)."""
+    if filtered:
+        text = ngettext("<strong>%(counter)s</strong> message matches the filters",
+                        "<strong>%(counter)s</strong> messages match the filters", count)
+    else:
+        text = ngettext("<strong>%(counter)s</strong> message", "<strong>%(counter)s</strong> messages", count)
+    return re.sub(r"<[^>]+>", "", text % {"counter": count})
+
+
+def shot_name(page_name: str, viewport) -> str:
+    return f"{page_name}-{'desktop' if viewport == DESKTOP else 'phone'}-{get_language()}"
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_an_owner_reads_the_deliveries_and_sends_a_dead_message_again(new_page, owner, studio, viewport):
     a_week_of_messages(studio)
     page = new_page(viewport=viewport, user=owner)
     page.goto("/notifications/")
-    expect(page.get_by_role("heading", name="Notifications")).to_be_visible()
-    expect(page.get_by_text("18 messages")).to_be_visible()
-    screenshot(page, f"notifications-{'desktop' if viewport == DESKTOP else 'phone'}")
+    expect(page.get_by_role("heading", name=gettext("Notifications"))).to_be_visible()
+    expect(page.get_by_text(messages_text(18), exact=True)).to_be_visible()
+    screenshot(page, shot_name("notifications", viewport))
 
-    page.get_by_label("Status").select_option("dead")
-    expect(page.get_by_text("3 messages match the filters")).to_be_visible()
+    page.get_by_label(gettext("Status")).select_option("dead")
+    expect(page.get_by_text(messages_text(3, filtered=True))).to_be_visible()
     assert re.search(r"status=dead", page.url)
-    page.get_by_role("button", name=re.compile("Retry")).first.click()
-    expect(page.get_by_text("The message is queued to be sent again.")).to_be_visible()
-    expect(page.get_by_text("2 messages match the filters")).to_be_visible()
+    page.get_by_role("button", name=re.compile(gettext("Retry"))).first.click()
+    expect(page.get_by_text(gettext("The message is queued to be sent again."))).to_be_visible()
+    expect(page.get_by_text(messages_text(2, filtered=True))).to_be_visible()
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
@@ -62,12 +77,12 @@ def test_a_manager_takes_a_link_code_and_chooses_emails(new_page, manager, setti
     settings.TELEGRAM_BOT_TOKEN, settings.TELEGRAM_CHAT_ID = "4242:token-for-tests", "-100500"
     page = new_page(viewport=viewport, user=manager)
     page.goto("/account/")
-    page.get_by_role("button", name="Get a link code").click()
+    page.get_by_role("button", name=gettext("Get a link code")).click()
     expect(page.get_by_text(re.compile(r"/start [A-Z0-9]{10}"))).to_be_visible()
-    page.get_by_label("new requests").check()
-    page.get_by_label("cancellations").check()
-    page.get_by_role("button", name="Save email choices").click()
-    expect(page.get_by_text("Your email notifications are saved.")).to_be_visible()
-    expect(page.get_by_label("cancellations")).to_be_checked()
+    page.get_by_label(gettext("new requests")).check()
+    page.get_by_label(gettext("cancellations")).check()
+    page.get_by_role("button", name=gettext("Save email choices")).click()
+    expect(page.get_by_text(gettext("Your email notifications are saved."))).to_be_visible()
+    expect(page.get_by_label(gettext("cancellations"))).to_be_checked()
     page.locator("#notifications").scroll_into_view_if_needed()
-    screenshot(page, f"account-notifications-{'desktop' if viewport == DESKTOP else 'phone'}")
+    screenshot(page, shot_name("account-notifications", viewport))

@@ -2,17 +2,22 @@
 
 import random
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext, pgettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingEquipment, BookingSource, BookingState, PaymentStatus
 from bookings.services import booking_create, booking_transition, booking_update
+from bookings.templatetags.bookings_tags import state_badge
+from studio_crm.formatting import money
+from studio_crm.spreadsheets import sheet_format
 from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, studio_time
 from tests.signing_in import totp_code
 
@@ -81,12 +86,12 @@ def test_book_confirm_find_and_export(new_page, owner, studio):
 
     # Signed in as the owner is: password, then the authenticator's current code.
     page.goto("/login/")
-    page.get_by_label("Username or email").fill(owner.email)
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_label(gettext("Username or email")).fill(owner.email)
+    page.get_by_label(gettext("Password")).fill("correct-horse-battery")
+    page.get_by_role("button", name=gettext("Continue")).click()
     page.wait_for_url("**/login/code/")
-    page.get_by_label("Code").fill(totp_code(device))
-    page.get_by_role("button", name="Verify and sign in").click()
+    page.get_by_label(gettext("Code")).fill(totp_code(device))
+    page.get_by_role("button", name=gettext("Verify and sign in")).click()
     page.wait_for_url("**/dashboard/")
 
     page.goto("/bookings/new/")
@@ -98,23 +103,26 @@ def test_book_confirm_find_and_export(new_page, owner, studio):
     page.fill("#id_client_name", "Vera Kozlova")
     page.fill("#id_client_phone", "8 (916) 777-12-34")
     page.locator("#id_client_phone").dispatch_event("change")
-    expect(page.locator("#preview-panel")).to_contain_text("3 h × Loft")
-    expect(page.locator("#preview-panel")).to_contain_text("9\u202f000")
-    page.get_by_role("button", name="Create booking").click()
+    expect(page.locator("#preview-panel")).to_contain_text(gettext("%(hours)s h × %(space)s") % {"hours": 3,
+                                                                                                "space": "Loft"})
+    expect(page.locator("#preview-panel")).to_contain_text(money(9000))
+    page.get_by_role("button", name=gettext("Create booking")).click()
 
     page.wait_for_url(re.compile(r"/bookings/\d+/$"))
     booking = Booking.objects.get(client_name="Vera Kozlova")
     assert booking.start == studio_time(3, 14)
-    assert "Pending" in page.locator("h1").inner_text()
+    assert strip_tags(state_badge(BookingState.PENDING)) in page.locator("h1").inner_text()
 
-    page.locator("#actions-title").locator("xpath=../..").get_by_role("button", name="Confirm").click()
+    page.locator("#actions-title").locator("xpath=../..").get_by_role("button", name=gettext("Confirm")).click()
     page.wait_for_selector(".toast")
-    assert "is now confirmed" in page.locator(".toast").first.inner_text()
+    confirmed = gettext("%(reference)s is now %(state)s.") % {
+        "reference": booking.reference, "state": str(BookingState.CONFIRMED.label).lower()}
+    assert confirmed in page.locator(".toast").first.inner_text()
     booking.refresh_from_db()
     assert booking.state == BookingState.CONFIRMED
 
     page.goto("/bookings/")
-    page.get_by_role("link", name="Total").click()  # sort in place; the search below keeps the sort
+    page.get_by_role("link", name=gettext("Total")).click()  # sort in place; the search below keeps the sort
     expect(page).to_have_url(re.compile(r"sort=total"))
     page.fill("#id_q", "+7 916 777 1234")
     expect(page).to_have_url(re.compile(r"q=%2B7.*sort=total"))
@@ -124,10 +132,12 @@ def test_book_confirm_find_and_export(new_page, owner, studio):
     assert booking.reference in rows.first.inner_text()
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Export CSV").click()
+        page.get_by_role("link", name=gettext("Export CSV")).click()
     content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     assert booking.reference in content
     assert content.count("\n") == 2  # the header and the one booking found
+    # In the reader's language and spreadsheet format: "Номер брони;Зал;…" in Russian.
+    assert content.splitlines()[0].startswith(pgettext("CSV column", "reference") + sheet_format().delimiter)
 
 
 def test_a_manager_opening_another_spaces_booking_sees_404(new_page, manager, studio):
@@ -136,12 +146,18 @@ def test_a_manager_opening_another_spaces_booking_sees_404(new_page, manager, st
     response = page.goto(f"/bookings/{other.pk}/")
     assert response.status == 404
     assert other.reference not in page.content()
-    assert "Page not found" in page.locator("h1").inner_text()
+    assert gettext("Page not found") in page.locator("h1").inner_text()
 
 
-def test_screenshots_of_every_page(new_page, owner, studio):
+def test_screenshots_of_every_page(new_page, owner, studio, ui_language, settings, tmp_path):
     """Every staff page at desktop and phone size with a realistic studio, for people to look at."""
     booking = realistic_studio(studio, owner)
+    settings.EXPORTS_ROOT = tmp_path
+    (tmp_path / str(owner.pk)).mkdir()
+    asked = timezone.now().astimezone(UTC)
+    for minutes, suffix in ((5, "csv"), (50, "failed")):
+        name = f"{asked - timedelta(minutes=minutes):%Y%m%d%H%M%S}-{'x' * 22}.{suffix}"
+        (tmp_path / str(owner.pk) / name).write_text("reference\r\n" * 400)
     pages = {
         "dashboard": "/dashboard/",
         "booking-list": "/bookings/",
@@ -152,28 +168,31 @@ def test_screenshots_of_every_page(new_page, owner, studio):
         "booking-edit": f"/bookings/{booking.pk}/edit/",
         "client-list": "/clients/",
         "client-detail": f"/clients/{booking.client_id}/",
+        "booking-exports": "/bookings/exports/?query=state%3Dconfirmed",
     }
     for size_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = new_page(viewport=viewport, user=owner)
         for name, url in pages.items():
             response = page.goto(url)
             assert response.status == 200, url
-            screenshot(page, f"staff-{name}-{size_name}")
+            screenshot(page, f"staff-{name}-{size_name}-{ui_language}")
 
 
-def test_a_flagged_client_is_booked_only_after_ticking_book_anyway(new_page, owner, studio):
+def test_a_flagged_client_is_booked_only_after_ticking_book_anyway(new_page, owner, studio, ui_language):
     flagged = ClientFactory(name="Mikhail Orlov", phone="+79165550003", do_not_book=True)
     for made, (size_name, viewport, hour) in enumerate((("desktop", DESKTOP, 10), ("phone", PHONE, 14))):
         page = new_page(viewport=viewport, user=owner)
         page.goto(f"/bookings/new/?space=white&start={studio_time(2, hour).isoformat()}")
         page.fill("#id_client_name", "Mikhail Orlov")
         page.fill("#id_client_phone", "8 916 555-00-03")
-        expect(page.locator("#preview-panel")).to_contain_text("Do not book.")
-        page.get_by_role("button", name="Create booking").click()
-        expect(page.locator(".field.has-error")).to_contain_text("flagged “do not book”")
-        screenshot(page, f"staff-booking-new-flagged-{size_name}")
+        expect(page.locator("#preview-panel")).to_contain_text(gettext("Do not book."))
+        page.get_by_role("button", name=gettext("Create booking")).click()
+        expect(page.locator(".field.has-error")).to_contain_text(gettext(
+            "This phone belongs to a client flagged “do not book”. Check with the manager; to book all the same, "
+            "tick “book anyway” below."))
+        screenshot(page, f"staff-booking-new-flagged-{size_name}-{ui_language}")
         assert Booking.objects.filter(client=flagged).count() == made
-        page.get_by_label("I have checked with the manager — book anyway").check()
-        page.get_by_role("button", name="Create booking").click()
+        page.get_by_label(gettext("I have checked with the manager — book anyway")).check()
+        page.get_by_role("button", name=gettext("Create booking")).click()
         page.wait_for_url(re.compile(r"/bookings/\d+/$"))
         assert Booking.objects.filter(client=flagged).count() == made + 1

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from bookings.models import Booking, BookingState, BookingTransition, CalendarBlock
 from bookings.services import booking_create
+from studio_crm.formatting import money
 from tests.factories import BookingFactory, CalendarBlockFactory, studio_time
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_summary_shows_money_and_payment_apart_from_the_booking_state(staff_clie
     booking = book(studio["white"], 10)  # two hours at 2 500 ₽
     client = staff_client(owner)
     html = client.get(f"/calendar/bookings/{booking.pk}/", headers=HTMX).content.decode()
-    assert "5\u202f000\u202f₽" in html and "5000.00" not in html
+    assert money(5000) in html and "5000.00" not in html
     assert "Payment pending" in html
     assert '<span class="badge state-pending">Pending</span>' in html
 

@@ -1,8 +1,10 @@
 """The consent register (policy versions as rows) and the record of processing."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from bookings.models import Booking
@@ -12,11 +14,22 @@ from compliance.services import policy_publish
 pytestmark = pytest.mark.django_db
 
 
+seeding = importlib.import_module("compliance.migrations.0002_current_privacy_policy")
+
+
 def test_the_current_version_exists_as_a_row_with_the_text_the_privacy_page_showed(client, settings):
     policy = PolicyVersion.objects.get()
-    assert policy.version == settings.CONSENT_POLICY_VERSION
+    assert policy.version == settings.CONSENT_POLICY_VERSION and policy.text in seeding.TEXTS.values()
     page = client.get("/book/privacy/").content.decode()
-    assert f"Policy version {policy.version}" in page and "<h2>What we collect</h2>" in page
+    assert f"Policy version {policy.version}" in page and f"<h2>{policy.blocks()[0][1]}</h2>" in page
+
+
+@pytest.mark.parametrize(("language", "heading"), [("ru", "Какие данные мы собираем"), ("en", "What we collect")])
+def test_the_policy_a_new_studio_starts_with_is_in_the_studios_language(settings, language, heading):
+    PolicyVersion.objects.all().delete()
+    settings.STUDIO_LANGUAGE = language
+    seeding.record_current_policy(apps, None)
+    assert PolicyVersion.objects.get().blocks()[0] == ("h2", heading)
 
 
 def test_a_new_version_is_what_guests_see_and_consent_to_and_the_old_stays_readable(
@@ -29,7 +42,8 @@ def test_a_new_version_is_what_guests_see_and_consent_to_and_the_old_stays_reada
     page = client.get("/book/privacy/").content.decode()
     assert "Policy version 2027-01" in page and "&lt;b&gt;phone&lt;/b&gt;" in page
     earlier = client.get(f"/book/privacy/{old.consent_policy_version}/").content.decode()
-    assert "earlier version" in earlier and "accounting duties" in earlier
+    seeded = PolicyVersion.objects.get(version=old.consent_policy_version)
+    assert "earlier version" in earlier and seeded.blocks()[-1][1] in earlier
     start = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=8)
     booked = client.post("/book/", {"space": space.slug, "date": start.date().isoformat(), "start": "15:00",
                                     "hours": "1", "client_name": "Nina", "client_phone": "+7 916 000-11-22",
@@ -62,6 +76,6 @@ def test_the_record_of_processing_is_read_from_the_models_and_settings(owner, st
     page = staff_client(owner).get("/compliance/processing/").content.decode()
     assert "1000 days" in page
     # Encrypted fields are found by their class, and marked.
-    assert "client_phone <span class=\"tag-encrypted\">encrypted</span>" in page
-    assert "recipient <span class=\"tag-encrypted\">encrypted</span>" in page
+    assert '<code>client_phone</code> <span class="tag-encrypted">encrypted</span>' in page
+    assert '<code>recipient</code> <span class="tag-encrypted">encrypted</span>' in page
     assert "client_name" in page and "managers (their halls)" in page

@@ -81,9 +81,9 @@ class TestReminders:
 
 
 @pytest.fixture
-def berlin(settings):
+def berlin(settings, studio_hours):
     settings.TIME_ZONE = "Europe/Berlin"
-    settings.STUDIO_OPENS_AT, settings.STUDIO_CLOSES_AT = 0, 24
+    studio_hours(0, 24)
     with timezone.override(BERLIN):
         yield
 
@@ -131,7 +131,7 @@ class TestExpiry:
         assert booking.state == BookingState.CANCELLED
         expiry = booking.transitions.last()
         assert (expiry.from_state, expiry.to_state, expiry.reason) == (BookingState.PENDING, BookingState.CANCELLED,
-                                                                       "expired")
+                                                                       "Not confirmed in time")
         assert expiry.actor is None and expiry.actor_kind == ActorKind.SYSTEM and expiry.actor_label == "System"
         find_conflict(space, booking.start, booking.end)  # raises if the slot were still held
         assert Booking.objects.get(pk=young.pk).state == BookingState.PENDING

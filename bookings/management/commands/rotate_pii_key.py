@@ -2,6 +2,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from bookings.models import Booking, Client
 
@@ -25,10 +26,13 @@ class Command(BaseCommand):
             self.stdout.write(Fernet.generate_key().decode())
             return
         total = sum(self.rotate(model, fields) for model, fields in ENCRYPTED.items())
-        self.stdout.write(self.style.SUCCESS(
-            f"Re-encrypted {total} rows under the newest of {len(settings.PII_KEYS)} key(s). "
-            "Older keys can now be removed from PII_KEYS."
-        ))
+        self.stdout.write(self.style.SUCCESS(ngettext(
+            "Re-encrypted %(count)s row under the newest key in PII_KEYS (keys in all: %(keys)s). "
+            "Older keys can now be removed from PII_KEYS.",
+            "Re-encrypted %(count)s rows under the newest key in PII_KEYS (keys in all: %(keys)s). "
+            "Older keys can now be removed from PII_KEYS.",
+            total,
+        ) % {"count": total, "keys": len(settings.PII_KEYS)}))
 
     @staticmethod
     def rotate(model, fields) -> int:

@@ -4,6 +4,7 @@ act as (``--by``), refused and logged for anyone else, as the pages refuse them.
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from compliance.keys import person_keys
 from compliance.models import SecurityEvent, SecurityKind
@@ -23,7 +24,7 @@ def person_named(*, phone: str, email: str) -> Person:
         raise CommandError(" ".join(error.messages)) from None
     person = person_find(phone_index=phone_index, email_hash=email_hash)
     if not person.found:
-        raise CommandError("Nothing is held about this person.")
+        raise CommandError(_("Nothing is held about this person."))
     return person
 
 
@@ -42,4 +43,5 @@ def owner_by(username: str | None, command: str):
     SecurityEvent.objects.create(kind=SecurityKind.DENIED, employee=employee, path=f"manage.py {command}"[:200],
                                  username=employee.username if employee is not None else "",
                                  what="command for owners only")
-    raise CommandError(f"{username!r} is not an active owner: only owners run {command}.")
+    raise CommandError(_("“%(username)s” is not an active owner: only owners run %(command)s.") % {
+        "username": username, "command": command})

@@ -1,4 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from compliance.errors import ErasureRefused
 from compliance.models import RequestSource
@@ -25,5 +27,8 @@ class Command(BaseCommand):
         except ErasureRefused as refused:
             listed = ", ".join(booking.reference for booking in refused.bookings)
             raise CommandError(f"{refused.message} ({listed})") from None
-        self.stdout.write(f"Erased: {request.counts.get('bookings', 0)} booking(s) anonymised, "
-                          f"{request.counts.get('client_cards', 0)} client card(s) removed; request #{request.pk}.")
+        bookings, cards = request.counts.get("bookings", 0), request.counts.get("client_cards", 0)
+        self.stdout.write(_("Erased: %(bookings)s anonymised, %(cards)s removed; request #%(request)s.") % {
+            "bookings": ngettext("%(count)s booking", "%(count)s bookings", bookings) % {"count": bookings},
+            "cards": ngettext("%(count)s client card", "%(count)s client cards", cards) % {"count": cards},
+            "request": request.pk})

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from compliance.models import RequestSource
 from compliance.services import data_export
@@ -24,4 +25,7 @@ class Command(BaseCommand):
         path = Path(output or f"personal-data-{request.pk}.zip")
         path.write_bytes(content)
         path.chmod(0o600)
-        self.stdout.write(f"Wrote {path} ({len(person.booking_ids)} booking(s)); request #{request.pk} answered.")
+        count = len(person.booking_ids)
+        self.stdout.write(ngettext("Wrote %(path)s (%(count)s booking); request #%(request)s answered.",
+                                   "Wrote %(path)s (%(count)s bookings); request #%(request)s answered.", count)
+                          % {"path": path, "count": count, "request": request.pk})

@@ -3,26 +3,30 @@ import getpass
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from employees.models import Employee, Role
 
 
 class Command(BaseCommand):
-    help = "Create an owner account (the first employee of a new studio)."
+    @property
+    def help(self):
+        # Read when the parser is made, in the language then active (argparse takes no lazy text).
+        return _("Create an owner account (the first employee of a new studio).")
 
     def add_arguments(self, parser):
         parser.add_argument("--username", required=True)
         parser.add_argument("--email", required=True)
         parser.add_argument("--full-name", required=True)
-        parser.add_argument("--password", help="Prompted for when omitted.")
+        parser.add_argument("--password", help=_("Prompted for when omitted."))
 
     def handle(self, *args, username, email, full_name, password=None, **options):
         if Employee.objects.filter(username=username).exists():
-            raise CommandError(f"An employee called {username!r} already exists.")
+            raise CommandError(_("An employee called “%(username)s” already exists.") % {"username": username})
         if Employee.objects.filter(email__iexact=email).exists():
-            raise CommandError(f"An employee with the email {email!r} already exists.")
+            raise CommandError(_("An employee with the email “%(email)s” already exists.") % {"email": email})
         if password is None:
-            password = getpass.getpass("Password: ")
+            password = getpass.getpass(_("Password: "))
         owner = Employee(username=username, email=email, full_name=full_name, role=Role.OWNER)
         try:
             validate_password(password, owner)
@@ -30,4 +34,6 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from error
         owner.set_password(password)
         owner.save()
-        self.stdout.write(self.style.SUCCESS(f"Owner {username} created. They set up two-factor sign-in at first login."))
+        self.stdout.write(self.style.SUCCESS(
+            _("Owner %(username)s created. They set up two-step sign-in when they first sign in.") % {"username": username}
+        ))
