@@ -20,17 +20,17 @@ CLIENTS = 10_000
 HALLS = 50
 PHONE, EMAIL = "+79030000040", "guest40@example.com"  # client 40: every CLIENTS-th booking, all with email
 
+COLUMNS = ("reference", "space_id", "client_id", "start", "end", "occupied_until", "state", "client_name",
+           "client_phone", "client_phone_index", "client_email", "special_requirements", "base_price",
+           "equipment_price", "discount", "total_price", "payment_status", "source", "notes", "internal_notes",
+           "consent_policy_version", "consent_at", "consent_ip", "created_at", "updated_at", "version")
 HISTORY_SQL = """
-INSERT INTO bookings_booking (
-    reference, space_id, client_id, start, "end", occupied_until, state, client_name, client_phone,
-    client_phone_index, client_email, special_requirements, base_price, equipment_price, discount, total_price,
-    payment_status, source, notes, internal_notes, consent_policy_version, consent_at, consent_ip,
-    created_at, updated_at, version)
+INSERT INTO bookings_booking ({columns})
 SELECT 'REF-R' || lpad(n::text, 7, '0'), hall.id, guest.id, slot_start, slot_start + interval '2 hours',
        slot_start + interval '2 hours', CASE WHEN n %% 17 = 0 THEN 'cancelled' ELSE 'completed' END,
        guest.name, guest.phone, guest.phone_index, CASE WHEN n %% 10 = 0 THEN guest.email ELSE '' END,
        'Backdrop', 4000, 0, 0, 4000, 'paid', 'website', 'Regular', '', '2026-01', slot_start - interval '3 days',
-       '203.0.113.7', slot_start - interval '3 days', slot_start - interval '3 days', 1
+       '203.0.113.7', slot_start - interval '3 days', slot_start - interval '3 days', 1{values}
 FROM (SELECT n, now() - interval '8 years' - make_interval(hours => 3 * (n / %(halls)s)::int) AS slot_start
       FROM generate_series(0, %(bookings)s - 1) AS n) AS slots
 JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS position FROM bookings_space
@@ -38,6 +38,19 @@ JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS position FROM bookings_s
 JOIN (SELECT id, name, phone, phone_index, email, row_number() OVER (ORDER BY id) - 1 AS position
       FROM bookings_client WHERE name LIKE 'Retention guest %%') AS guest ON guest.position = slots.n %% %(clients)s
 """
+
+
+def _history_sql() -> tuple[str, dict]:
+    """HISTORY_SQL, with the model's default for every other column that takes no NULL (a field added later
+    does not break the build)."""
+    others = [field for field in Booking._meta.concrete_fields
+              if field.column not in COLUMNS and not field.primary_key and not field.null]
+    params = {"halls": HALLS, "bookings": BOOKINGS, "clients": CLIENTS}
+    params.update({f"default_{field.column}": field.get_db_prep_save(field.get_default(), connection)
+                   for field in others})
+    columns = ", ".join(connection.ops.quote_name(column) for column in [*COLUMNS, *(f.column for f in others)])
+    values = "".join(f", %(default_{field.column})s" for field in others)
+    return HISTORY_SQL.format(columns=columns, values=values), params
 
 
 def _build() -> float:
@@ -48,7 +61,7 @@ def _build() -> float:
                                        phone_index=blind_index(f"+7903{n:07d}"), email=f"guest{n}@example.com")
                                 for n in range(CLIENTS)), batch_size=2000)
     with connection.cursor() as cursor:
-        cursor.execute(HISTORY_SQL, {"halls": HALLS, "bookings": BOOKINGS, "clients": CLIENTS})
+        cursor.execute(*_history_sql())
         cursor.execute("ANALYZE bookings_booking; ANALYZE bookings_client")
     return time.perf_counter() - began
 

@@ -76,8 +76,11 @@ def create(name: str) -> None:
 CLIENTS_CODE = """
 from bookings.models import Client
 from bookings.pii import blind_index
-rows = [Client(name=f"Client {n:06d} Petrova", phone=f"+7903{n:07d}", phone_index=blind_index(f"+7903{n:07d}"),
-               email=f"client{n}@example.com") for n in range(CLIENTS)]
+from bookings.search import email_index, phone_tail_index, search_key
+rows = [Client(name=f"Client {n:06d} Petrova", search_name=search_key(f"Client {n:06d} Petrova"),
+               phone=f"+7903{n:07d}", phone_index=blind_index(f"+7903{n:07d}"),
+               phone_tail_index=phone_tail_index(f"+7903{n:07d}"), email=f"client{n}@example.com",
+               email_index=email_index(f"client{n}@example.com")) for n in range(CLIENTS)]
 Client.objects.bulk_create(rows, batch_size=5000)
 """
 

@@ -24,7 +24,8 @@ class BookingsConfig(AppConfig):
         auditlog.register(models.OpeningHours)
         auditlog.register(models.SpecialDay)
         hours.connect_receivers()
-        auditlog.register(models.Client, mask_fields=["phone", "email"], exclude_fields=["phone_index"])
+        auditlog.register(models.Client, mask_fields=["phone", "email"],
+                          exclude_fields=["phone_index", "search_name", "phone_tail_index", "email_index"])
         auditlog.register(
             models.Booking,
             mask_fields=personal,

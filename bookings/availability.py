@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from studio_crm.formatting import when
 
 from .errors import BookingConflict, local_range
-from .hours import opening_times
+from .hours import day_bounds, opening_hours_for, opening_times
 from .models import ACTIVE_STATES, MAX_CLEANUP_MINUTES, Booking, BookingEquipment, CalendarBlock, Space
 
 HOUR = timedelta(hours=1)
@@ -193,11 +193,9 @@ def held_times(space: Space, start: datetime, end: datetime, *, exclude: Booking
     return held
 
 
-def _free_hours(space: Space, day: date, held, now: datetime) -> list[Slot]:
-    """The free one-hour starts of ``day`` given what holds the space (``held_times`` of at least that day)."""
-    times = opening_times(day)
-    if times is None:
-        return []
+def _free_hours(space: Space, times: tuple[datetime, datetime], held, now: datetime) -> list[Slot]:
+    """The free one-hour starts between a day's opening and closing ``times``, given what holds the space then
+    (``held_times`` of at least that day)."""
     opens, closes = (as_utc(moment) for moment in times)
     horizon = now + timedelta(days=settings.BOOKING_HORIZON_DAYS)
     slots = []
@@ -217,8 +215,8 @@ def free_slots(space: Space, day: date, *, now: datetime | None = None, exclude:
     times = opening_times(day)
     if times is None:
         return []
-    opens, closes = (as_utc(moment) for moment in times)
-    return _free_hours(space, day, held_times(space, opens, closes, exclude=exclude), now or timezone.now())
+    held = held_times(space, as_utc(times[0]), as_utc(times[1]), exclude=exclude)
+    return _free_hours(space, times, held, now or timezone.now())
 
 
 def longest_stay(start: datetime, slots: list[Slot]) -> int:
@@ -278,14 +276,15 @@ def fitting_slots(space: Space, start: datetime, end: datetime, *, equipment: di
 
     The same day first, nearest to ``start``; then each following day (up to ``days``), nearest to the same
     clock time, since a guest who asked for the afternoon most likely still wants the afternoon. Each slot spans
-    the whole length. Three queries whatever the number of days: the hall's bookings, its blocks, the loans.
+    the whole length. The same queries whatever the number of days: the opening hours, the hall's bookings, its
+    blocks, the loans.
     """
     now = now or timezone.now()
     start, end = as_utc(start), as_utc(end)
     length = round((end - start) / HOUR)
     local = timezone.localtime(start)
     dates = [local.date() + timedelta(days=n) for n in range(days + 1)]
-    opened = [(day, times) for day in dates if (times := opening_times(day)) is not None]
+    opened = [(day, day_bounds(day, hours)) for day, hours in opening_hours_for(dates).items() if hours is not None]
     if not opened or length < 1:
         return []
     window_start, window_end = as_utc(opened[0][1][0]), as_utc(opened[-1][1][1])
@@ -298,8 +297,8 @@ def fitting_slots(space: Space, start: datetime, end: datetime, *, equipment: di
                    for item, quantity in equipment.items())
 
     found: list[Slot] = []
-    for day, _times in opened:
-        slots = _free_hours(space, day, held, now)
+    for day, times in opened:
+        slots = _free_hours(space, times, held, now)
         # On later days, "nearest" is nearest to the same time of day as asked for.
         target = as_utc(datetime.combine(day, local.time(), tzinfo=local.tzinfo))
         fitting = [Slot(slot.start, slot.start + length * HOUR) for slot in slots

@@ -16,13 +16,12 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from employees.access import staff_required
-from studio_crm.formatting import when
 
 from . import services
 from .access import get_booking_for, visible_bookings, visible_clients, visible_spaces
 from .availability import as_utc, free_slots, longest_stay
 from .dates import EARLIEST, LATEST
-from .errors import BookingConflict, BookingError, StaleBooking, add_service_error
+from .errors import BookingConflict, BookingError, StaleBooking, add_service_error, local_range
 from .forms import (
     SERVICE_FIELD,
     BookingEditForm,
@@ -39,10 +38,10 @@ from .search import clients_matching
 
 def _conflict_text(error: BookingConflict) -> str:
     if error.alternatives:
-        times = ", ".join(when(slot.start, "time") for slot in error.alternatives)
-        after = gettext("Nearest free start times that day: %(times)s.") % {"times": times}
+        times = ", ".join(local_range(slot.start, slot.end) for slot in error.alternatives)
+        after = gettext("Free for the whole length: %(times)s.") % {"times": times}
     else:
-        after = gettext("There is no free hour left that day.")
+        after = gettext("Nothing that long is free that day or the week after.")
     return f"{error.message} {after}"
 
 

@@ -20,7 +20,8 @@ from .hours import widest_hours
 from .models import BookingSource, BookingState, Client, Equipment, PaymentStatus
 from .phones import normalise_phone
 from .pii import blind_index
-from .services import phone_index, promo_for
+from .search import booking_search_query
+from .services import promo_for
 
 # Service errors are keyed by model field; these are the form fields a person sees them on.
 SERVICE_FIELD = {"start": "start_time", "end": "hours", "client": "client_phone"}
@@ -35,6 +36,9 @@ PAGE_SIZES = (25, 50, 100)
 LIST_FILTERS = ("q", "date_from", "date_to", "space", "state", "payment", "source")
 # ``?all=1``: every date, nothing else narrowed (the list's "All dates").
 ALL_DATES = "all"
+# ``?day=today``: the list's quick days, by how many days from today.
+DAY = "day"
+LIST_DAYS = {"today": 0, "tomorrow": 1}
 
 
 # Characters no one types into a one-line field: C0 controls (tab and line breaks included) and DEL.
@@ -268,12 +272,18 @@ class BookingFilterForm(DateRangeForm):
 
     @staticmethod
     def opening_query(query: QueryDict) -> QueryDict:
-        """``query`` as the list reads it: one that names no filter (nor ``all``) is today's bookings, in order."""
-        if any(key in query for key in (*LIST_FILTERS, ALL_DATES)):
+        """``query`` as the list reads it. ``day=today`` or ``day=tomorrow`` narrows it to that day, in the day's
+        order, unless a search or dates are given (a search looks through every date); a query that names no
+        filter (nor ``all``) is ``day=today``."""
+        day = query.get(DAY) if query.get(DAY) in LIST_DAYS else None
+        if day is None and not any(key in query for key in (*LIST_FILTERS, ALL_DATES)):
+            day = "today"
+        if day is None or (query.get("q") or "").strip() or query.get("date_from") or query.get("date_to"):
             return query
-        today = timezone.localdate().isoformat()
+        date = (timezone.localdate() + timedelta(days=LIST_DAYS[day])).isoformat()
         opened = query.copy()
-        opened.update({"date_from": today, "date_to": today})
+        opened.setlist("date_from", [date])
+        opened.setlist("date_to", [date])
         opened.setdefault("sort", "start")
         return opened
 
@@ -328,12 +338,9 @@ def flagged_phone(phone: str) -> bool:
 
 
 def search_query(text: str):
-    """Reference or client name containing ``text``, or the exact phone number in any format."""
-    text = text.strip()
-    query = Q(reference__icontains=text) | Q(client_name__icontains=text)
-    with suppress(ValidationError):
-        query |= Q(client_phone_index=phone_index(text))
-    return query
+    """What the bookings list's search box finds (bookings.search: a reference, a name in any case, a phone or
+    its last digits, an email)."""
+    return booking_search_query(text)
 
 
 class BatchForm(forms.Form):

@@ -233,9 +233,12 @@ class Client(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # What the search compares (bookings.search), kept by save() from the fields they are made of.
-    search_name = models.CharField(max_length=SEARCH_NAME_LENGTH, blank=True, default="", editable=False)
-    phone_tail_index = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
-    email_index = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
+    search_name = models.CharField(_("name as searched"), max_length=SEARCH_NAME_LENGTH, blank=True, default="",
+                                   editable=False)
+    phone_tail_index = models.CharField(_("keyed index of the phone's last digits"), max_length=64, blank=True,
+                                        default="", editable=False, db_index=True)
+    email_index = models.CharField(_("keyed index of the email"), max_length=64, blank=True, default="",
+                                   editable=False, db_index=True)
 
     class Meta:
         # The admin writes "Add %s", "Select %s to change": the Russian name must read the same as an object.

@@ -4,8 +4,6 @@ Every view fetches through bookings.access (a manager sees their spaces only) an
 through bookings.services; refusals become form errors or messages, never a half-written row.
 """
 
-from datetime import timedelta
-
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,6 +24,8 @@ from .access import get_booking_for, visible_bookings, visible_spaces
 from .errors import BatchRefused, BookingError, error_text
 from .forms import (
     ALL_DATES,
+    DAY,
+    LIST_DAYS,
     LIST_FILTERS,
     PAGE_SIZES,
     BatchForm,
@@ -77,45 +77,59 @@ def _filtered_bookings(request):
 
 
 def _day_links(query) -> dict:
-    """The list's quick choice of dates, each keeping the other filters: today, tomorrow, every date."""
+    """The list's quick choice of dates, each keeping the other filters (a search, dates typed aside)."""
     kept = query.copy()
-    for key in ("date_from", "date_to", "page", ALL_DATES):
+    for key in ("date_from", "date_to", "page", "q", DAY, ALL_DATES):
         kept.pop(key, None)
-    today = timezone.localdate()
     links = {}
-    for name, day in (("today", today), ("tomorrow", today + timedelta(days=1))):
+    for day in LIST_DAYS:
         params = kept.copy()
-        params.update({"date_from": day.isoformat(), "date_to": day.isoformat()})
-        links[name] = (day, f"?{params.urlencode()}")
-    every = kept.copy()
-    if not any(key in every for key in LIST_FILTERS):
-        every[ALL_DATES] = "1"
-    links["all"] = (None, f"?{every.urlencode()}")
+        params[DAY] = day
+        links[day] = f"?{params.urlencode()}"
+    if not any(key in kept for key in LIST_FILTERS):
+        kept[ALL_DATES] = "1"
+    links["all"] = f"?{kept.urlencode()}"
     return links
+
+
+def _day_tab(form: BookingFilterForm) -> str:
+    """Which quick choice the list shows: "today", "tomorrow", "all" or "" (some other dates)."""
+    if form.day_shown:
+        ahead = (form.day_shown - timezone.localdate()).days
+        return next((day for day, days in LIST_DAYS.items() if days == ahead), "")
+    data = getattr(form, "cleaned_data", {})
+    return "" if data.get("date_from") or data.get("date_to") else "all"
 
 
 @staff_required
 @require_GET
 def booking_list(request):
-    # A URL that names no filter opens on today; links with filters (and "All dates") are read as they are.
-    request.GET = BookingFilterForm.opening_query(request.GET)
+    # A URL that names no filter opens on today (see opening_query); the page's own links keep the URL asked.
+    asked = request.GET
+    request.GET = BookingFilterForm.opening_query(asked)
     form, bookings = _filtered_bookings(request)
+    opened, request.GET = request.GET, asked
     page = CappedPaginator(bookings, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(request.GET.get("page"))
     # What a refused batch had chosen comes back ticked (booking_batch keeps it for one showing).
     kept = request.session.pop(BATCH_KEPT, None) or {}
     ticked = set(kept.get("selected", [])) & {booking.pk for booking in page.object_list}
+    day_tab = _day_tab(form)
     return render(request, page_or_partial(request, "bookings/list.html", "results"), {
         "form": form,
+        # The filter card shows what was asked: on the quick days its dates stay empty (a search is every date).
+        "filter_form": form if opened is asked else BookingFilterForm(asked, spaces=visible_spaces(request.user)),
         "page": page,
         "sort": form.current_sort,
         "batch_form": BatchForm(initial={"action": kept.get("action"), "reason": kept.get("reason", "")}),
         "ticked": ticked,
         "filtered": form.narrows,
         "day_shown": form.day_shown,
+        "day_tab": day_tab,
+        "day_param": asked.get(DAY) if asked.get(DAY) in LIST_DAYS else ("today" if opened is not asked else ""),
         "beyond_the_day": any(form.cleaned_data.get(key) for key in LIST_FILTERS if not key.startswith("date_")),
         "today": timezone.localdate(),
-        "day_links": _day_links(request.GET),
-        "export_query": request.GET.urlencode(),
+        "day_links": _day_links(asked),
+        "export_query": opened.urlencode(),
     })
 
 

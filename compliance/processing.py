@@ -27,7 +27,7 @@ from .models import SecurityEvent
 # Plain-text fields holding personal data, by model (encrypted fields are added by their class).
 PLAIN_PERSONAL_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Booking: ("client_name", "special_requirements", "notes", "internal_notes", "consent_ip"),
-    Client: ("name", "notes"),
+    Client: ("name", "search_name", "notes"),
     BookingTransition: ("reason",),
     Notification: ("last_error",),
     Employee: ("username", "full_name", "email", "phone"),

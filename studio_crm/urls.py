@@ -31,6 +31,7 @@ urlpatterns = [
          name="javascript-catalog"),
     path("", include("employees.urls")),
     path("", include("bookings.urls")),
+    path("", include("bookings.day_sheet_urls")),
     path("", include("bookings.public.urls")),
     path("search/", search_views.search, name="search"),
     path("calendar/", include("calendar_app.urls")),

@@ -18,7 +18,7 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;"
 RAW = ("<script>alert(1)", "<b>x</b>")
 
 PAGES = [
-    "/bookings/",
+    "/bookings/?all=1",
     "/bookings/{pk}/",
     "/clients/",
     "/clients/{client}/",

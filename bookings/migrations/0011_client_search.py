@@ -50,17 +50,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='client',
             name='email_index',
-            field=models.CharField(blank=True, db_index=True, default='', editable=False, max_length=64),
+            field=models.CharField(blank=True, db_index=True, default='', editable=False, max_length=64, verbose_name='keyed index of the email'),
         ),
         migrations.AddField(
             model_name='client',
             name='phone_tail_index',
-            field=models.CharField(blank=True, db_index=True, default='', editable=False, max_length=64),
+            field=models.CharField(blank=True, db_index=True, default='', editable=False, max_length=64, verbose_name="keyed index of the phone's last digits"),
         ),
         migrations.AddField(
             model_name='client',
             name='search_name',
-            field=models.CharField(blank=True, default='', editable=False, max_length=300),
+            field=models.CharField(blank=True, default='', editable=False, max_length=300, verbose_name='name as searched'),
         ),
         migrations.AddIndex(
             model_name='client',

@@ -451,10 +451,9 @@ def _create(request, body: bytes) -> Answer:
             conflict = {"kind": error.kind, "start": timezone.localtime(error.start).isoformat(),
                         "end": timezone.localtime(error.end).isoformat()}
         # Each alternative spans the whole length asked for, with the equipment asked for free; it may be on a
-        # later day, so it says which.
+        # later day (``start`` and ``end`` carry the date).
         return ApiError(409, "conflict", error.message, conflict=conflict,
-                        alternatives=[{"date": timezone.localtime(slot.start).date().isoformat(), **_slot_json(slot)}
-                                      for slot in error.alternatives]).answer
+                        alternatives=[_slot_json(slot) for slot in error.alternatives]).answer
     location = reverse("api_v1:booking", args=[booking.reference]) + "?" + urlencode({"phone": booking.client_phone})
     return Answer(201, booking_json(booking), {"Location": location})
 

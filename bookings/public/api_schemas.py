@@ -181,7 +181,9 @@ class ErrorBody(Schema):
     message: str
     fields: dict[str, list[str]] | None = Field(None, description="Field errors by camelCase field name (400)")
     conflict: ConflictOut | None = Field(None, description="What is in the way (409 conflict); null when unknown")
-    alternatives: list[AlternativeOut] | None = Field(None, description="Nearest free one-hour slots that day (409)")
+    alternatives: list[AlternativeOut] | None = Field(None, description=(
+        "Times where the whole requested length (and the equipment) is free, nearest first, this day then the next days "
+        "(409)"))
     retry_after: int | None = Field(None, alias="retryAfter", description="Seconds to wait before trying again (429)")
 
 

@@ -229,6 +229,7 @@ def _taken(request, context: dict, choice, error: BookingConflict):
     context["alternatives_hours"] = data["hours"]
     context["alternatives_with_equipment"] = bool(data["equipment"])
     context.update(_slot_context(data["space"], data["date"], None, data["hours"]))
+    context["price"] = None  # of the time just refused: the guest picks another
     return render(request, "public/book.html", context, status=409)
 
 

@@ -104,9 +104,33 @@
     list.insertBefore(card, after || null);
   }
 
+  // --- Keeping the keyboard's place ----------------------------------------------------------------
+  // A card re-rendered (a move, someone else's change, a resync) is a new element: the focus would fall
+  // to the page's start. The card keeps it: on the same control when the new card shows it, else on its
+  // client link, the card's first stop.
+
+  function focusedIn(root) {
+    var active = document.activeElement;
+    return active && active !== document.body && root && root.contains(active) ? active : null;
+  }
+
+  function sameControl(active, fresh) {
+    if (active.name) return fresh.querySelector('[name="' + active.name + '"]');
+    if (active.matches("summary")) return fresh.querySelector("summary");
+    return null;
+  }
+
+  function keepFocus(active, fresh) {
+    if (!active || !fresh || !fresh.isConnected) return;
+    var target = sameControl(active, fresh);
+    if (!target || target.offsetParent === null) target = fresh.querySelector(".kc-client") || fresh;
+    target.focus({ preventScroll: false });
+  }
+
   // Put ``fresh`` (a card the server rendered) in the column of ``state``, in place of the card shown.
   function placeCard(fresh, state) {
     var current = document.getElementById(fresh.id);
+    var active = focusedIn(current);
     var list = columnList(state);
     if (current && current.parentElement === list) {
       if (current.dataset.placed) fresh.dataset.placed = "1";
@@ -116,6 +140,7 @@
       insertByTime(list, fresh);
     }
     fresh.classList.add("just-changed");
+    keepFocus(active, fresh);
     return fresh;
   }
 
@@ -220,8 +245,9 @@
       postMove({ booking: form.elements.booking.value, to: state, version: form.elements.version.value, reason: given })
         .then(function (answer) {
           settle(answer).then(function () {
+            // The card moved columns: the keyboard goes with it, to its first stop.
             var moved = document.getElementById("card-" + answer.id);
-            if (moved) moved.querySelector("a").focus();
+            if (moved && !focusedIn(moved)) moved.querySelector(".kc-client").focus();
           });
         });
     });
@@ -299,8 +325,11 @@
     fetchBoard()
       .then(function (fresh) {
         if (!board()) return;
+        var active = focusedIn(board());
+        var card = active && active.closest(".kanban-card");
         swapIn(board(), fresh);
         enableDragging();
+        if (card) keepFocus(active, document.getElementById(card.id));
       })
       .catch(function () { /* the next change or reconnect tries again */ });
   }

@@ -46,9 +46,13 @@ class TestList:
         client = staff_client(admin)
         assert names(client.get("/clients/", {"q": typed})) == ["Irina Petrova"]
 
-    def test_part_of_a_phone_finds_nobody(self, staff_client, admin, guests):
+    def test_fewer_than_four_digits_of_a_phone_find_nobody(self, staff_client, admin, guests):
         client = staff_client(admin)
-        assert names(client.get("/clients/", {"q": "1234567"})) == []
+        assert names(client.get("/clients/", {"q": "567"})) == []
+
+    def test_each_row_books_the_client(self, staff_client, admin, guests):
+        html = staff_client(admin).get("/clients/").content.decode()
+        assert f'/bookings/new/?client={guests["irina"].pk}"' in html
 
     def test_do_not_book_filter_and_sorting(self, staff_client, admin, guests):
         Client.objects.filter(pk=guests["boris"].pk).update(do_not_book=True)

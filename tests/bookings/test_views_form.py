@@ -52,7 +52,7 @@ class TestCreate:
         assert response.status_code == 200
         errors = response.context["form"].non_field_errors()
         assert "White Hall is already booked" in errors[0] and "10:00–12:00" in errors[0]
-        assert "Nearest free start times" in errors[0]
+        assert "Free for the whole length" in errors[0] and "12:00–14:00" in errors[0]
         assert [slot.start for slot in response.context["alternatives"]][:1] == [studio_time(2, 12)]
         assert response.context["form"]["client_name"].value() == "Irina Petrova"
         assert Booking.objects.count() == 1

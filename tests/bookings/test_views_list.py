@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -74,9 +75,9 @@ class TestFilters:
         ("payment=paid", ["a"]),
         ("source=walk_in", ["c"]),
         ("q=petrov", ["c", "a"]),
-        ("sort=start", ["a", "b", "c"]),
-        ("sort=-total", ["b", "a", "c"]),
-        ("sort=client", ["c", "b", "a"]),
+        ("all=1&sort=start", ["a", "b", "c"]),
+        ("all=1&sort=-total", ["b", "a", "c"]),
+        ("all=1&sort=client", ["c", "b", "a"]),
         ("state=bogus", ["c", "b", "a"]),
     ])
     def test_filters_and_sorting(self, signed_in, scene, query, expected):
@@ -302,3 +303,134 @@ def test_past_the_count_cap_the_list_says_more_than_and_pages_as_far_as_the_cap(
     # A filter that narrows the list below the cap is counted exactly again.
     narrowed = client.get("/bookings/?state=pending").content.decode()
     assert "<strong>8</strong> bookings match" in narrowed and "More than" not in narrowed
+
+
+class TestOpensOnToday:
+    @pytest.fixture
+    def days(self, studio):
+        return {
+            "yesterday": BookingFactory(space=studio["white"], start=studio_time(-1, 12)),
+            "late": BookingFactory(space=studio["white"], start=studio_time(0, 20), end=studio_time(0, 21)),
+            "early": BookingFactory(space=studio["loft"], start=studio_time(0, 9), end=studio_time(0, 10),
+                                    state=BookingState.CONFIRMED),
+            "tomorrow": BookingFactory(space=studio["loft"], start=studio_time(1, 10), state=BookingState.CONFIRMED),
+        }
+
+    def refs(self, response, days) -> list[str]:
+        names = {booking.reference: key for key, booking in days.items()}
+        return [names[reference] for reference in rows(response)]
+
+    def test_the_list_opens_on_today_in_the_order_of_the_day(self, staff_client, owner, days):
+        response = staff_client(owner).get("/bookings/")
+        assert self.refs(response, days) == ["early", "late"]
+        html = response.content.decode()
+        assert "<strong>2</strong> bookings today" in html
+        today = studio_time(0, 0).date().isoformat()
+        assert '<a class="day-tab" href="?day=today" aria-current="page">' in html
+        assert '<input type="hidden" name="day" value="today">' in html
+        assert f"export.csv?date_from={today}&amp;date_to={today}" in html  # the export is what is shown
+
+    def test_all_dates_is_one_click_away(self, staff_client, owner, days):
+        client = staff_client(owner)
+        html = client.get("/bookings/").content.decode()
+        assert 'href="?all=1"' in html and 'href="/bookings/?all=1"' in html  # the tab and "Clear"
+        assert len(rows(client.get("/bookings/?all=1"))) == 4
+
+    def test_tomorrow(self, staff_client, owner, days):
+        client = staff_client(owner)
+        assert 'href="?day=tomorrow"' in client.get("/bookings/").content.decode()
+        response = client.get("/bookings/?day=tomorrow")
+        assert self.refs(response, days) == ["tomorrow"]
+        assert '<a class="day-tab" href="?day=tomorrow" aria-current="page">' in response.content.decode()
+
+    def test_a_search_from_today_looks_through_every_date(self, staff_client, owner, days):
+        client = staff_client(owner)
+        # What the filter form sends when a reference is typed on today's list.
+        response = client.get("/bookings/", {"day": "today", "q": days["tomorrow"].reference, "date_from": "",
+                                             "date_to": "", "state": ""})
+        assert self.refs(response, days) == ["tomorrow"]
+        assert self.refs(client.get("/bookings/", {"day": "today", "q": "", "state": ""}), days) == ["early", "late"]
+
+    def test_dates_chosen_win_over_the_quick_day(self, staff_client, owner, days):
+        day = studio_time(-1, 0).date().isoformat()
+        response = staff_client(owner).get("/bookings/", {"day": "today", "date_from": day, "date_to": day})
+        assert self.refs(response, days) == ["yesterday"]
+
+    @pytest.mark.parametrize("query, expected", [
+        ("state=confirmed", ["tomorrow", "early"]),  # the dashboard's links: every date
+        ("q=", ["tomorrow", "late", "early", "yesterday"]),  # the filter form sent with nothing in it
+        ("space=loft&sort=start", ["early", "tomorrow"]),
+    ])
+    def test_links_with_explicit_filters_keep_working(self, staff_client, owner, days, query, expected):
+        assert self.refs(staff_client(owner).get(f"/bookings/?{query}"), days) == expected
+
+    def test_sorting_and_paging_today_stay_on_today(self, staff_client, owner, days):
+        client = staff_client(owner)
+        assert self.refs(client.get("/bookings/?sort=-start"), days) == ["late", "early"]
+        assert self.refs(client.get("/bookings/?page=1"), days) == ["early", "late"]
+
+    def test_the_day_tabs_keep_the_other_filters(self, staff_client, owner, days):
+        html = staff_client(owner).get("/bookings/?state=confirmed&date_from=2030-01-01").content.decode()
+        assert 'href="?state=confirmed"' in html  # all dates, still confirmed only
+
+    def test_an_empty_day_offers_every_date(self, staff_client, owner, space):
+        BookingFactory(space=space, start=studio_time(3, 10))
+        html = staff_client(owner).get("/bookings/").content.decode()
+        assert "No bookings for today" in html and "See all dates" in html
+
+    def test_a_manager_opens_on_today_in_their_halls_only(self, staff_client, manager, days):
+        assert self.refs(staff_client(manager).get("/bookings/"), days) == ["late"]
+
+
+class TestBatchAfterRefusal:
+    @pytest.fixture
+    def scene(self, space):
+        pending = [BookingFactory(space=space, start=studio_time(2 + i, 10)) for i in range(3)]
+        done = BookingFactory(space=space, start=studio_time(-3, 10), state=BookingState.COMPLETED)
+        return pending, done
+
+    def post(self, client, bookings, action, reason=""):
+        return client.post("/bookings/batch/", {
+            "action": action, "reason": reason, "selected": [b.pk for b in bookings], "next": "/bookings/?all=1",
+        }, follow=True)
+
+    def ticked(self, html) -> set[int]:
+        return {int(pk) for pk in re.findall(r'name="selected" value="(\d+)" form="batch-form" checked', html)}
+
+    def test_a_refused_batch_comes_back_ticked_with_its_action_and_count(self, staff_client, admin, scene):
+        pending, done = scene
+        client = staff_client(admin)
+        html = self.post(client, [*pending[:2], done], "confirm").content.decode()
+        assert "Nothing was changed" in html
+        assert self.ticked(html) == {pending[0].pk, pending[1].pk, done.pk}
+        assert '<option value="confirm" selected>' in html
+        assert "3 bookings selected" in html
+        # Untick the one refused, apply again: done.
+        html = self.post(client, pending[:2], "confirm").content.decode()
+        assert "2 bookings confirmed" in html and self.ticked(html) == set()
+
+    def test_a_cancel_without_a_reason_keeps_the_ticks_and_the_action(self, staff_client, admin, scene):
+        pending, _done = scene
+        html = self.post(staff_client(admin), pending, "cancel").content.decode()
+        assert "Give a reason" in html
+        assert self.ticked(html) == {booking.pk for booking in pending}
+        assert '<option value="cancel" selected>' in html and "3 bookings selected" in html
+
+    def test_the_reason_typed_is_kept_too(self, staff_client, admin, scene):
+        pending, done = scene
+        html = self.post(staff_client(admin), [pending[0], done], "cancel", reason="Studio flooded").content.decode()
+        assert "Nothing was changed" in html and 'value="Studio flooded"' in html
+
+    def test_the_kept_choice_is_shown_once(self, staff_client, admin, scene):
+        pending, done = scene
+        client = staff_client(admin)
+        self.post(client, [pending[0], done], "paid")
+        html = client.get("/bookings/?all=1").content.decode()
+        assert self.ticked(html) == set() and "Tick bookings to act on them" in html
+
+    def test_a_manager_s_refused_batch_ticks_only_rows_they_see(self, staff_client, manager, studio, scene):
+        pending, _done = scene
+        other = BookingFactory(space=studio["loft"], start=studio_time(2, 10))
+        html = self.post(staff_client(manager), [pending[0], other], "confirm").content.decode()
+        assert self.ticked(html) == {pending[0].pk}
+        assert other.reference not in html

@@ -4,7 +4,6 @@ board by keyboard alone, the contrast of the focus ring and of muted text, and f
 import re
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -92,7 +91,9 @@ def staff_pages(things, studio, owner):
     ]
 
 
-PUBLIC_PAGES = ["/book/", "/book/lookup/", "/book/privacy/", "/api/v1/docs", "/login/"]
+def public_pages():
+    return ["/book/", f"/book/?space=white&date={studio_time(2).date().isoformat()}", "/book/lookup/",
+            "/book/privacy/", "/api/v1/docs", "/login/"]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -113,8 +114,200 @@ def test_no_public_page_has_a_serious_accessibility_violation(new_page, studio, 
     studio_hours(9, 21)
     page = new_page(viewport=WIDTHS[width])
     violations = []
-    for url in PUBLIC_PAGES:
+    for url in public_pages():
         response = page.goto(url)
         assert response.status == 200, url
         violations += axe_check(page)
     assert violations == [], "\n".join(violations)
+
+
+# --- Contrast, from the stylesheet's own colours ---------------------------------------------------------------
+
+def luminance(colour: str) -> float:
+    red, green, blue = (int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_contrast_ratios():
+    """WCAG's formula, checked on known pairs."""
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast("#777777", "#ffffff"), 2) == 4.48
+
+
+def test_the_focus_ring_and_muted_text_contrast_with_every_surface(new_page, owner):
+    page = new_page(user=owner)
+    page.goto("/bookings/")
+    colours = page.evaluate("""() => {
+        const style = getComputedStyle(document.documentElement);
+        const names = ["--focus-ring", "--text", "--text-muted", "--text-faint", "--bg", "--surface",
+                       "--surface-muted", "--surface-sunken", "--accent", "--success", "--warning", "--danger"];
+        const states = ["draft", "pending", "confirmed", "in_progress", "completed", "cancelled", "no_show"];
+        return Object.fromEntries([...names, ...states.map((s) => "--state-" + s)]
+            .map((name) => [name, style.getPropertyValue(name).trim()]));
+    }""")
+    sidebar = page.evaluate("getComputedStyle(document.querySelector('.sidebar')).backgroundColor")
+    sidebar = "#" + "".join(f"{int(part):02x}" for part in re.findall(r"\d+", sidebar)[:3])
+    surfaces = [colours["--surface"], colours["--bg"], colours["--surface-muted"], colours["--surface-sunken"]]
+
+    ring = colours["--focus-ring"]
+    for surface in [*surfaces, sidebar]:
+        assert contrast(ring, surface) >= 3, (ring, surface)
+    texts = ["--text", "--text-muted", "--text-faint", "--accent", "--success", "--warning", "--danger",
+             *(name for name in colours if name.startswith("--state-"))]
+    for name in texts:
+        for surface in surfaces:
+            assert contrast(colours[name], surface) >= 4.5, (name, colours[name], surface)
+
+    # The rule that draws it: an outline in that colour, three pixels wide, on whatever gets the focus.
+    page.keyboard.press("Tab")
+    focused = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }""")
+    red, green, blue = (int(ring.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    assert focused == ["solid", "3px", f"rgb({red}, {green}, {blue})"]
+
+
+# --- Feedback while waiting ----------------------------------------------------------------------------------
+
+def test_a_slow_answer_shows_the_bar_and_the_old_slots_cannot_be_taken(new_page, studio, studio_hours):
+    studio_hours(9, 21)
+    page = new_page(viewport=PHONE)
+    page.goto(f"/book/?space=white&date={studio_time(2).date().isoformat()}")
+    held = []
+    page.route(re.compile(r"/book/\?.*nav=1"), lambda route: held.append(route))
+    progress, steps = page.locator(".page-progress"), page.locator("#steps")
+    expect(progress).to_have_css("opacity", "0")
+
+    page.get_by_role("link", name=gettext("Next day")).click()
+
+    expect(progress).to_have_css("opacity", "1")
+    expect(steps).to_have_attribute("aria-busy", "true")
+    expect(steps).to_have_css("pointer-events", "none")
+    assert page.evaluate("document.getElementById('steps').inert") is True
+    screenshot(page, f"loading-book-phone-{page.evaluate('document.documentElement.lang')}")
+    held[0].continue_()
+    expect(steps).not_to_have_attribute("aria-busy", "true")
+    expect(progress).to_have_css("opacity", "0")
+    assert page.evaluate("document.getElementById('steps').inert") is False
+    assert studio_time(3).date().isoformat() in page.url
+
+
+# --- The board by keyboard ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def board_page(browser, transactional_db, ui_language):
+    """``board_page(user)``: the board served by the ASGI server, with its live updates."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    contexts = []
+    with asgi_server(static=True) as url:
+        def open_board(user):
+            user.language = ui_language
+            user.save(update_fields=["language"])
+            context = browser.new_context(viewport=DESKTOP, base_url=url, locale=ui_language)
+            context.set_default_timeout(10_000)
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session(user), "url": url}])
+            contexts.append(context)
+            page = context.new_page()
+            page.goto("/kanban/")
+            page.wait_for_selector('[data-live-status][data-state="live"]')
+            return page
+
+        yield open_board
+        for context in contexts:
+            context.close()
+
+
+def focused(page) -> str:
+    """What has the keyboard: the element's id, or its card's id and class."""
+    return page.evaluate("""() => { const el = document.activeElement, card = el.closest('.kanban-card');
+        return el.id || (card ? card.id + ' ' + el.className : el.tagName); }""")
+
+
+def test_the_board_by_keyboard_alone(board_page, owner, studio):
+    first = BookingFactory(space=studio["white"], start=studio_time(1, 10), client_name="Irina Petrova")
+    BookingFactory(space=studio["loft"], start=studio_time(2, 12), client_name="Pavel Smirnov")
+    page = board_page(owner)
+
+    # The first stop of the page is the way past the menus and filters, straight to the columns.
+    page.keyboard.press("Tab")
+    skip = page.locator("[data-skip-board]")
+    expect(skip).to_be_focused()
+    expect(skip).to_have_text(gettext("Skip to the board’s columns"))
+    expect(skip).to_be_in_viewport()
+    page.screenshot(path=str(settings.BASE_DIR / "screenshots" / f"board-skip-link-desktop-{page.evaluate('document.documentElement.lang')}.png"))
+    page.keyboard.press("Enter")
+    assert focused(page) == "board"
+    page.keyboard.press("Tab")
+    assert focused(page) == f"card-{first.pk} kc-client"
+
+    # Move it with its menu: open, choose, move; the keyboard stays on the card in its new column.
+    page.keyboard.press("Tab")
+    expect(page.locator(f"#card-{first.pk} summary")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.locator(f"#move-to-{first.pk}")).to_be_focused()
+    page.locator(f"#move-to-{first.pk}").select_option(BookingState.CONFIRMED)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.locator(f"#card-{first.pk}").get_by_role("button", name=pgettext("move a card", "Move"))).to_be_focused()
+    page.keyboard.press("Enter")
+    page.locator(f'.kanban-cards[data-state="confirmed"] #card-{first.pk}').wait_for()
+    expect(page.locator(f"#card-{first.pk} .kc-client")).to_be_focused()
+    assert Booking.objects.get(pk=first.pk).state == BookingState.CONFIRMED
+
+    # Someone else changes the card: the board shows it anew, and the keyboard is still on it.
+    page.evaluate(f"document.getElementById('card-{first.pk}').dataset.shownBefore = '1'")
+    token = page.evaluate("JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken']")
+    paid = page.request.post(f"/bookings/{first.pk}/payment/", form={"payment_status": "paid"},
+                             headers={"X-CSRFToken": token}, max_redirects=0)
+    assert paid.status == 302
+    page.locator(f"#card-{first.pk} .pay-paid").wait_for()
+    assert page.locator(f"#card-{first.pk}").get_attribute("data-shown-before") is None  # a new element
+    expect(page.locator(f"#card-{first.pk} .kc-client")).to_be_focused()
+
+    # The ring is drawn where the keyboard is.
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    screenshot(page, f"board-keyboard-desktop-{page.evaluate('document.documentElement.lang')}")
+
+
+# --- A finger's worth -----------------------------------------------------------------------------------------
+
+CONTROLS = ("button, .btn, select, summary, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), "
+            ".nav a, .kc-client, .cal-day")
+
+
+def small_controls(page) -> list[str]:
+    """The visible controls on ``page`` less than 44 px high (or, for a calendar's day, wide enough)."""
+    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)]
+        .filter((el) => el.offsetParent !== null && !el.closest('.sr-only, .skip-links'))
+        .map((el) => [el, el.getBoundingClientRect()])
+        .filter(([el, box]) => box.height < 44 || (el.matches('.cal-day') && box.width < 44))
+        .map(([el, box]) => `${location.pathname}: ${el.tagName.toLowerCase()}.${el.className} "${
+            (el.innerText || el.value || '').trim().slice(0, 30)}" ${Math.round(box.width)}×${Math.round(box.height)}`)""",
+                         CONTROLS)
+
+
+def test_every_control_on_a_phone_is_a_finger_high(new_page, owner, manager, studio, studio_hours):
+    studio_hours(9, 21)
+    things = a_working_studio(studio, owner, manager)
+    day = things["booking"].start.date().isoformat()
+    page = new_page(viewport=PHONE, user=owner)
+    small = []
+    for url in ["/kanban/", f"/calendar/?view=month&date={day}", f"/calendar/?view=day&date={day}", "/bookings/",
+                f"/bookings/{things['booking'].pk}/", "/dashboard/"]:
+        page.goto(url)
+        small += small_controls(page)
+        if url == "/kanban/":
+            page.locator(".kc-move summary").first.click()
+            small += small_controls(page)
+            screenshot(page, f"board-phone-{page.evaluate('document.documentElement.lang')}")
+    page.goto(f"/calendar/?view=month&date={day}")
+    screenshot(page, f"calendar-month-phone-{page.evaluate('document.documentElement.lang')}")
+    assert small == [], "\n".join(small)

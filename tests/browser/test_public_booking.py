@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
-from bookings.models import Booking, BookingState
+from bookings.models import Booking, BookingState, Equipment
 from bookings.public.guests import NOT_FOUND
 from studio_crm.formatting import money, when
 from tests.factories import BookingFactory, EquipmentFactory, PromoCodeFactory, studio_time
@@ -207,3 +207,82 @@ def test_switching_the_language_keeps_the_booking_in_progress(new_page, hall, vi
         assert money(7500) in page.locator("#quote").inner_text()
         assert page.get_by_text(f"White Hall · {when(day, 'day_long')}").is_visible()
     assert page.locator(f'.language-switch button[value="{other}"]').get_attribute("aria-current") == "true"
+
+
+class Clicks:
+    """Counts what a guest presses (clicks, ticks, choices from a list); typing is not counted."""
+
+    def __init__(self, page):
+        self.page, self.pressed = page, []
+
+    def click(self, locator, what: str) -> None:
+        self.pressed.append(what)
+        locator.click()
+
+    def select(self, selector: str, value: str, what: str) -> None:
+        self.pressed.append(what)
+        self.page.select_option(selector, value)
+
+
+@pytest.mark.parametrize("viewport, size", [(PHONE, "phone"), (DESKTOP, "desktop")])
+def test_booking_14_to_16_with_a_softbox_when_14_is_taken(new_page, hall, studio, viewport, size, ui_language):
+    """14:00 is taken while the guest fills in the form, and every softbox is out 16:00–18:00 in another hall:
+    the page offers times with two free hours and a softbox, and the first one books in two more presses.
+    (When the offers were the nearest free single hours, the same booking took eight presses: 13:00 had one
+    free hour, 15:00–17:00 no softbox and a second refusal, then a third try from the start list.)"""
+    softbox = Equipment.objects.get(name="Profoto softbox")
+    day = studio_time(2, 14)
+    loan = BookingFactory(space=studio["loft"], start=day + timedelta(hours=2), end=day + timedelta(hours=4))
+    loan.equipment_lines.create(equipment=softbox, quantity=softbox.stock, price=Decimal("3000"))
+    page = new_page(viewport=viewport)
+    clicks = Clicks(page)
+    page.goto(f"/book/?space=white&date={day:%Y-%m-%d}")
+    wait_for_htmx(page, "fieldset.slot-grid")
+    clicks.click(page.locator(".slot", has_text="14:00"), "start 14:00")
+    page.get_by_text(free_for("14:00", 8)).wait_for()
+    clicks.select("#id_hours", "2", "length 2 hours")
+    quote_shows(page, money(5000))
+    # The equipment list speaks of 14:00–16:00, not of the stock.
+    page.locator(".equipment-item", has_text="Profoto softbox").get_by_text(units_free(3, 3)).wait_for()
+    page.locator(f"#id_equipment_{softbox.pk}").fill("1")
+    page.locator(f"#id_equipment_{softbox.pk}").dispatch_event("change")
+    quote_shows(page, money(6000))
+    page.get_by_label(gettext("Your name")).fill("Irina Petrova")
+    page.get_by_label(gettext("Phone"), exact=True).fill("+7 916 123-45-67")
+    clicks.click(page.locator("#id_consent"), "consent")
+    BookingFactory(space=hall, start=day, end=day + timedelta(hours=1))  # meanwhile, someone takes 14:00–15:00
+    clicks.click(page.get_by_role("button", name=gettext("Request booking")), "request")
+
+    page.locator("#conflict").wait_for()
+    offers = page.locator("#conflict button[name=alternative]")
+    # Each offer holds two hours and a softbox: not 13:00 (one hour), nor 15:00–17:00 (no softbox after 16:00).
+    assert [offer.get_attribute("value")[-5:] for offer in offers.all()] == ["12:00", "11:00", "10:00", "18:00",
+                                                                             "09:00"]
+    assert offers.first.inner_text().strip() == gettext("Take %(start)s–%(end)s") % {"start": "12:00", "end": "14:00"}
+    assert not overflows(page), overflows(page)
+    screenshot(page, f"public-suggest-1-offers-{size}-{ui_language}")
+    clicks.click(offers.first, "take 12:00–14:00")
+    page.get_by_text(gettext("%(start)s is selected. Check the price and send your request.") % {
+        "start": "12:00"}).wait_for()
+    assert page.locator('input[name="start"][value="12:00"]').is_checked()
+    quote_shows(page, money(6000))
+    clicks.click(page.get_by_role("button", name=gettext("Request booking")), "request")
+    page.wait_for_url("**/book/done/**")
+
+    booking = Booking.objects.get(client_name="Irina Petrova")
+    assert (booking.start, booking.end) == (day - timedelta(hours=2), day)
+    assert [(line.equipment, line.quantity) for line in booking.equipment_lines.all()] == [(softbox, 1)]
+    assert clicks.pressed == ["start 14:00", "length 2 hours", "consent", "request", "take 12:00–14:00", "request"]
+
+    # Another guest who looks at 15:00–17:00 sees the softbox booked out before sending anything.
+    other = new_page(viewport=viewport)
+    other.goto(f"/book/?space=white&date={day:%Y-%m-%d}&start=15:00&hours=2")
+    item = other.locator(".equipment-item", has_text="Profoto softbox")
+    assert item.get_by_text(gettext("booked out for these hours")).is_visible()
+    assert other.locator(f"#id_equipment_{softbox.pk}").is_disabled()
+    assert not overflows(other), overflows(other)
+    screenshot(other, f"public-suggest-2-booked-out-{size}-{ui_language}")
+
+
+def units_free(free: int, stock: int) -> str:
+    return ngettext("%(free)s of %(stock)s free", "%(free)s of %(stock)s free", free) % {"free": free, "stock": stock}

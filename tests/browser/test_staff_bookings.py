@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
@@ -121,11 +121,12 @@ def test_book_confirm_find_and_export(new_page, owner, studio):
     booking.refresh_from_db()
     assert booking.state == BookingState.CONFIRMED
 
-    page.goto("/bookings/")
+    page.goto("/bookings/")  # opens on today, which has no booking yet
+    page.get_by_role("link", name=gettext("All dates"), exact=True).click()
     page.get_by_role("link", name=gettext("Total")).click()  # sort in place; the search below keeps the sort
     expect(page).to_have_url(re.compile(r"sort=total"))
     page.fill("#id_q", "+7 916 777 1234")
-    expect(page).to_have_url(re.compile(r"q=%2B7.*sort=total"))
+    expect(page).to_have_url(re.compile(r"q=%2B7.*sort=total"))  # a search looks through every date
     rows = page.locator("#results tbody tr")
     rows.first.wait_for()
     assert rows.count() == 1
@@ -196,3 +197,74 @@ def test_a_flagged_client_is_booked_only_after_ticking_book_anyway(new_page, own
         page.get_by_role("button", name=gettext("Create booking")).click()
         page.wait_for_url(re.compile(r"/bookings/\d+/$"))
         assert Booking.objects.filter(client=flagged).count() == made + 1
+
+
+def test_a_refused_batch_keeps_its_ticks_and_the_bar_stays_at_hand_on_a_phone(new_page, owner, studio):
+    """Three of today's requests and one finished booking ticked: the batch is refused, comes back ticked with its
+    action and count; unticking the finished one and applying again confirms the three."""
+    requests = [BookingFactory(space=space, start=studio_time(0, 23), end=studio_time(1, 0))
+                for space in studio.values()]
+    done = BookingFactory(space=studio["white"], start=studio_time(0, 0), end=studio_time(0, 1),
+                          state=BookingState.COMPLETED)
+    for size_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        Booking.objects.filter(pk__in=[b.pk for b in requests]).update(state=BookingState.PENDING)
+        page = new_page(viewport=viewport, user=owner)
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto("/bookings/")  # opens on today
+        boxes = page.locator("input[name=selected]")
+        expect(boxes).to_have_count(4)
+        for box in boxes.all():
+            box.check()
+        count = page.locator("[data-batch-count]")
+        expect(count).to_have_text(ngettext("%(counter)s booking selected", "%(counter)s bookings selected", 4)
+                                   % {"counter": 4})
+        if size_name == "phone":  # the bar is on screen whatever the scroll
+            box = page.locator(".batch-bar").bounding_box()
+            assert box["y"] + box["height"] <= PHONE["height"] + 1
+        page.get_by_role("button", name=gettext("Apply to selected")).click()
+        expect(page.locator(".toast.error")).to_contain_text(done.reference)  # the refusal names the booking
+        expect(page.locator("input[name=selected]:checked")).to_have_count(4)
+        expect(page.locator("#batch-action")).to_have_value("confirm")
+        expect(count).to_contain_text("4")
+        screenshot(page, f"staff-batch-refused-{size_name}-{page.evaluate('document.documentElement.lang')}")
+        page.locator(f"input[name=selected][value='{done.pk}']").uncheck()
+        expect(count).to_have_text(ngettext("%(counter)s booking selected", "%(counter)s bookings selected", 3)
+                                   % {"counter": 3})
+        page.get_by_role("button", name=gettext("Apply to selected")).click()
+        expect(page.locator(".toast.success")).to_contain_text(
+            ngettext("%(count)s booking confirmed.", "%(count)s bookings confirmed.", 3) % {"count": 3})
+        assert Booking.objects.filter(state=BookingState.CONFIRMED).count() == 3
+
+
+def test_a_regular_is_booked_again_from_their_card_and_found_as_typed(new_page, owner, studio, ui_language):
+    """Book again from the client card: client, hall, hours filled in; a date and a free hour, then book.
+    A new booking finds the regular by the last four digits of the phone."""
+    irina = ClientFactory(name="Irina Petrova", phone="+79161234567", email="irina@example.com")
+    last = BookingFactory(space=studio["loft"], client=irina, client_name="Irina Petrova", client_phone="+79161234567",
+                          client_email="irina@example.com", start=studio_time(-7, 14), end=studio_time(-7, 17),
+                          state=BookingState.COMPLETED)
+    for made, (size_name, viewport) in enumerate((("desktop", DESKTOP), ("phone", PHONE))):
+        page = new_page(viewport=viewport, user=owner)
+        page.goto(f"/clients/{irina.pk}/")
+        page.get_by_role("link", name=gettext("Book again like %(reference)s") % {"reference": last.reference}).click()
+        expect(page.locator("#id_client_name")).to_have_value("Irina Petrova")
+        expect(page.locator("#id_space")).to_have_value("loft")
+        expect(page.locator("#id_hours")).to_have_value("3")
+        page.fill("#id_date", studio_time(3 + made, 10).date().isoformat())
+        page.locator("#id_date").dispatch_event("change")
+        page.get_by_role("button", name="14:00").click()
+        expect(page.locator("#preview-panel")).to_contain_text(money(9000))
+        screenshot(page, f"staff-book-again-{size_name}-{ui_language}")
+        page.get_by_role("button", name=gettext("Create booking")).click()
+        page.wait_for_url(re.compile(r"/bookings/\d+/$"))
+        assert Booking.objects.filter(client=irina, start=studio_time(3 + made, 14)).exists()
+
+        page.goto("/bookings/new/")
+        page.locator("#id_client_phone").press_sequentially("4567", delay=30)
+        choice = page.locator("#client-suggestions [data-fill-client]")
+        expect(choice).to_contain_text("Irina Petrova")
+        screenshot(page, f"staff-client-suggestions-{size_name}-{ui_language}")
+        choice.click()
+        expect(page.locator("#id_client_name")).to_have_value("Irina Petrova")
+        expect(page.locator("#id_client_phone")).to_have_value(irina.phone_display)
+        expect(page.locator("#id_client_email")).to_have_value("irina@example.com")

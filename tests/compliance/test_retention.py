@@ -6,6 +6,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bookings import reports
@@ -140,6 +141,41 @@ def test_an_interrupted_run_resumed_ends_as_one_that_ran_through(history, monkey
     assert set(Client.objects.values_list("name", flat=True)) >= {"Roman Returning", "Anonymised guest"}
     assert not Client.objects.filter(name="Olga Old").exists()
     assert (again.bookings, again.clients) == (0, 0)
+
+
+def test_audit_entries_of_many_bookings_are_written_back_in_several_statements(history, monkeypatch):
+    monkeypatch.setattr(retention, "ENTRIES_PER_STATEMENT", 2)
+    booking_type = ContentType.objects.get_for_model(Booking)
+    for booking in history[:4]:
+        for n in range(3):
+            LogEntry.objects.create(content_type=booking_type, object_id=booking.pk, object_pk=str(booking.pk),
+                                    object_repr=booking.reference, action=LogEntry.Action.UPDATE,
+                                    remote_addr="198.51.100.9", changes={"notes": ["", f"Call {n}"]})
+
+    retention_run(days=DAYS, by=None)
+
+    def entries(bookings):
+        return [(entry.changes, entry.remote_addr) for entry in LogEntry.objects.filter(
+            content_type=booking_type, action=LogEntry.Action.UPDATE, object_id__in=[b.pk for b in bookings])]
+    assert entries(history[:3]) == [({"notes": ["", "[hidden]"]}, None)] * 9
+    assert sorted(changes["notes"][1] for changes, _ip in entries(history[3:4])) == ["Call 0", "Call 1", "Call 2"]
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_commits_without_waiting_for_the_disk_only_in_a_transaction_of_its_own():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's setting")
+    with retention.batch_transaction():
+        assert _synchronous_commit() == "off"
+    assert _synchronous_commit() == "on"
+    with transaction.atomic(), retention.batch_transaction():
+        assert _synchronous_commit() == "on"
 
 
 def test_the_command_takes_days_and_is_refused_to_anyone_but_an_owner(history, admin, owner):

@@ -4,13 +4,14 @@ import json
 import re
 from datetime import timedelta
 from decimal import Decimal
+from unittest.mock import patch
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from bookings.models import Booking, BookingState, PromoCode, Space
-from studio_crm.formatting import money
+from bookings.models import Booking, BookingEquipment, BookingState, PromoCode, Space
+from studio_crm.formatting import money, when
 from tests.factories import (
     BookingFactory,
     CalendarBlockFactory,
@@ -22,6 +23,21 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_limits")]
 
 DAY = studio_time(2, 10)
+
+
+def alternatives(page: str) -> list[str]:
+    """The times a conflict offers, as its "Take" buttons send them."""
+    return re.findall(r'name="alternative" value="([^"]+)"', page)
+
+
+def offered(page: str) -> list[str]:
+    """The start times a guest can pick."""
+    return re.findall(r'name="start" value="([^"]+)" required', page)
+
+
+def unavailable(page: str) -> list[str]:
+    """The free start times shown but not offered, because the chosen length does not fit from them."""
+    return re.findall(r'name="start" value="([^"]+)" disabled', page)
 
 
 def form(**overrides):
@@ -85,6 +101,73 @@ class TestChoosingASlot:
         assert "10:00–13:00" in page
 
 
+    def test_a_length_chosen_first_marks_the_starts_it_does_not_fit(self, client, space):
+        BookingFactory(space=space, start=studio_time(2, 12), end=studio_time(2, 14))
+        response = client.get("/book/quote/", {"space": "white", "date": f"{DAY:%Y-%m-%d}", "hours": "3",
+                                               "length": "1"}, headers={"HX-Request": "true"})
+        page = response.content.decode()
+        assert 'id="slot-grid" hx-swap-oob="true"' in page
+        assert offered(page) == ["09:00", *(f"{hour}:00" for hour in range(14, 20))]
+        assert unavailable(page) == ["10:00", "11:00", "20:00", "21:00"] and "only 2 h" in page
+        assert 'value="12:00"' not in page and 'value="13:00"' not in page  # taken: not even shown
+
+    def test_the_chosen_start_stays_offered_whatever_the_length(self, client, space):
+        BookingFactory(space=space, start=studio_time(2, 12), end=studio_time(2, 14))
+        page = client.get(f"/book/?space=white&date={DAY:%Y-%m-%d}&start=11:00&hours=3").content.decode()
+        assert "11:00" in offered(page) and "Only 1 hour free from 11:00" in page
+
+    def test_a_quantity_or_promo_change_leaves_the_start_list_and_equipment_alone(self, client, space):
+        EquipmentFactory(name="Softbox", stock=2)
+        page = client.get("/book/quote/", {"space": "white", "date": f"{DAY:%Y-%m-%d}", "start": "10:00",
+                                           "hours": "2"}, headers={"HX-Request": "true"}).content.decode()
+        assert 'id="slot-grid"' not in page and 'id="equipment-field"' not in page
+
+
+class TestEquipmentForTheTime:
+    def test_before_a_time_is_chosen_no_count_is_promised(self, client, space):
+        EquipmentFactory(name="Softbox", stock=3)
+        page = client.get(f"/book/?space=white&date={DAY:%Y-%m-%d}").content.decode()
+        assert "Pick a start time to see what is free then." in page
+        assert "3 available" not in page and "of 3 free" not in page
+
+    def test_units_free_for_the_chosen_time_not_the_stock(self, client, space, studio):
+        softbox = EquipmentFactory(name="Softbox", stock=3)
+        loan = BookingFactory(space=studio["loft"], start=studio_time(2, 11), end=studio_time(2, 13))
+        BookingEquipment.objects.create(booking=loan, equipment=softbox, quantity=2, price=Decimal("1000"))
+        page = client.get(f"/book/?space=white&date={DAY:%Y-%m-%d}&start=10:00&hours=2").content.decode()
+        assert "What is free 10:00–12:00:" in page and "1 of 3 free" in page
+        assert f'id="id_equipment_{softbox.pk}" min="0" max="1"' in page
+        page = client.get(f"/book/?space=white&date={DAY:%Y-%m-%d}&start=13:00&hours=2").content.decode()
+        assert "3 of 3 free" in page
+
+    def test_booked_out_equipment_is_disabled_and_explained(self, client, space, studio):
+        softbox = EquipmentFactory(name="Softbox", stock=1)
+        loan = BookingFactory(space=studio["loft"], start=studio_time(2, 11), end=studio_time(2, 13))
+        BookingEquipment.objects.create(booking=loan, equipment=softbox, quantity=1, price=Decimal("500"))
+        page = client.get(f"/book/?space=white&date={DAY:%Y-%m-%d}&start=10:00&hours=2").content.decode()
+        assert "booked out for these hours" in page
+        assert "All units are out on other bookings at this time. Choose another start to add it." in page
+        assert re.search(rf'id="id_equipment_{softbox.pk}" min="0" max="0" value="0"\s+inputmode="numeric" '
+                         r'class="qty" disabled', page)
+
+    def test_a_new_start_brings_the_equipment_free_then(self, client, space, studio):
+        softbox = EquipmentFactory(name="Softbox", stock=2)
+        loan = BookingFactory(space=studio["loft"], start=studio_time(2, 15), end=studio_time(2, 17))
+        BookingEquipment.objects.create(booking=loan, equipment=softbox, quantity=1, price=Decimal("500"))
+        page = client.get("/book/quote/", {"space": "white", "date": f"{DAY:%Y-%m-%d}", "start": "14:00",
+                                           "hours": "2", "slot": "1"}, headers={"HX-Request": "true"}).content.decode()
+        assert 'id="equipment-field" hx-swap-oob="true"' in page and "1 of 2 free" in page
+
+    def test_more_than_is_free_keeps_the_price_without_it_and_says_why(self, client, space, studio):
+        softbox = EquipmentFactory(name="Softbox", price=Decimal("500.00"), stock=2)
+        loan = BookingFactory(space=studio["loft"], start=studio_time(2, 10), end=studio_time(2, 12))
+        BookingEquipment.objects.create(booking=loan, equipment=softbox, quantity=1, price=Decimal("500"))
+        page = client.get("/book/quote/", {"space": "white", "date": f"{DAY:%Y-%m-%d}", "start": "10:00",
+                                           "hours": "2", f"equipment_{softbox.pk}": "2"},
+                          headers={"HX-Request": "true"}).content.decode()
+        assert money(5000) in page and "Only 1 free at this time." in page
+
+
 class TestBooking:
     def test_a_guest_books_and_sees_the_confirmation(self, client, space):
         response = client.post("/book/", form())
@@ -146,29 +229,61 @@ class TestBooking:
         assert response.status_code == 400 and "less than or equal to 1" in response.content.decode()
         assert Booking.objects.count() == 0
 
-    def test_equipment_out_on_another_booking_is_a_conflict(self, client, space):
+    def test_equipment_out_on_another_booking_is_refused_on_its_field(self, client, space):
         softbox = EquipmentFactory(name="Softbox", stock=1)
         client.post("/book/", form(**{f"equipment_{softbox.pk}": "1"}))
         response = client.post("/book/", form(space="loft", client_phone="+7 916 765-43-21",
                                                **{f"equipment_{softbox.pk}": "1"}))
-        assert response.status_code == 409 and "Only 0 × Softbox free" in response.content.decode()
+        assert response.status_code == 400
+        assert "All booked at this time: choose another time or leave it out." in response.content.decode()
         assert Booking.objects.count() == 1
 
-    def test_a_slot_taken_meanwhile_offers_the_nearest_free_times(self, client, space):
+    def test_equipment_taken_meanwhile_is_a_conflict_with_times_it_is_free(self, client, space, studio):
+        softbox = EquipmentFactory(name="Softbox", stock=1)
+        loan = BookingFactory(space=studio["loft"], start=studio_time(2, 9), end=studio_time(2, 13))
+        with patch("bookings.public.forms.equipment_free", lambda items, start, end: dict.fromkeys(items, 1)):
+            BookingEquipment.objects.create(booking=loan, equipment=softbox, quantity=1, price=Decimal("500"))
+            response = client.post("/book/", form(**{f"equipment_{softbox.pk}": "1"}))
+        page = response.content.decode()
+        assert response.status_code == 409 and "Only 0 × Softbox free" in page
+        assert "the equipment you chose is taken" in page and "with your equipment" in page
+        # The hall is free all day; the softbox from 13:00.
+        assert alternatives(page)[0] == f"{DAY:%Y-%m-%d}T13:00"
+        assert Booking.objects.count() == 1
+
+    def test_a_slot_taken_meanwhile_offers_times_the_whole_length_fits(self, client, space):
         BookingFactory(space=space, start=studio_time(2, 11), end=studio_time(2, 12))
         response = client.post("/book/", form())
         page = response.content.decode()
         assert response.status_code == 409
-        assert "that time was just taken" in page
-        assert 'name="alternative" value="12:00"' in page and 'name="alternative" value="09:00"' in page
+        assert "that time was just taken" in page and "Free for all 2 hours, nearest first:" in page
+        # 10:00 is free but for one hour only: it is not offered for a two-hour booking; 09:00–11:00 is.
+        assert alternatives(page) == [f"{DAY:%Y-%m-%d}T{hour:02d}:00" for hour in (9, 12, 13, 14, 15)]
+        assert "Take 09:00–11:00" in page and "Take 12:00–14:00" in page
         assert Booking.objects.count() == 1
 
+    def test_after_a_conflict_the_start_list_shows_which_starts_fit_the_length(self, client, space):
+        BookingFactory(space=space, start=studio_time(2, 11), end=studio_time(2, 12))
+        page = client.post("/book/", form()).content.decode()
+        assert offered(page) == ["09:00", *(f"{hour}:00" for hour in range(12, 21))]
+        assert unavailable(page) == ["10:00", "21:00"]
+        assert 'value="11:00"' not in page
+
     def test_taking_an_alternative_keeps_the_details_and_asks_to_confirm(self, client, space):
-        response = client.post("/book/", form(alternative="12:00"))
+        response = client.post("/book/", form(alternative=f"{DAY:%Y-%m-%d}T12:00"))
         page = response.content.decode()
         assert response.status_code == 200 and Booking.objects.count() == 0
         assert "12:00 is selected" in page and re.search(r'value="12:00" required\s+checked', page)
         assert 'value="Irina Petrova"' in page
+
+    def test_taking_an_alternative_on_another_day_moves_the_date(self, client, space):
+        later = DAY + timedelta(days=1)
+        response = client.post("/book/", form(alternative=f"{later:%Y-%m-%d}T14:00"))
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert f'name="date" value="{later:%Y-%m-%d}"' in page
+        assert f"{when(later.replace(hour=14), 'short_datetime')} is selected" in page
+        assert money(5000) in page
 
     def test_update_price_without_javascript_shows_the_price_and_books_nothing(self, client, space):
         response = client.post("/book/", form(action="quote", client_name=""))
@@ -235,7 +350,7 @@ class TestLookUpLimits:
     def test_price_updates_and_alternatives_do_not_use_up_the_booking_limit(self, client, space, settings):
         settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "booking_ip": "1/h"}
         client.post("/book/", form(action="quote"))
-        client.post("/book/", form(alternative="12:00"))
+        client.post("/book/", form(alternative=f"{DAY:%Y-%m-%d}T12:00"))
         response = client.post("/book/", form())
         assert response.status_code == 302 and Booking.objects.count() == 1
 

@@ -76,7 +76,8 @@ class TestTheBookingPageInRussian:
         page = page_of(russian.get(f"/book/?space=white&date={DAY:%Y-%m-%d}"))
         assert "Выберите время начала" in page and "до 4 ч" in page
         assert in_russian(when, DAY, "day_long") in page  # вторник, 1 декабря 2026
-        assert "в наличии: 3" in page and "Ваши данные" in page and "политике конфиденциальности" in page
+        assert "Выберите время начала — покажем, что свободно на эти часы." in page
+        assert "Ваши данные" in page and "политике конфиденциальности" in page
         assert "Цена появится, когда вы выберете время начала." in page
 
     def test_the_price_and_the_longest_stay(self, russian, scene):
@@ -101,7 +102,39 @@ class TestTheBookingPageInRussian:
     def test_a_time_taken_meanwhile_offers_others_in_russian(self, russian, scene):
         BookingFactory(space=scene["white"], start=studio_time(2, 11), end=studio_time(2, 12))
         page = page_of(russian.post("/book/", form()), 409)
-        assert "Извините, это время только что заняли." in page and "Выбрать 12:00" in page
+        assert "Извините, это время только что заняли." in page and "Выбрать 12:00–14:00" in page
+        assert "Свободно на все 2 часа, ближайшее — первым:" in page
+
+    def test_equipment_free_for_the_chosen_time_in_russian(self, russian, scene):
+        softbox = EquipmentFactory._meta.model.objects.get()
+        loan = BookingFactory(space=scene["loft"], start=studio_time(2, 10), end=studio_time(2, 12))
+        loan.equipment_lines.create(equipment=softbox, quantity=2, price=Decimal("1000"))
+        page = page_of(russian.get(f"/book/?space=white&date={DAY:%Y-%m-%d}&start=10:00&hours=2"))
+        assert "Что свободно 10:00–12:00:" in page and "свободен 1 из 3" in page
+        loan.equipment_lines.update(quantity=3)
+        page = page_of(russian.get(f"/book/?space=white&date={DAY:%Y-%m-%d}&start=10:00&hours=2"))
+        assert "на эти часы всё занято" in page and "Чтобы добавить, выберите другое время начала." in page
+
+    def test_starts_a_chosen_length_does_not_fit_in_russian(self, russian, scene):
+        BookingFactory(space=scene["white"], start=studio_time(2, 12), end=studio_time(2, 13))
+        response = russian.get("/book/quote/", {"space": "white", "date": f"{DAY:%Y-%m-%d}", "hours": "3",
+                                                "length": "1"}, headers={"HX-Request": "true"})
+        page = page_of(response)
+        assert "только 1 ч" in page and "только 3 ч" not in page  # 11:00 and 21:00 have an hour; 10:00 two
+        assert "только 2 ч" in page
+
+    @pytest.mark.parametrize("free, text", [(1, "свободен 1 из 30"), (2, "свободно 2 из 30"), (5, "свободно 5 из 30"),
+                                            (11, "свободно 11 из 30"), (21, "свободен 21 из 30"),
+                                            (22, "свободно 22 из 30")])
+    def test_units_free_read_as_russian(self, russian, scene, free, text):
+        softbox = EquipmentFactory._meta.model.objects.get()
+        softbox.stock = 30
+        softbox.save()
+        if free < 30:
+            loan = BookingFactory(space=scene["loft"], start=studio_time(2, 10), end=studio_time(2, 12))
+            loan.equipment_lines.create(equipment=softbox, quantity=30 - free, price=Decimal("1000"))
+        page = page_of(russian.get(f"/book/?space=white&date={DAY:%Y-%m-%d}&start=10:00&hours=2"))
+        assert text in page
 
     def test_a_day_without_free_hours_points_to_the_next(self, russian, scene):
         BookingFactory(space=scene["white"], start=studio_time(2, 9), end=studio_time(2, 22))
