@@ -1,6 +1,8 @@
 """The studio's set-up pages for admins and owners: halls and their rates, equipment, promo codes, opening hours
 and special days. Managers get 403 (logged), as on the other admin pages."""
 
+from copy import copy
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -115,7 +117,7 @@ def space_edit(request, pk):
     if request.method == "GET":
         return _space_page(request, space)
     # The form changes its own copy: a refused change leaves the page's header and photo as they are.
-    form = SpaceForm(request.POST, request.FILES, instance=get_space_for(request, pk))
+    form = SpaceForm(request.POST, request.FILES, instance=copy(space))
     status = _save(form, lambda: services.space_save(space=form.instance, by=request.user))
     if status is not None:
         return _space_page(request, space, form=form, status=status)
@@ -202,7 +204,7 @@ def equipment_new(request):
 @require_http_methods(["GET", "POST"])
 def equipment_edit(request, pk):
     item = get_equipment_for(request, pk)
-    form = EquipmentForm(request.POST or None, instance=get_equipment_for(request, pk))
+    form = EquipmentForm(request.POST or None, instance=copy(item))
     status = None
     if request.method == "POST":
         status = _save(form, lambda: services.equipment_save(equipment=form.instance, by=request.user))
@@ -273,7 +275,7 @@ def promo_code_new(request):
 @require_http_methods(["GET", "POST"])
 def promo_code_edit(request, pk):
     promo = get_promo_code_for(request, pk)
-    form = PromoCodeForm(request.POST or None, instance=get_promo_code_for(request, pk))
+    form = PromoCodeForm(request.POST or None, instance=copy(promo))
     status = None
     if request.method == "POST":
         status = _save(form, lambda: services.promo_code_save(promo=form.instance, by=request.user), PROMO_FIELDS)
