@@ -19,16 +19,18 @@ from employees.access import staff_required
 
 from . import services
 from .access import get_booking_for, visible_bookings, visible_clients, visible_spaces
-from .availability import as_utc, free_slots, longest_stay
+from .availability import as_utc, start_times
 from .dates import EARLIEST, LATEST
 from .errors import BookingConflict, BookingError, StaleBooking, add_service_error, local_range
 from .forms import (
     SERVICE_FIELD,
     BookingEditForm,
     BookingForm,
+    StartTimeSelect,
     is_bookable_hour,
     is_bookable_length,
     start_hour_choices,
+    start_time_choices,
     whole_number,
 )
 from .models import Client, Equipment
@@ -61,7 +63,8 @@ def _bookable_day(value):
 
 
 def _preview(data, spaces, *, user, booking=None) -> dict:
-    """Free slots of the chosen space and day, the price, and a warning about the phone's client.
+    """Free starts of the chosen space and day (``slots``, with how long each may last), the price, and a
+    warning about the phone's client.
 
     Values outside what the form offers (a start outside opening hours, a length beyond the limits,
     a date in another century) are ignored, as if not chosen yet.
@@ -75,11 +78,11 @@ def _preview(data, spaces, *, user, booking=None) -> dict:
     hours = hours if is_bookable_length(hours) else None
     context.update(space=space, day=day, start_hour=start_hour)
     if space and day:
-        slots = free_slots(space, day, exclude=booking)
+        slots = start_times(space, day, hours=hours, exclude=booking)
         context["slots"] = slots
         if start_hour is not None:
             start = as_utc(datetime.combine(day, time(start_hour), tzinfo=timezone.get_current_timezone()))
-            context["longest"] = longest_stay(start, slots)
+            context["longest"] = next((slot.longest for slot in slots if slot.start == start), 0)
             if hours:
                 context["quote"] = _quote(data, space, start, hours, booking, context)
                 context["quote_hours"] = hours
@@ -157,6 +160,7 @@ def _prefill(params, spaces, user) -> dict:
 
 
 def _form_page(request, form, preview, *, booking=None, alternatives=(), stale=False):
+    form.fields["start_time"].widget.offer(preview.get("slots"))
     return render(request, "bookings/form.html", {
         "form": form, "preview": preview, "alternatives": alternatives, "booking": booking, "stale": stale,
     })
@@ -242,7 +246,13 @@ def booking_edit(request, pk):
 def booking_preview(request):
     booking = get_booking_for(request, request.GET["booking"]) if whole_number(request.GET.get("booking")) else None
     preview = _preview(request.GET, visible_spaces(request.user), user=request.user, booking=booking)
-    return render(request, "bookings/form.html#preview", {"preview": preview, "booking": booking})
+    # The start list is brought in line with the free hours too, in place, so it keeps focus and its choice.
+    start_select = StartTimeSelect(choices=start_time_choices())
+    start_select.offer(preview.get("slots"))
+    start_list = start_select.render("start_time", request.GET.get("start_time"), attrs={
+        "id": "start-time-options", "hx-swap-oob": "innerHTML:#id_start_time"})
+    return render(request, "bookings/form.html#preview", {
+        "preview": preview, "booking": booking, "start_list": start_list})
 
 
 # --- Known clients as the form's name or phone is typed -----------------------------------------------

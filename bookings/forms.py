@@ -66,6 +66,39 @@ def start_hour_choices():
     return [(hour, f"{hour:02d}:00") for hour in range(opens, min(closes, 24))]
 
 
+def start_time_choices():
+    return [("", gettext("Choose a time")), *start_hour_choices()]
+
+
+class StartTimeSelect(forms.Select):
+    """The start-time list. Once the space and day are known (``offer``), an hour that is not free is disabled
+    and says so, and a free start the chosen length does not fit says how long is free from it.
+
+    The hour already chosen stays selectable, so the form still sends it and its error names the clash.
+    """
+
+    offered: dict | None = None
+
+    def offer(self, starts) -> None:
+        """``starts``: the free StartTimes of the day (``availability.start_times``), or None when not known."""
+        self.offered = None if starts is None else {start.hour: start for start in starts}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        hour = whole_number(value)
+        if self.offered is None or hour is None:
+            return option
+        start = self.offered.get(hour)
+        if start is None:
+            option["label"] = gettext("%(time)s — not free") % {"time": label}
+            if not selected:
+                option["attrs"]["disabled"] = True
+        elif not start.fits:
+            option["label"] = ngettext("%(time)s — only %(hours)s hour free", "%(time)s — only %(hours)s hours free",
+                                       start.longest) % {"time": label, "hours": start.longest}
+        return option
+
+
 def is_bookable_hour(hour) -> bool:
     """``hour`` is one of the start times the form offers (inside opening hours)."""
     return hour in {value for value, _label in start_hour_choices()}
@@ -87,7 +120,7 @@ CLIENT_SUGGESTIONS = {
 class BookingForm(forms.Form):
     space = forms.ModelChoiceField(queryset=None, to_field_name="slug", empty_label=_("Choose a space"), label=_("Space"))
     date = BoundedDateField(label=_("Date"))
-    start_time = forms.TypedChoiceField(coerce=int, choices=(), label=_("Start time"))
+    start_time = forms.TypedChoiceField(coerce=int, choices=(), label=_("Start time"), widget=StartTimeSelect)
     hours = forms.IntegerField(initial=2, label=_("Hours"), widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     client_name = forms.CharField(max_length=150, label=_("Client name"), validators=[refuse_control_characters])
     client_phone = forms.CharField(
@@ -115,7 +148,7 @@ class BookingForm(forms.Form):
     def __init__(self, *args, spaces, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["space"].queryset = self.space_choices(spaces)
-        self.fields["start_time"].choices = [("", gettext("Choose a time")), *start_hour_choices()]
+        self.fields["start_time"].choices = start_time_choices()
         self.fields["hours"].widget.attrs.update(min=settings.BOOKING_MIN_HOURS, max=settings.BOOKING_MAX_HOURS)
         self.equipment_items = list(self.equipment_choices())
         for item in self.equipment_items:

@@ -116,6 +116,18 @@
     target.querySelectorAll(".slot").forEach(function (slot) { slot.disabled = false; });
   });
 
+  // The start list comes back with the preview, its taken hours disabled: its options are replaced in place (the
+  // list keeps focus) and the option the server marked chosen is the one chosen.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var list = event.detail.target;
+    if (!list || list.id !== "id_start_time") return;
+    event.detail.shouldSwap = false;
+    var chosen = event.detail.fragment.querySelector("option[selected]");
+    // htmx hands over the server's <select> itself: its options are what goes in.
+    list.replaceChildren.apply(list, Array.prototype.slice.call(event.detail.fragment.children));
+    list.value = chosen ? chosen.value : "";
+  });
+
   // A form that posts and reloads shows it is working and is not sent twice.
   document.addEventListener("submit", function (event) {
     if (event.defaultPrevented) return;  // e.g. a confirmation declined

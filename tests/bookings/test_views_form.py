@@ -1,5 +1,6 @@
 """/bookings/new/ and /bookings/ID/edit/: staff book and reschedule through the forms."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -135,6 +136,57 @@ class TestPreview:
         response = client.get("/bookings/preview/", {"space": "white", "date": "yesterday", "start_time": "x",
                                                      "hours": "-3", "client_phone": "abc"})
         assert response.status_code == 200
+
+
+def start_options(html: str) -> dict[str, str]:
+    """The start list's options by hour ("14") and how each reads: its label, and "disabled" when it is."""
+    select = re.search(r'<select name="start_time"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return {value: ("disabled " if " disabled" in attrs else "") + label
+            for value, attrs, label in re.findall(r'<option value="(\d+)"([^>]*)>([^<]*)</option>', select)}
+
+
+class TestStartList:
+    """The staff form's start list never offers a taken hour, and says which starts the length does not fit."""
+
+    def test_the_form_disables_the_taken_hours_of_the_prefilled_day(self, staff_client, admin, space):
+        BookingFactory(space=space, start=studio_time(2, 14), end=studio_time(2, 16))
+        client = staff_client(admin)
+        html = client.get("/bookings/new/", {"space": "white", "start": studio_time(2, 10).isoformat()}).content.decode()
+        options = start_options(html)
+        assert options["14"] == "disabled 14:00 — not free" and options["15"] == "disabled 15:00 — not free"
+        assert options["13"] == "13:00 — only 1 hour free"  # two hours asked for by default
+        assert options["10"] == "10:00" and options["16"] == "16:00"
+
+    def test_the_preview_brings_the_list_in_line_with_the_day_chosen(self, staff_client, admin, space):
+        BookingFactory(space=space, start=studio_time(3, 9), end=studio_time(3, 12))
+        client = staff_client(admin)
+        response = client.get("/bookings/preview/", {"space": "white", "date": studio_time(3).date().isoformat(),
+                                                     "start_time": 12, "hours": 3}, headers={"HX-Request": "true"})
+        html = response.content.decode()
+        assert 'hx-swap-oob="innerHTML:#id_start_time"' in html
+        options = start_options(html)
+        assert [hour for hour, label in options.items() if label.startswith("disabled")] == ["9", "10", "11"]
+        assert options["12"] == "12:00" and '<option value="12" selected>' in html
+        assert options["20"] == "20:00 — only 2 hours free"  # the studio closes at 22:00
+
+    def test_a_chosen_hour_that_is_taken_stays_chosen_so_its_error_names_the_clash(self, staff_client, admin, space):
+        BookingFactory(space=space, start=studio_time(2, 10), end=studio_time(2, 12))
+        client = staff_client(admin)
+        response = client.post("/bookings/new/", form_data(hour=10))
+        options = start_options(response.content.decode())
+        assert options["10"] == "10:00 — not free" and options["11"] == "disabled 11:00 — not free"
+        assert '<option value="10" selected>' in response.content.decode()
+
+    def test_a_rescheduled_booking_s_own_hours_are_offered(self, staff_client, admin, space):
+        booking = BookingFactory(space=space, start=studio_time(2, 14), end=studio_time(2, 16))
+        BookingFactory(space=space, start=studio_time(2, 17), end=studio_time(2, 18))
+        options = start_options(staff_client(admin).get(f"/bookings/{booking.pk}/edit/").content.decode())
+        assert options["14"] == "14:00" and options["15"] == "15:00"
+        assert options["16"] == "16:00 — only 1 hour free" and options["17"] == "disabled 17:00 — not free"
+
+    def test_before_a_space_and_day_are_chosen_every_hour_is_offered(self, staff_client, admin, space):
+        options = start_options(staff_client(admin).get("/bookings/new/").content.decode())
+        assert options and not any(label.startswith("disabled") or "—" in label for label in options.values())
 
 
 class TestEdit:

@@ -268,3 +268,39 @@ def test_a_regular_is_booked_again_from_their_card_and_found_as_typed(new_page, 
         expect(page.locator("#id_client_name")).to_have_value("Irina Petrova")
         expect(page.locator("#id_client_phone")).to_have_value(irina.phone_display)
         expect(page.locator("#id_client_email")).to_have_value("irina@example.com")
+
+
+def test_the_start_list_offers_only_free_hours_as_the_day_changes(new_page, owner, studio, ui_language):
+    """Reception books 14–16 with a softbox when 14:00 is taken on the first day asked: the list greys out the
+    taken hours of whichever day is chosen, marks the starts two hours do not fit, and keeps focus as it changes."""
+    softbox = EquipmentFactory(name="Softbox 120 cm", price=Decimal("500.00"), stock=2)
+    BookingFactory(space=studio["white"], start=studio_time(2, 13), end=studio_time(2, 15))
+    for made, (size_name, viewport) in enumerate((("desktop", DESKTOP), ("phone", PHONE))):
+        page = new_page(viewport=viewport, user=owner)
+        page.goto(f"/bookings/new/?space=white&start={studio_time(2, 10).isoformat()}")
+        taken = page.locator("#id_start_time option[disabled]")
+        expect(taken).to_have_count(2)  # 13:00 and 14:00
+        expect(page.locator("#id_start_time option[value='12']")).to_have_text(
+            ngettext("%(time)s — only %(hours)s hour free", "%(time)s — only %(hours)s hours free", 1)
+            % {"time": "12:00", "hours": 1})
+        page.fill("#id_date", studio_time(3 + made, 10).date().isoformat())
+        page.locator("#id_date").dispatch_event("change")
+        expect(taken).to_have_count(0)  # nothing booked that day
+        start_list = page.locator("#id_start_time")
+        start_list.focus()
+        start_list.select_option("14")
+        expect(page.locator("#preview")).to_contain_text(ngettext(
+            "Up to %(counter)s hour free from %(start)s:00.", "Up to %(counter)s hours free from %(start)s:00.", 8)
+            % {"counter": 8, "start": "14"})
+        expect(start_list).to_be_focused()
+        expect(start_list).to_have_value("14")
+        page.fill(f"#id_equipment_{softbox.pk}", "1")
+        page.fill("#id_client_name", "Irina Petrova")
+        page.fill("#id_client_phone", "8 916 123-45-67")
+        page.locator("#id_client_phone").dispatch_event("change")
+        expect(page.locator("#preview-panel")).to_contain_text(money(2 * 2500 + 2 * 500))
+        screenshot(page, f"staff-booking-start-list-{size_name}-{ui_language}")
+        page.get_by_role("button", name=gettext("Create booking")).click()
+        page.wait_for_url(re.compile(r"/bookings/\d+/$"))
+        booking = Booking.objects.get(start=studio_time(3 + made, 14))
+        assert booking.end == studio_time(3 + made, 16) and booking.equipment_lines.get().equipment == softbox

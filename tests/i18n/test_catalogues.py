@@ -48,6 +48,17 @@ def test_the_russian_catalogue_has_no_untranslated_or_fuzzy_entry(domain):
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
+def test_the_english_catalogue_reads_as_the_source(domain):
+    """English is the source language: an entry is empty or says what its msgid says, never a guess that
+    `makemessages` left fuzzy (one such had "That time has already passed." read as another sentence)."""
+    entries = catalogue("en", domain)
+    assert [entry.msgid for entry in entries.fuzzy_entries()] == []
+    for entry in entries.translated_entries():
+        said = [entry.msgstr_plural[0], entry.msgstr_plural[1]] if entry.msgid_plural else [entry.msgstr]
+        assert said == ([entry.msgid, entry.msgid_plural] if entry.msgid_plural else [entry.msgid]), entry.msgid
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
 def test_the_russian_plural_entries_have_every_form(domain):
     entries = catalogue("ru", domain)
     for entry in entries:
