@@ -51,7 +51,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(ARGS)
 
 # The pages and API on a 1,000,000-booking PostgreSQL database beside the demo one (needs DATABASE_URL).
 bench-scale: install

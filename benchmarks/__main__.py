@@ -1,4 +1,5 @@
-"""`make bench`: run every benchmark module in this package and print its figures.
+"""`make bench`: run every benchmark module in this package and print its figures (`make bench ARGS=compliance`,
+or `python -m benchmarks compliance kanban`: only those modules).
 
 Each module exposes ``run() -> list[tuple[str, str]]`` (a label and a formatted figure). Benchmarks run
 against a throw-away SQLite database (or DATABASE_URL's server, in a database of their own).
@@ -27,6 +28,11 @@ def main() -> None:
     try:
         package = Path(__file__).resolve().parent
         modules = [m for m in pkgutil.iter_modules([str(package)]) if not m.name.startswith("_")]
+        if chosen := sys.argv[1:]:
+            unknown = set(chosen) - {m.name for m in modules}
+            if unknown:
+                raise SystemExit(f"no benchmark module {', '.join(sorted(unknown))}")
+            modules = [m for m in modules if m.name in chosen]
         for module_info in sorted(modules, key=lambda m: m.name):
             module = importlib.import_module(f"benchmarks.{module_info.name}")
             if not hasattr(module, "run"):  # a command of its own (scale: `make bench-scale`)

@@ -308,6 +308,12 @@ def state_in_a_sentence(state: str) -> str:
 # Bookings in these states hold their slot: no two of one space overlap. The services check it under a lock on
 # the space; on PostgreSQL the exclusion constraint below refuses an overlapping row outright.
 ACTIVE_STATES = (BookingState.PENDING, BookingState.CONFIRMED, BookingState.IN_PROGRESS, BookingState.COMPLETED)
+# The rows the exclusion constraint covers: the active states but completed. A booking is completed only from in
+# progress, so it has started, and no new or moved booking may start in the past: the services' check under the
+# space's lock (which counts completed bookings) is all a completed row needs. Leaving them out keeps the
+# constraint's index to the bookings that can still change, a few weeks' worth rather than years of history, and
+# spares it a rewrite of every row anonymised after the retention period.
+GUARDED_STATES = (BookingState.PENDING, BookingState.CONFIRMED, BookingState.IN_PROGRESS)
 FINAL_STATES = (BookingState.COMPLETED, BookingState.CANCELLED, BookingState.NO_SHOW)
 # Moving to these needs a reason from whoever does it.
 REASON_REQUIRED_STATES = (BookingState.CANCELLED, BookingState.NO_SHOW)
@@ -384,9 +390,14 @@ def has_started(booking) -> bool:
 
 
 class Booking(models.Model):
-    reference = models.CharField(_("booking number"), max_length=20, unique=True, editable=False)
-    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("hall"))
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("client"))
+    # Unique through a constraint (Meta) rather than unique=True, which on PostgreSQL adds a second, pattern-ops
+    # index that only LIKE 'prefix%' would use; references are looked up exactly or by the trigram index.
+    reference = models.CharField(_("booking number"), max_length=20, editable=False)
+    # Neither foreign key has an index of its own: (space, start) and (client, start) below lead with them.
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("hall"),
+                              db_index=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("client"),
+                               db_index=False)
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
     # end plus the space's cleanup buffer at the time of booking: what the slot really occupies.
@@ -395,7 +406,7 @@ class Booking(models.Model):
 
     client_name = models.CharField(_("client's name"), max_length=150)
     client_phone = EncryptedTextField(_("client's phone"))
-    client_phone_index = models.CharField(max_length=64, db_index=True, editable=False)
+    client_phone_index = models.CharField(max_length=64, editable=False)  # indexed in Meta: exact look-ups only
     client_email = EncryptedTextField(_("client's email"), blank=True)
     equipment = models.ManyToManyField(Equipment, through="BookingEquipment", blank=True, verbose_name=_("equipment"))
     special_requirements = models.TextField(_("special requirements"), blank=True, max_length=2000)
@@ -445,10 +456,12 @@ class Booking(models.Model):
             models.Index(fields=["total_price", "id"], name="booking_total_idx"),
             models.Index(fields=["client_name", "id"], name="booking_client_name_idx"),
             models.Index(fields=["client", "start"], name="booking_client_start_idx"),
+            models.Index(fields=["client_phone_index"], name="booking_phone_index_idx"),
             trigram_index("client_name", "booking_client_name_trgm"),
             trigram_index("reference", "booking_reference_trgm"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="booking_reference_unique"),
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="booking_ends_after_start"),
             # What the slot holds runs at least to the end, so the overlap constraint sees the whole booking.
             models.CheckConstraint(condition=Q(occupied_until__gte=models.F("end")),
@@ -460,7 +473,7 @@ class Booking(models.Model):
                     (TsTzRange("start", "occupied_until", RangeBoundary()), RangeOperators.OVERLAPS),
                     ("space", RangeOperators.EQUAL),
                 ],
-                condition=Q(state__in=[s.value for s in ACTIVE_STATES]),
+                condition=Q(state__in=[s.value for s in GUARDED_STATES]),
             ),
         ]
 

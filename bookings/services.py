@@ -33,6 +33,7 @@ from .errors import (
     error_text,
     local_range,
 )
+from .hours import forget as forget_hours
 from .models import (
     ActorKind,
     BlockKind,
@@ -90,7 +91,11 @@ def _record(booking: Booking, *, event: str, by: "Employee | None", from_state: 
 
 
 def _lock_space(space: Space) -> Space:
-    return Space.objects.select_for_update().get(pk=space.pk)
+    """``space`` re-read under a row lock. The set-up services change the opening hours under the same locks, so
+    what this request remembered of the hours before is dropped: a check made after this reads the hours in force."""
+    locked = Space.objects.select_for_update().get(pk=space.pk)
+    forget_hours()
+    return locked
 
 
 def _clean_equipment(equipment, *, booked: dict[int, int] | None = None) -> dict[Equipment, int]:
@@ -210,6 +215,7 @@ def booking_create(
 
     with transaction.atomic():
         space = _lock_space(space)
+        validate_booking_time(start, end)  # again: the hours may have changed while the hall was awaited
         try:
             find_conflict(space, start, end)
         except BookingConflict as error:
@@ -332,8 +338,8 @@ def _change_phone(current: Booking, client_phone: str | None) -> set[str]:
 def _check_new_time(current: Booking, space: Space, start: datetime, end: datetime,
                     equipment: dict[Equipment, int] | None = None) -> Space:
     """The new time follows the rules and is free: the space comes back locked."""
-    validate_booking_time(start, end)
     space = _lock_space(space)
+    validate_booking_time(start, end)
     try:
         find_conflict(space, start, end, exclude=current)
     except BookingConflict as error:

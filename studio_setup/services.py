@@ -102,12 +102,22 @@ def _check_hours(hours: Hours | None, field: str) -> None:
 # --- Halls ---------------------------------------------------------------------------------------------------
 
 
+def _drop_photo_file(name: str) -> None:
+    """Delete a hall's photo file that no row names any more, once the change that let it go has committed."""
+    if name:
+        storage = Space._meta.get_field("photo").storage
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def space_save(*, space: Space, by: "Employee | None") -> Space:
-    """Create or change a hall. Taking it out of service is refused while it has bookings ahead."""
+    """Create or change a hall. Taking it out of service is refused while it has bookings ahead. A photo replaced
+    or removed is deleted from storage when the change commits."""
     _require_setup_staff(by)
     with transaction.atomic():
         if space.pk is not None:
             stored = Space.objects.select_for_update().get(pk=space.pk)
+            if stored.photo.name != space.photo.name:
+                _drop_photo_file(stored.photo.name)
             if stored.is_active and not space.is_active:
                 ahead = upcoming_bookings().filter(space=stored)
                 count = ahead.count()
@@ -137,6 +147,7 @@ def space_delete(*, space: Space, by: "Employee | None") -> None:
                 "service instead.",
                 count,
             ) % {"space": space.name, "count": count})
+        _drop_photo_file(space.photo.name)
         space.delete()
 
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings.errors import BookingConflict, StaleBooking, TransitionRefused
-from bookings.models import Booking, BookingState, BookingTransition, PaymentStatus
+from bookings.models import GUARDED_STATES, Booking, BookingState, BookingTransition, PaymentStatus
 from bookings.services import booking_create, booking_set_payment, booking_transition, booking_update
 from tests.factories import BookingFactory, CalendarBlockFactory, EquipmentFactory, studio_time
 
@@ -190,6 +190,12 @@ class TestDatabaseBackstop:
             BookingFactory(space=space, state=BookingState.PENDING, start=studio_time(2, 11))
         assert Booking.objects.count() == 1
 
+    @pytest.mark.parametrize("state", GUARDED_STATES)
+    def test_the_database_refuses_an_overlap_with_any_booking_that_can_still_change(self, space, state):
+        BookingFactory(space=space, state=state, start=studio_time(2, 10))
+        with pytest.raises(IntegrityError, match="booking_no_overlap_per_space"), transaction.atomic():
+            BookingFactory(space=space, state=BookingState.CONFIRMED, start=studio_time(2, 11))
+
     def test_a_guest_request_into_a_taken_slot_is_a_conflict_even_when_the_check_is_skipped(self, space, monkeypatch):
         book(space, studio_time(2, 10))
         monkeypatch.setattr("bookings.services.find_conflict", lambda *args, **kwargs: None)
@@ -208,6 +214,27 @@ class TestDatabaseBackstop:
                            end=studio_time(2, 13))
         later.refresh_from_db()
         assert timezone.localtime(later.start).hour == 14
+
+
+def test_a_reference_is_unique_in_the_database(space):
+    taken = BookingFactory(space=space, start=studio_time(2, 10))
+    with pytest.raises(IntegrityError, match="reference"), transaction.atomic():
+        BookingFactory(space=space, start=studio_time(3, 10), reference=taken.reference)
+
+
+def test_a_session_completed_before_its_end_still_holds_the_rest_of_its_time(space, admin):
+    """Completed bookings are outside the database's overlap constraint (they have started and cannot move), so
+    the services' check under the space's lock is what keeps the rest of an early-finished session."""
+    with time_machine.travel(studio_time(2, 11) + timedelta(minutes=20)):
+        session = BookingFactory(space=space, state=BookingState.IN_PROGRESS, start=studio_time(2, 10),
+                                 end=studio_time(2, 14))
+        booking_transition(booking=session, version=session.version, to=BookingState.COMPLETED, by=admin)
+        with pytest.raises(BookingConflict):
+            book(space, studio_time(2, 12), hours=1)
+        with pytest.raises(BookingConflict):
+            booking_update(booking=book(space, studio_time(2, 16)), version=1, by=admin, start=studio_time(2, 13),
+                           end=studio_time(2, 15))
+    assert Booking.objects.filter(space=space).count() == 2
 
 
 class TestEvents:

@@ -70,11 +70,15 @@ def space_data(**overrides):
     return data
 
 
+def a_photo(name="loft.gif") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04"
+                              b"\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;",
+                              content_type="image/gif")
+
+
 def test_an_admin_adds_a_hall_with_a_photo(admin, staff_client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    photo = SimpleUploadedFile("loft.gif", b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04"
-                               b"\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;",
-                               content_type="image/gif")
+    photo = a_photo()
     response = staff_client(admin).post("/setup/halls/new/", {**space_data(hourly_rate="2750.50"), "photo": photo})
     hall = Space.objects.get(slug="loft-two")
     assert response.status_code == 302 and response["Location"] == f"/setup/halls/{hall.pk}/"
@@ -109,6 +113,32 @@ def test_an_admin_changes_a_hall_and_removes_its_photo(admin, space, staff_clien
     assert response.status_code == 302
     space.refresh_from_db()
     assert space.hourly_rate == Decimal("2600") and space.capacity == 12 and not space.photo
+
+
+def test_a_replaced_or_removed_photo_leaves_no_file_behind(admin, staff_client, settings, tmp_path,
+                                                            django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
+    browser = staff_client(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/setup/halls/new/", {**space_data(), "photo": a_photo("first.gif")})
+    hall = Space.objects.get(slug="loft-two")
+    first = tmp_path / hall.photo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(f"/setup/halls/{hall.pk}/", {**space_data(), "photo": a_photo("second.gif")})
+    hall.refresh_from_db()
+    second = tmp_path / hall.photo.name
+    assert second.exists() and not first.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = browser.post(f"/setup/halls/{hall.pk}/", {**space_data(hourly_rate="-1"), "remove_photo": "on"})
+    assert refused.status_code == 400 and second.exists()  # a refused change keeps the photo
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(f"/setup/halls/{hall.pk}/", {**space_data(), "remove_photo": "on"})
+    assert not second.exists() and list(tmp_path.rglob("*.gif")) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(f"/setup/halls/{hall.pk}/", {**space_data(), "photo": a_photo("third.gif")})
+        hall.refresh_from_db()
+        browser.post(f"/setup/halls/{hall.pk}/delete/")
+    assert not Space.objects.filter(pk=hall.pk).exists() and list(tmp_path.rglob("*.gif")) == []
 
 
 def test_a_hall_with_no_bookings_can_be_deleted_and_one_with_bookings_cannot(admin, studio, booking_at,

@@ -210,3 +210,26 @@ def test_the_busiest_moment_counts_loans_already_out(admin, space, booking_at):
     peak, at, holding = services.busiest_moment(tripod, now)
     assert (peak, at, holding) == (2, now, [started])
     assert studio_time(1) > at
+
+
+def test_a_booking_that_waited_for_its_hall_while_the_hours_changed_is_checked_against_the_new_hours(space, admin):
+    """The booking services read the hours again once they hold the hall: the set-up service changes them under
+    the same locks, so hours remembered from earlier in the request (here: before the change) do not count."""
+    from bookings.hours import end_of_the_request, opening_hours, remember_for_the_request
+    from bookings.services import booking_create, booking_update
+
+    day = studio_time(2).date()
+    remember_for_the_request()
+    try:
+        assert opening_hours(day) == (9, 22)  # read early in the request (the form's start list does)
+        OpeningHours.objects.filter(weekday=day.weekday()).update(closes_at=12)  # committed by the set-up meanwhile
+        guest = {"client_name": "Irina Petrova", "client_phone": "+7 916 123-45-67", "by": None}
+        with pytest.raises(ValidationError):
+            booking_create(space=space, start=studio_time(2, 14), end=studio_time(2, 16), **guest)
+        morning = booking_create(space=space, start=studio_time(2, 9), end=studio_time(2, 10), **guest)
+        with pytest.raises(ValidationError):
+            booking_update(booking=morning, version=morning.version, by=admin, start=studio_time(2, 15),
+                           end=studio_time(2, 16))
+    finally:
+        end_of_the_request()
+    assert [booking.start for booking in space.bookings.all()] == [studio_time(2, 9)]
