@@ -99,7 +99,8 @@ FROM bookings_client WHERE name LIKE 'Client %%';
 INSERT INTO bookings_booking (
     reference, space_id, client_id, start, "end", occupied_until, state, client_name, client_phone,
     client_phone_index, client_email, special_requirements, base_price, equipment_price, discount, total_price,
-    payment_status, source, notes, internal_notes, consent_policy_version, created_at, updated_at, version)
+    payment_status, source, notes, internal_notes, consent_policy_version, created_at, updated_at, version,
+    language)
 SELECT
     'REF-S' || lpad(n::text, 7, '0'), hall.id, guest.id, slot_start, slot_start + interval '2 hours',
     slot_start + interval '2 hours',
@@ -108,7 +109,7 @@ SELECT
     guest.name, guest.phone, guest.phone_index, '', '', 4000, 0, 0, 4000,
     CASE WHEN slot_start > now() THEN 'pending' ELSE 'paid' END,
     (ARRAY['website', 'phone', 'walk_in'])[1 + n %% 3], '', '', '2026-01',
-    slot_start - interval '3 days', slot_start - interval '3 days', 1
+    slot_start - interval '3 days', slot_start - interval '3 days', 1, ''
 FROM (
     SELECT n,
            (date_trunc('day', now() AT TIME ZONE 'Europe/Moscow') - make_interval(days => %(days_back)s)

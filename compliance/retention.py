@@ -16,6 +16,7 @@ all change, so the new version of each row goes into every index of the table. T
 it: large batches, no sorting, and commits that do not wait for the disk.
 """
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -90,27 +91,71 @@ def _hide_values(changes, names: set[str]):
             for name, values in changes.items()}
 
 
-def _clean_entries(entries) -> int:
-    """Hide the personal fields of ``entries`` (LogEntry rows) and the names standing for people."""
+def _personal_names_by_type() -> tuple[dict[int, set[str]], set[int]]:
+    """({content type id: its personal field names}, content type ids whose entries' record names a person)."""
     models_by_type = ContentType.objects.get_for_models(*PLAIN_PERSONAL_FIELDS)
     names = {content_type.pk: personal_field_names(model) for model, content_type in models_by_type.items()}
-    named = {models_by_type[model].pk for model in NAMED_MODELS}
+    return names, {models_by_type[model].pk for model in NAMED_MODELS}
+
+
+# The same as _clean_entries_one_by_one, in one statement on PostgreSQL: each listed change of a personal field
+# has its values hidden (an empty one stays empty), every other change is kept as it is.
+CLEAN_ENTRIES_SQL = """
+UPDATE auditlog_logentry AS entry SET
+    changes = CASE WHEN jsonb_typeof(entry.changes) = 'object' THEN COALESCE((
+        SELECT jsonb_object_agg(field.key, CASE
+            WHEN jsonb_typeof(field.value) = 'array' AND (%s::jsonb -> entry.content_type_id::text) ? field.key
+            THEN COALESCE((SELECT jsonb_agg(CASE WHEN item.value IN ('null'::jsonb, '""'::jsonb, '"None"'::jsonb)
+                                                 THEN item.value ELSE to_jsonb(%s::text) END ORDER BY item.position)
+                           FROM jsonb_array_elements(field.value) WITH ORDINALITY AS item (value, position)),
+                          '[]'::jsonb)
+            ELSE field.value END)
+        FROM jsonb_each(entry.changes) AS field), entry.changes) ELSE entry.changes END,
+    object_repr = CASE WHEN entry.content_type_id = ANY(%s) THEN '#' || COALESCE(entry.object_id::text, 'None')
+                       ELSE entry.object_repr END,
+    changes_text = '', serialized_data = NULL, remote_addr = NULL,
+    actor_email = CASE WHEN %s THEN '' ELSE entry.actor_email END
+WHERE entry.id IN ({ids})
+"""
+
+
+def _clean_entries(entries, *, forget_actor: bool = False) -> int:
+    """Hide the personal fields of ``entries`` (LogEntry rows) and the names standing for people; with
+    ``forget_actor``, the employee's email too (retention: the entry outlived its period for everyone).
+
+    On PostgreSQL one set-based statement; elsewhere row by row (a laptop's database is small)."""
+    names, named = _personal_names_by_type()
+    if connection.vendor != "postgresql":
+        return _clean_entries_one_by_one(entries, names, named, forget_actor=forget_actor)
+    ids, id_params = entries.values("pk").query.sql_with_params()
+    by_type = json.dumps({str(content_type): sorted(fields) for content_type, fields in names.items()})
+    with connection.cursor() as cursor:
+        cursor.execute(CLEAN_ENTRIES_SQL.format(ids=ids), [by_type, HIDDEN, sorted(named), forget_actor, *id_params])
+        return cursor.rowcount
+
+
+def _clean_entries_one_by_one(entries, names: dict[int, set[str]], named: set[int], *, forget_actor: bool) -> int:
+    fields = ["changes", "object_repr", "changes_text", "serialized_data", "remote_addr"]
     rows = list(entries.only("pk", "content_type_id", "object_id", "changes", "object_repr"))
     for entry in rows:
         entry.changes = _hide_values(entry.changes, names.get(entry.content_type_id, set()))
         if entry.content_type_id in named:
             entry.object_repr = f"#{entry.object_id}"
         entry.changes_text, entry.serialized_data, entry.remote_addr = "", None, None
-    LogEntry.objects.bulk_update(rows, ["changes", "object_repr", "changes_text", "serialized_data", "remote_addr"],
+        if forget_actor:
+            entry.actor_email = ""
+    LogEntry.objects.bulk_update(rows, [*fields, "actor_email"] if forget_actor else fields,
                                  batch_size=ENTRIES_PER_STATEMENT)
     return len(rows)
 
 
-def clean_entries_of(model, rows: QuerySet | list[int]) -> int:
-    """The audit entries of these rows of ``model`` (a queryset of it, or primary keys) keep no personal data."""
+def clean_entries_of(model, rows: QuerySet | list[int], *, since: datetime | None = None) -> int:
+    """The audit entries of these rows of ``model`` (a queryset of it, or primary keys) keep no personal data;
+    with ``since``, only the entries from then on (the retention sweep has done the older ones)."""
     content_type = ContentType.objects.get_for_model(model)
     ids = rows.values("pk") if isinstance(rows, QuerySet) else rows
-    return _clean_entries(LogEntry.objects.filter(content_type=content_type, object_id__in=ids))
+    entries = LogEntry.objects.filter(content_type=content_type, object_id__in=ids)
+    return _clean_entries(entries.filter(timestamp__gte=since) if since is not None else entries)
 
 
 def forget_notifications(queryset, note: str) -> int:
@@ -119,15 +164,17 @@ def forget_notifications(queryset, note: str) -> int:
     return stopped + queryset.exclude(recipient="").update(recipient="", last_error="")
 
 
-def bookings_anonymise(bookings: QuerySet, *, client: Client) -> tuple[int, set[int]]:
+def bookings_anonymise(bookings: QuerySet, *, client: Client,
+                       entries_since: datetime | None = None) -> tuple[int, set[int]]:
     """Anonymise ``bookings`` (in the caller's transaction) and the messages and audit entries naming their
-    guest; (bookings anonymised, ids of the client cards they belonged to, for ``clients_remove_empty``)."""
+    guest (with ``entries_since``, the entries from then on only); (bookings anonymised, ids of the client
+    cards they belonged to, for ``clients_remove_empty``)."""
     # Unordered: the default ordering would join the halls and sort the batch for nothing.
     touched = set(bookings.order_by().values_list("client_id", flat=True).distinct()) - {client.pk}
     # Messages and entries first, while ``bookings`` still matches the rows.
     forget_notifications(Notification.objects.filter(booking__in=bookings, audience=Audience.GUEST),
                          _("Not sent: the guest's data was anonymised."))
-    clean_entries_of(Booking, bookings)
+    clean_entries_of(Booking, bookings, since=entries_since)
     count = bookings.update(
         client=client, client_name=anonymised_label(), client_phone="", client_phone_index="", client_email="",
         special_requirements="", notes="", internal_notes="", consent_ip=None, version=F("version") + 1)
@@ -189,12 +236,13 @@ def clients_to_remove(cutoff: datetime):
 
 def anonymise_expired_bookings(cutoff: datetime) -> tuple[int, int]:
     """(bookings anonymised, client cards removed). Cards are looked at once every booking has moved: a card
-    whose bookings span several slices empties only with the last."""
+    whose bookings span several slices empties only with the last. Their audit entries from before ``cutoff``
+    are the sweep's (``clear_expired_entries``, run first); the later ones are cleaned here."""
     client = anonymous_client()
     bookings, touched = 0, set()
     for batch in batches(expired_bookings(cutoff)):
         with batch_transaction():
-            done, clients = bookings_anonymise(batch, client=client)
+            done, clients = bookings_anonymise(batch, client=client, entries_since=cutoff)
         bookings, touched = bookings + done, touched | clients
     with batch_transaction():
         return bookings, clients_remove_empty(touched)
@@ -220,8 +268,7 @@ def clear_expired_entries(cutoff: datetime, since: datetime | None) -> int:
     done = 0
     for batch in batches(expired_entries(cutoff, since)):
         with batch_transaction():
-            done += _clean_entries(batch)
-            batch.update(actor_email="")
+            done += _clean_entries(batch, forget_actor=True)
     return done
 
 

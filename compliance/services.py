@@ -58,12 +58,14 @@ def _preview(cutoff: datetime, since: datetime | None) -> dict[str, int]:
 
 def _anonymise(cutoff: datetime, since: datetime | None) -> dict[str, int]:
     # Messages first: those of expired bookings are then counted here, not cleared unseen with their booking.
+    # Audit entries before the bookings: the bookings' older entries are then cleaned once, by the sweep.
     notifications = retention.clear_expired_notifications(cutoff)
+    entries = retention.clear_expired_entries(cutoff, since)
     bookings, clients = retention.anonymise_expired_bookings(cutoff)
     notices_forget()
     return {"notifications": notifications, "bookings": bookings,
             "clients": clients + retention.remove_expired_clients(cutoff),
-            "audit_entries": retention.clear_expired_entries(cutoff, since),
+            "audit_entries": entries,
             "security_events": retention.clear_expired_security_events(cutoff)}
 
 

@@ -117,16 +117,57 @@ def test_a_dry_run_changes_no_row_and_says_what_a_run_would(history):
     assert (real.bookings, real.clients, real.notifications) == (dry.bookings, dry.clients, dry.notifications)
 
 
+@pytest.mark.parametrize("forget_actor", [False, True])
+def test_an_entry_keeps_every_change_but_the_values_of_personal_fields(space, forget_actor):
+    """The rule the audit entries are cleaned by, whatever shape auditlog gave their changes (PostgreSQL runs it
+    as one statement, SQLite row by row: the suite runs on both)."""
+    booking_type, client_type = ContentType.objects.get_for_model(Booking), ContentType.objects.get_for_model(Client)
+    space_type = ContentType.objects.get_for_model(Space)
+    shapes = [
+        (booking_type, {"client_name": ["None", "Irina Petrova"], "notes": ["", "Calls at noon"],
+                        "special_requirements": ["Old text", ""], "state": ["pending", "confirmed"]}),
+        (booking_type, {"internal_notes": {"type": "m2m", "objects": ["x"]}, "total_price": ["1", "2"]}),
+        (booking_type, {}),
+        (booking_type, None),
+        (booking_type, ["not", "an", "object"]),
+        (client_type, {"name": ["Irina", "Irina Petrova"], "do_not_book": ["False", "True"]}),
+        (space_type, {"name": ["White", "White Hall"], "notes": ["a", "b"]}),
+    ]
+    entries = [LogEntry.objects.create(
+        content_type=content_type, object_id=n, object_pk=str(n), object_repr=f"record {n}",
+        action=LogEntry.Action.UPDATE, remote_addr="198.51.100.9", actor_email="olga.owner@studio.test",
+        changes_text="kept in text", changes=changes) for n, (content_type, changes) in enumerate(shapes, 1)]
+
+    cleaned = retention._clean_entries(LogEntry.objects.filter(pk__in=[entry.pk for entry in entries]),
+                                       forget_actor=forget_actor)
+
+    assert cleaned == len(entries)
+    stored = list(LogEntry.objects.filter(pk__in=[entry.pk for entry in entries]).order_by("pk"))
+    assert [entry.changes for entry in stored] == [
+        {"client_name": ["None", "[hidden]"], "notes": ["", "[hidden]"], "special_requirements": ["[hidden]", ""],
+         "state": ["pending", "confirmed"]},
+        {"internal_notes": {"type": "m2m", "objects": ["x"]}, "total_price": ["1", "2"]},
+        {},
+        None,
+        ["not", "an", "object"],
+        {"name": ["[hidden]", "[hidden]"], "do_not_book": ["False", "True"]},
+        {"name": ["White", "White Hall"], "notes": ["a", "b"]},
+    ]
+    assert [entry.object_repr for entry in stored] == [f"record {n}" for n in range(1, 6)] + ["#6", "record 7"]
+    assert {(entry.changes_text, entry.remote_addr, entry.serialized_data) for entry in stored} == {("", None, None)}
+    assert {entry.actor_email for entry in stored} == ({""} if forget_actor else {"olga.owner@studio.test"})
+
+
 def test_an_interrupted_run_resumed_ends_as_one_that_ran_through(history, monkeypatch):
     monkeypatch.setattr(retention, "BATCH", 1)
     real = retention.bookings_anonymise
     calls = []
 
-    def dies_on_the_second_batch(ids, *, client):
+    def dies_on_the_second_batch(ids, **options):
         calls.append(ids)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real(ids, client=client)
+        return real(ids, **options)
 
     with mock.patch.object(retention, "bookings_anonymise", dies_on_the_second_batch), \
             pytest.raises(KeyboardInterrupt):
