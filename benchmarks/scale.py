@@ -169,7 +169,7 @@ print(json.dumps({"session": session.session_key, "client": busiest.pk,
 @contextmanager
 def served(name: str, port: int):
     env = {**os.environ, "DATABASE_URL": database_url(name), "DEBUG": "true", "ALLOWED_HOSTS": "127.0.0.1",
-           "STUDIO_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
+           "STUDIO_LOG_LEVEL": "WARNING", "ACCESS_LOG": "false", "PYTHONUNBUFFERED": "1",
            "RATE_LIMIT_BOOKING_IP": "100000/h", "RATE_LIMIT_BOOKING_PHONE": "100000/h",
            "RATE_LIMIT_AVAILABILITY_IP": "100000/h", "RATE_LIMIT_QUOTE_IP": "100000/h"}
     env.pop("REDIS_URL", None) if os.environ.get("BENCH_WITHOUT_REDIS") else None

@@ -204,7 +204,6 @@ def booking_create(
     if not space.is_active:
         raise ValidationError({"space": _("%(space)s is not taking bookings.") % {"space": space.name}})
     start, end = as_utc(start), as_utc(end)
-    validate_booking_time(start, end)
     client_name = _client_name(client_name)
     try:
         phone = normalise_phone(client_phone)
@@ -215,7 +214,8 @@ def booking_create(
 
     with transaction.atomic():
         space = _lock_space(space)
-        validate_booking_time(start, end)  # again: the hours may have changed while the hall was awaited
+        # Under the lock: the hours read are those in force, even if they changed while the hall was awaited.
+        validate_booking_time(start, end)
         try:
             find_conflict(space, start, end)
         except BookingConflict as error:

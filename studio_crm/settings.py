@@ -444,6 +444,9 @@ API_MAX_BODY_BYTES = 16 * 1024
 LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured("LOG_FORMAT must be json or plain.")
+# The servers' access lines repeat the studio's own line per request (studio.request, with its timing and id):
+# ACCESS_LOG=false leaves them out (uvicorn's --no-access-log cannot: this configuration comes after it).
+ACCESS_LOG_LEVEL = "INFO" if env_bool("ACCESS_LOG", True) else "WARNING"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -460,9 +463,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         # The servers' access lines print each request's address, query string included.
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.channels.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": ACCESS_LOG_LEVEL, "propagate": False},
+        "django.channels.server": {"handlers": ["console"], "level": ACCESS_LOG_LEVEL, "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": ACCESS_LOG_LEVEL, "propagate": False},
         "studio": {"handlers": ["console"], "level": env_str("STUDIO_LOG_LEVEL", "INFO"), "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },

@@ -107,3 +107,17 @@ class TestFormats:
     def test_plain_lines_on_a_laptop(self):
         line = log_from_a_process(None)
         assert line.endswith("WARNING studio.test guest [hidden] wrote from [hidden]")
+
+
+@pytest.mark.parametrize(("access_log", "written"), [(None, True), ("false", False)])
+def test_the_servers_access_lines_can_be_left_out(access_log, written):
+    """ACCESS_LOG=false drops the access lines (the studio's own request line says the same, with its timing)."""
+    env = {**os.environ, "DEBUG": "true"}
+    env.pop("ACCESS_LOG", None)
+    if access_log:
+        env["ACCESS_LOG"] = access_log
+    code = ("import logging; logging.getLogger('uvicorn.access').info('127.0.0.1 GET /bookings/ 200');"
+            "logging.getLogger('studio.test').warning('still here')")
+    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=settings.BASE_DIR, env=env,
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert ("GET /bookings/ 200" in done.stderr) is written and "still here" in done.stderr
