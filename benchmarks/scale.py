@@ -35,6 +35,7 @@ DAYS_BACK = 3300  # about nine years of history, and a month ahead
 DAYS_AHEAD = 30
 CONCURRENCY = 8
 REQUESTS = 48
+ALONE = 12  # requests per line with one client at a time
 STUDIO_ZONE = ZoneInfo("Europe/Moscow")
 
 
@@ -205,9 +206,9 @@ def fetch(url: str, cookie: str, body: bytes | None = None) -> tuple[int, float,
     return status, time.perf_counter() - began, size
 
 
-def measure(urls: list[tuple[str, bytes | None]], cookie: str) -> dict:
-    """Each URL once per request, CONCURRENCY at a time: p50, p95, throughput and the answers' statuses."""
-    with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
+def measure(urls: list[tuple[str, bytes | None]], cookie: str, concurrency: int = CONCURRENCY) -> dict:
+    """Each URL once per request, ``concurrency`` at a time: p50, p95, throughput and the answers' statuses."""
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
         began = time.perf_counter()
         results = list(pool.map(lambda item: fetch(item[0], cookie, item[1]), urls))
         wall = time.perf_counter() - began
@@ -261,7 +262,15 @@ def run_database(name: str, port: int, offset_days: int) -> dict[str, dict]:
     with served(name, port) as base:
         plan = scenario(base, facts, offset_days)
         measure(plan["/healthz"][:8], cookie)  # warm up the process
-        return {label: measure(urls, cookie) for label, urls in plan.items()}
+        loaded = {label: measure(urls, cookie) for label, urls in plan.items()}
+        # One person at a time: what a page costs when the server is not queueing (guest bookings need fresh bodies).
+        alone = {label: measure(urls[:ALONE], cookie, concurrency=1) for label, urls in plan.items()
+                 if label != "successful guest booking (API)"}
+        later = offset_days + REQUESTS // 6 + 1  # the days after those the loaded run booked
+        alone["successful guest booking (API)"] = measure(
+            [(base + "/api/v1/bookings", body) for body in guest_booking_bodies(facts["hall"], ALONE, later)],
+            cookie, concurrency=1)
+        return {label: {**figures, "alone": alone[label]["p50"]} for label, figures in loaded.items()}
 
 
 def main() -> None:
@@ -283,13 +292,15 @@ def main() -> None:
     demo = run_database("studio_bench_demo", 8101, offset)
     scale = run_database("studio_bench_scale", 8102, offset)
     print(f"\nuvicorn, one process, {CONCURRENCY} concurrent clients, {REQUESTS} requests per line; "
-          "p50 (p95) in ms; × = p50 / the same server's /healthz p50")
-    print(f"{'what':<40} {'demo':>18} {'1M bookings':>18} {'1M / demo':>10} {'× healthz':>10} {'answers at 1M'}")
+          "p50 (p95) in ms; × = p50 / the same server's /healthz p50; alone = p50 with one client at a time")
+    print(f"{'what':<34} {'demo':>15} {'1M bookings':>15} {'1M / demo':>9} {'× healthz':>9} "
+          f"{'alone demo':>10} {'alone 1M':>9}  answers at 1M")
     for label in demo:
         d, s = demo[label], scale[label]
-        print(f"{label:<40} {d['p50'] * 1000:>8.0f} ({d['p95'] * 1000:>6.0f}) "
-              f"{s['p50'] * 1000:>8.0f} ({s['p95'] * 1000:>6.0f}) {s['p50'] / d['p50']:>10.1f} "
-              f"{s['p50'] / scale['/healthz']['p50']:>10.1f}   {s['statuses']} {s['bytes'] / 1024:.0f} KB")
+        print(f"{label:<34} {d['p50'] * 1000:>6.0f} ({d['p95'] * 1000:>6.0f}) "
+              f"{s['p50'] * 1000:>6.0f} ({s['p95'] * 1000:>6.0f}) {s['p50'] / d['p50']:>9.1f} "
+              f"{s['p50'] / scale['/healthz']['p50']:>9.1f} {d['alone'] * 1000:>10.0f} {s['alone'] * 1000:>9.0f}  "
+              f"{s['statuses']} {s['bytes'] / 1024:.0f} KB")
 
 
 if __name__ == "__main__":

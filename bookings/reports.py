@@ -1,7 +1,8 @@
 """The studio's figures: what the dashboard shows and what exports reuse.
 
 Every function takes the bookings (and spaces) the reader may see, e.g. ``visible_bookings(user)``,
-so a manager's figures cover their spaces only. Each runs a fixed number of queries.
+so a manager's figures cover their spaces only. Each runs a fixed number of queries. The spaces are only
+read, in their own order (by name): a page that shows several figures reads them once and passes the list.
 
 Definitions used everywhere:
 
@@ -20,28 +21,34 @@ period before (the 1st to the 13th against the 1st to the 13th), never with a wh
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property, reduce
 from itertools import groupby
+from operator import or_
 
 from django.db.models import Count, DecimalField, DurationField, ExpressionWrapper, F, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
-from studio_crm.formatting import when
+from studio_crm.formatting import money, percent, when
 
 from .dates import day_bounds, local_midnight
-from .hours import DAY_HOURS, open_hours_between, opening_hours_for
+from .hours import DAY_HOURS, opening_hours_for
 from .models import ACTIVE_STATES, ZERO, Booking, BookingSource, BookingState, Client
 
 REVENUE_STATES = (BookingState.CONFIRMED, BookingState.IN_PROGRESS, BookingState.COMPLETED)
 VISIT_STATES = (BookingState.IN_PROGRESS, BookingState.COMPLETED)
 # The bookings that were due to take place: the no-show rate's denominator.
 DUE_STATES = (BookingState.IN_PROGRESS, BookingState.COMPLETED, BookingState.NO_SHOW)
+# Every booking made: the cancellation rate's denominator.
+MADE_STATES = tuple(state for state in BookingState if state != BookingState.DRAFT)
 # What a client has spent: the same states as revenue.
 SPENT_STATES = REVENUE_STATES
-# The lists below show no contact details: left unread, they are not decrypted row by row.
-CONTACT_FIELDS = ("client_phone", "client_email")
+# What the lists below show of a booking and its hall: the rest (the notes, the encrypted contact details,
+# the audit columns) is left unread rather than converted, or decrypted, row by row.
+LINE_FIELDS = ("reference", "start", "end", "state", "client_name", "total_price", "version",
+               "space__name", "space__colour")
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,17 @@ class Period:
     @property
     def days(self) -> int:
         return (timezone.localtime(self.end).date() - timezone.localtime(self.start).date()).days
+
+    @property
+    def dates(self) -> list[date]:
+        """The studio days the period covers."""
+        first = timezone.localtime(self.start).date()
+        return [first + timedelta(days=n) for n in range(self.days)]
+
+    @property
+    def booking_starts(self) -> Q:
+        """The bookings that start in the period."""
+        return Q(start__gte=self.start, start__lt=self.end)
 
 
 def day_period(day: date) -> Period:
@@ -126,7 +144,7 @@ def bookings_on_day(bookings, day: date) -> list[tuple]:
         bookings.filter(start__gte=period.start, start__lt=period.end)
         .exclude(state=BookingState.CANCELLED)
         .select_related("space")
-        .defer(*CONTACT_FIELDS)
+        .only(*LINE_FIELDS)
         .order_by("space__name", "space_id", "start")
     )
     return [(space, list(items)) for space, items in groupby(rows, key=lambda booking: booking.space)]
@@ -134,7 +152,8 @@ def bookings_on_day(bookings, day: date) -> list[tuple]:
 
 def pending_bookings(bookings, *, limit: int = 10) -> tuple[list, int]:
     """The pending requests to confirm, soonest first, and how many there are in all."""
-    pending = bookings.filter(state=BookingState.PENDING).select_related("space").defer(*CONTACT_FIELDS).order_by("start")
+    pending = (bookings.filter(state=BookingState.PENDING).select_related("space").only(*LINE_FIELDS)
+               .order_by("start"))
     return list(pending[:limit]), pending.count()
 
 
@@ -155,7 +174,7 @@ def upcoming_bookings(bookings, *, now: datetime | None = None, days: int = 7, l
             start__lt=until,
         )
         .select_related("space")
-        .defer(*CONTACT_FIELDS)
+        .only(*LINE_FIELDS)
         .order_by("start")[:limit]
     )
 
@@ -193,35 +212,58 @@ class PeriodFigures:
         return self.cancellations / self.made if self.made else None
 
 
+def active_count(spaces) -> int:
+    """How many of ``spaces`` take bookings: the halls whose open hours count."""
+    return sum(1 for hall in spaces if hall.is_active)
+
+
 def period_figures(bookings, spaces, period: Period) -> PeriodFigures:
-    """Revenue, bookings, booked and open hours, no-shows and cancellations of ``period`` (two queries, plus
-    the opening hours' two the first time a request asks for those days)."""
+    """Revenue, bookings, booked and open hours, no-shows and cancellations of ``period``."""
+    return figures_by_period(bookings, spaces, [period])[0]
+
+
+def figures_by_period(bookings, spaces, periods: list[Period]) -> list[PeriodFigures]:
+    """``period_figures`` of each of ``periods`` (this week and last, this month and last), however many: one
+    query counts each period's bookings, revenue and hours by state, plus reading ``spaces`` and the opening
+    hours of the periods' days (two queries the first time a request asks for those days)."""
     duration = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
-    totals = bookings.filter(start__gte=period.start, start__lt=period.end).aggregate(
-        revenue=Coalesce(
-            Sum("total_price", filter=Q(state__in=REVENUE_STATES)), Value(ZERO), output_field=DecimalField()
-        ),
-        bookings=Count("pk", filter=Q(state__in=ACTIVE_STATES)),
-        booked=Sum(duration, filter=Q(state__in=ACTIVE_STATES)),
-        no_shows=Count("pk", filter=Q(state=BookingState.NO_SHOW)),
-        due=Count("pk", filter=Q(state__in=DUE_STATES)),
-        cancellations=Count("pk", filter=Q(state=BookingState.CANCELLED)),
-        made=Count("pk", filter=~Q(state=BookingState.DRAFT)),
-    )
-    booked = totals["booked"] or timedelta(0)
-    space_count = spaces.filter(is_active=True).count()
+    aggregates = {}
+    for index, period in enumerate(periods):
+        aggregates |= {f"count_{index}": Count("pk", filter=period.booking_starts),
+                       f"revenue_{index}": Sum("total_price", filter=period.booking_starts),
+                       f"booked_{index}": Sum(duration, filter=period.booking_starts)}
+    in_any = reduce(or_, (period.booking_starts for period in periods))
+    by_state = {row.pop("state"): row
+                for row in bookings.filter(in_any).values("state").annotate(**aggregates).order_by()}
+    space_count = active_count(spaces)
+    hours = opening_hours_for(day for period in periods for day in period.dates)
+    return [_figures(period, by_state, index, space_count * _open_hours(period, hours))
+            for index, period in enumerate(periods)]
+
+
+def _figures(period: Period, by_state: dict, index: int, open_hours: int) -> PeriodFigures:
+    """The figures of ``period``, the ``index``-th of ``figures_by_period``'s, from its totals by state."""
+
+    def total(figure: str, states, zero=0):
+        return sum((row[f"{figure}_{index}"] or zero for state, row in by_state.items() if state in states), zero)
+
+    booked = total("booked", ACTIVE_STATES, timedelta(0))
     return PeriodFigures(
         period=period,
-        revenue=totals["revenue"],
-        bookings=totals["bookings"],
+        revenue=total("revenue", REVENUE_STATES, ZERO),
+        bookings=total("count", ACTIVE_STATES),
         booked_hours=Decimal(booked.total_seconds() / 3600).quantize(Decimal("0.1")),
-        open_hours=space_count * open_hours_between(timezone.localtime(period.start).date(),
-                                                    timezone.localtime(period.end).date() - timedelta(days=1)),
-        no_shows=totals["no_shows"],
-        due=totals["due"],
-        cancellations=totals["cancellations"],
-        made=totals["made"],
+        open_hours=open_hours,
+        no_shows=total("count", (BookingState.NO_SHOW,)),
+        due=total("count", DUE_STATES),
+        cancellations=total("count", (BookingState.CANCELLED,)),
+        made=total("count", MADE_STATES),
     )
+
+
+def _open_hours(period: Period, hours: dict) -> int:
+    """The hours the studio is open in ``period``, given the opening hours of its days."""
+    return sum(day_hours[1] - day_hours[0] for day in period.dates if (day_hours := hours[day]) is not None)
 
 
 # --- Revenue by hall and by source --------------------------------------------------------------------
@@ -240,14 +282,14 @@ class RevenueLine:
     colour: str = ""
 
 
-def _revenue_by(bookings, field: str, current: Period, previous: Period) -> dict:
-    """``{value of field: {revenue, bookings, previous_revenue}}`` for both periods in one query."""
+def _revenue_rows(bookings, current: Period, previous: Period) -> list[dict]:
+    """Revenue, bookings and the previous period's revenue per hall and source, both periods in one query."""
     in_current = Q(start__gte=current.start, start__lt=current.end)
     in_previous = Q(start__gte=previous.start, start__lt=previous.end)
     revenue_states = Q(state__in=REVENUE_STATES)
-    rows = (
+    return list(
         bookings.filter(in_current | in_previous)
-        .values(field)
+        .values("space", "source")
         .annotate(
             revenue=Coalesce(Sum("total_price", filter=in_current & revenue_states), Value(ZERO),
                              output_field=DecimalField()),
@@ -257,7 +299,16 @@ def _revenue_by(bookings, field: str, current: Period, previous: Period) -> dict
         )
         .order_by()
     )
-    return {row.pop(field): row for row in rows}
+
+
+def _totals_by(rows: list[dict], field: str) -> dict:
+    """``{value of field: {revenue, bookings, previous_revenue}}``: the rows' figures added up per value."""
+    found: dict = {}
+    for row in rows:
+        totals = found.setdefault(row[field], {"revenue": ZERO, "bookings": 0, "previous_revenue": ZERO})
+        for figure in totals:
+            totals[figure] += row[figure]
+    return found
 
 
 def _lines(found: dict, keys: list[tuple], current_total: Decimal) -> list[RevenueLine]:
@@ -270,22 +321,25 @@ def _lines(found: dict, keys: list[tuple], current_total: Decimal) -> list[Reven
     return lines
 
 
-def revenue_by_space(bookings, spaces, current: Period, previous: Period) -> list[RevenueLine]:
-    """Each hall's revenue in ``current`` and ``previous``, the largest first (two queries). Active halls are
-    listed even without a booking; an inactive hall only when it has revenue in either period."""
-    found = _revenue_by(bookings, "space", current, previous)
-    halls = [hall for hall in spaces.order_by("name")
+def _hall_lines(found: dict, spaces) -> list[RevenueLine]:
+    """Active halls even without a booking; an inactive hall only when it has revenue in either period."""
+    halls = [hall for hall in spaces
              if hall.is_active or any(found.get(hall.pk, {}).get(key) for key in ("revenue", "previous_revenue"))]
     total = sum((row["revenue"] for row in found.values()), ZERO)
     lines = _lines(found, [(hall.pk, hall.name, hall.css_colour) for hall in halls], total)
     return sorted(lines, key=lambda line: -line.revenue)
 
 
-def revenue_by_source(bookings, current: Period, previous: Period) -> list[RevenueLine]:
-    """The website's, the phone's and walk-ins' revenue in ``current`` and ``previous`` (one query)."""
-    found = _revenue_by(bookings, "source", current, previous)
+def _source_lines(found: dict) -> list[RevenueLine]:
     total = sum((row["revenue"] for row in found.values()), ZERO)
     return _lines(found, [(source.value, source.label, "") for source in BookingSource], total)
+
+
+def revenue_by_space_and_source(bookings, spaces, current: Period, previous: Period) -> tuple[list, list]:
+    """Each hall's revenue in ``current`` and ``previous``, the largest first, and the website's, the phone's
+    and walk-ins' (one query, plus reading ``spaces``)."""
+    rows = _revenue_rows(bookings, current, previous)
+    return _hall_lines(_totals_by(rows, "space"), spaces), _source_lines(_totals_by(rows, "source"))
 
 
 # --- Occupancy by weekday and hour ---------------------------------------------------------------------
@@ -297,6 +351,7 @@ HEAT_LEVELS = (0.0, 0.2, 0.4, 0.6, 0.8)
 @dataclass(frozen=True)
 class HeatCell:
     weekday: int  # 0 Monday … 6 Sunday
+    day: str  # Monday, in the language active when the map was made
     hour: int
     booked: int  # hall-hours booked
     open: int  # hall-hours open
@@ -307,7 +362,7 @@ class HeatCell:
             return None if not self.booked else 1.0
         return self.booked / self.open
 
-    @property
+    @cached_property
     def level(self) -> int | None:
         """0 (empty) to 5 (80% and more); None when the studio is closed at that hour."""
         occupancy = self.occupancy
@@ -316,6 +371,24 @@ class HeatCell:
         if occupancy == 0:
             return 0
         return max(index for index, floor in enumerate(HEAT_LEVELS, start=1) if occupancy >= floor)
+
+    # The map has a hundred-odd cells: their texts are written here once each, not by a translating
+    # template tag per cell.
+    @cached_property
+    def figure(self) -> str:
+        """The occupancy as the cell shows it: ``4%``."""
+        return percent(self.occupancy)
+
+    @property
+    def title(self) -> str:
+        """What the cell says in full: ``Monday, 10:00: 4% (1 of 24 hall-hours booked)``, or that it is closed."""
+        hour = f"{self.hour:02d}"
+        if self.level is None:
+            return gettext("%(day)s, %(hour)s:00: closed") % {"day": self.day, "hour": hour}
+        return ngettext("%(day)s, %(hour)s:00: %(share)s (%(booked)s of %(counter)s hall-hour booked)",
+                        "%(day)s, %(hour)s:00: %(share)s (%(booked)s of %(counter)s hall-hours booked)",
+                        self.open) % {"day": self.day, "hour": hour, "share": self.figure, "booked": self.booked,
+                                      "counter": self.open}
 
 
 @dataclass(frozen=True)
@@ -346,7 +419,7 @@ class HeatMap:
 def occupancy_by_hour(bookings, spaces, *, last_day: date, weeks: int = 8) -> HeatMap:
     """Booked over open hall-hours by weekday and hour of the studio's clock, over the ``weeks`` weeks that end
     with ``last_day``: one aggregate query over the bookings that start in those weeks (the start index
-    bounds it), plus the count of halls and the opening hours of those days.
+    bounds it), plus reading the halls and the opening hours of those days.
 
     A booking fills every hour it covers: the query groups by weekday, starting hour and length, and each
     group is spread over its hours here.
@@ -370,7 +443,7 @@ def occupancy_by_hour(bookings, spaces, *, last_day: date, weeks: int = 8) -> He
             moment = (row["weekday"] - 1) * DAY_HOURS + row["hour"] + offset
             cell = (moment // DAY_HOURS % 7, moment % DAY_HOURS)
             booked[cell] = booked.get(cell, 0) + row["count"]
-    halls = spaces.filter(is_active=True).count()
+    halls = active_count(spaces)
     open_cells: dict[tuple[int, int], int] = {}
     for day, hours in opening_hours_for(first_day + timedelta(days=n) for n in range(7 * weeks)).items():
         if hours is None:
@@ -379,13 +452,13 @@ def occupancy_by_hour(bookings, spaces, *, last_day: date, weeks: int = 8) -> He
             open_cells[(day.weekday(), hour)] = open_cells.get((day.weekday(), hour), 0) + halls
     shown = {hour for _weekday, hour in open_cells} | {hour for _weekday, hour in booked}
     columns = list(range(min(shown), max(shown) + 1)) if shown else []
-    return HeatMap(
-        first_day=first_day, last_day=last_day, weeks=weeks, hours=columns,
-        rows=[HeatRow(weekday, str(WEEKDAYS[weekday]), str(WEEKDAYS_ABBR[weekday]),
-                      [HeatCell(weekday, hour, booked.get((weekday, hour), 0), open_cells.get((weekday, hour), 0))
-                       for hour in columns])
-              for weekday in range(7)],
-    )
+    rows = []
+    for weekday in range(7):
+        name = str(WEEKDAYS[weekday])
+        cells = [HeatCell(weekday, name, hour, booked.get((weekday, hour), 0), open_cells.get((weekday, hour), 0))
+                 for hour in columns]
+        rows.append(HeatRow(weekday, name, str(WEEKDAYS_ABBR[weekday]), cells))
+    return HeatMap(first_day=first_day, last_day=last_day, weeks=weeks, hours=columns, rows=rows)
 
 
 @dataclass(frozen=True)
@@ -393,6 +466,22 @@ class DayActivity:
     day: date
     bookings: int
     revenue: Decimal
+
+    # The chart writes each day's date and revenue twice (a bar's title, a row of its table): formatted once.
+    @cached_property
+    def day_text(self) -> str:
+        """``Tue 1 Dec``."""
+        return when(self.day, "day")
+
+    @cached_property
+    def revenue_text(self) -> str:
+        return money(self.revenue)
+
+    @property
+    def title(self) -> str:
+        """A bar's title: ``Tue 1 Dec: 3 bookings, ₽12,000``."""
+        return ngettext("%(day)s: %(counter)s booking, %(revenue)s", "%(day)s: %(counter)s bookings, %(revenue)s",
+                        self.bookings) % {"day": self.day_text, "counter": self.bookings, "revenue": self.revenue_text}
 
 
 def daily_activity(bookings, *, last_day: date, days: int = 30) -> list[DayActivity]:

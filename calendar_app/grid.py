@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -23,6 +24,9 @@ from studio_crm.formatting import when
 
 HOUR = timedelta(hours=1)
 VIEWS = ("day", "week", "month")
+# How many halls an all-halls day or week shows at once: a chain's fifty halls side by side are thousands of
+# lanes no one can read and a page of more than a megabyte.
+HALLS_PER_PAGE = 8
 # What the view switcher and the previous/next links call each view (whole phrases: "previous" agrees with
 # the view's gender in some languages).
 VIEW_LABELS = {
@@ -89,6 +93,18 @@ def shown_hours(days: list[date]) -> tuple[Hours, dict[date, Hours | None]]:
     return span, hours
 
 
+def hall_page(spaces: list[Space], requested: str | None) -> Page | None:
+    """The page of ``spaces`` an all-halls day or week shows (``requested`` is its number from the address), or
+    None when they all fit on one. A number that is not one shows the first page, one past the end the last."""
+    if len(spaces) <= HALLS_PER_PAGE:
+        return None
+    try:
+        number = max(int(requested), 1)
+    except (TypeError, ValueError):
+        number = 1
+    return Paginator(spaces, HALLS_PER_PAGE).get_page(number)
+
+
 def calendar_url(**params) -> str:
     return reverse("calendar") + "?" + urlencode({key: value for key, value in params.items() if value})
 
@@ -101,10 +117,6 @@ class Cell:
     book_url: str = ""
     line: int = 0  # the CSS grid row line
     note: str = ""  # why a cell that is neither taken nor past cannot be booked
-
-    @property
-    def local_start(self) -> datetime:
-        return timezone.localtime(self.start)
 
 
 @dataclass
@@ -336,16 +348,17 @@ def _fill_cells(lanes: list[Lane], items: list[Item], *, row_count: int, first_r
              for r in range(item.row, item.row + item.span)}
     refusals: dict[datetime, str] = {}
     book = reverse("booking_create")
-    local_starts: dict[datetime, str] = {}
+    start_params: dict[datetime, str] = {}  # the halls of a page share their hours: each is encoded once
     for lane in lanes:
+        lane_book = f"{book}?{urlencode({'space': lane.space.slug})}&"
         for i in range(row_count):
             start = lane.window[0] + i * HOUR
             status, note = _cell_status(lane, start, taken=(lane.column, i) in taken, now=now, refusals=refusals)
             url = ""
             if status == "free":
-                if start not in local_starts:
-                    local_starts[start] = timezone.localtime(start).isoformat()
-                url = book + "?" + urlencode({"space": lane.space.slug, "start": local_starts[start]})
+                if start not in start_params:
+                    start_params[start] = urlencode({"start": timezone.localtime(start).isoformat()})
+                url = lane_book + start_params[start]
             lane.cells.append(Cell(row=i, start=start, status=status, book_url=url, line=first_row + i, note=note))
     return refusals
 

@@ -1,7 +1,9 @@
 import json
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +31,7 @@ from .grid import (
     build_month,
     build_time_grid,
     calendar_url,
+    hall_page,
     parse_day,
 )
 from .models import CalendarFeed
@@ -57,14 +60,18 @@ def _calendar_context(request) -> dict:
     slug = request.GET.get("space", "")
     space = next((s for s in spaces if s.slug == slug), None)
     show_cancelled = request.GET.get("cancelled") != "hide"
+    halls = None if space else hall_page(spaces, request.GET.get("halls"))
+    shown = _shown_halls(view, spaces, space, halls)
     bookings = visible_bookings(request.user)
     if view == "month":
         grid = build_month(day=day, spaces=spaces, space=space, bookings=bookings)
     else:
         grid = build_time_grid(
-            view=view, day=day, spaces=spaces, space=space, bookings=bookings, show_cancelled=show_cancelled
+            view=view, day=day, spaces=shown, space=space, bookings=bookings, show_cancelled=show_cancelled
         )
-    keep = {"space": space.slug if space else "", "cancelled": "" if show_cancelled else "hide"}
+    # The page of halls stays through every move (the month shows all halls but keeps it for the way back).
+    keep = {"space": space.slug if space else "", "cancelled": "" if show_cancelled else "hide",
+            "halls": _halls_param(halls.number) if halls else ""}
 
     def url(**changes):
         return calendar_url(**{"view": view, "date": day.isoformat(), **keep, **changes})
@@ -75,7 +82,11 @@ def _calendar_context(request) -> dict:
         "day": day,
         "spaces": spaces,
         "space": space,
+        "shown_spaces": shown,
         "show_cancelled": show_cancelled,
+        "halls": keep["halls"],
+        "hall_pager": _hall_pager(halls, url) if halls and view != "month" else None,
+        "day_link_keep": _day_link_keep(keep),
         "current_url": url(),
         "prev_url": url(date=grid.prev_day.isoformat()),
         "next_url": url(date=grid.next_day.isoformat()),
@@ -83,11 +94,38 @@ def _calendar_context(request) -> dict:
         "view_urls": [(name, VIEW_LABELS[name], url(view=name)) for name in VIEWS],
         "prev_label": PREVIOUS_LABELS[view],
         "next_label": NEXT_LABELS[view],
-        "all_spaces_url": url(space=""),
-        "space_urls": [(s, url(space=s.slug)) for s in spaces],
         "cancelled_url": url(cancelled="" if not show_cancelled else "hide"),
         "time_zone": timezone.get_current_timezone_name(),
         "socket_path": f"/{CALENDAR_SOCKET}",
+    }
+
+
+def _shown_halls(view: str, spaces: list, space, halls) -> list:
+    """The halls the grid draws: the one chosen, else one page of a chain's halls in a day or week, else all
+    (the month adds every hall up into one cell a day)."""
+    if space is not None:
+        return [space]
+    if halls is not None and view != "month":
+        return list(halls.object_list)
+    return spaces
+
+
+def _day_link_keep(keep: dict) -> str:
+    """What a link from the grid to one of its days keeps of this address: the hall, or the page of halls."""
+    return "".join(f"&{key}={keep[key]}" for key in ("space", "halls") if keep[key])
+
+
+def _halls_param(number: int) -> int | str:
+    """The ``halls`` of an address: none for the first page, so a small studio's addresses stay as they were."""
+    return number if number > 1 else ""
+
+
+def _hall_pager(halls: Page, url: Callable[..., str]) -> dict:
+    """Which halls of how many the grid shows, and the addresses of the pages before and after."""
+    return {
+        "page": halls,
+        "prev_url": url(halls=_halls_param(halls.previous_page_number())) if halls.has_previous() else "",
+        "next_url": url(halls=halls.next_page_number()) if halls.has_next() else "",
     }
 
 
@@ -226,7 +264,7 @@ def block_new(request):
                 "space": block.space.name, "time": local_range(block.start, block.end)})
             return redirect(calendar_url(view=request.GET.get("view", "week"),
                                          date=timezone.localdate(block.start).isoformat(),
-                                         space=request.GET.get("space", "")))
+                                         space=request.GET.get("space", ""), halls=request.GET.get("halls", "")))
     return _render_calendar(request, block_form=form, status=400)
 
 

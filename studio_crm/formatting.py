@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.utils import dateformat, numberformat, timezone
 from django.utils.formats import get_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 NARROW_SPACE = "\u202f"
 SYMBOLS = {"RUB": "₽", "EUR": "€", "USD": "$", "GBP": "£", "KZT": "₸", "BYN": "Br", "AMD": "֏", "GEL": "₾"}
@@ -56,6 +56,15 @@ def amount_text(value, places: int | None = None) -> str:
     separator = get_format("THOUSAND_SEPARATOR")
     return numberformat.format(amount, get_format("DECIMAL_SEPARATOR"), decimal_pos=places, grouping=3,
                                thousand_sep=NARROW_SPACE if separator.isspace() else separator, force_grouping=True)
+
+
+def percent(value, digits: int = 0) -> str:
+    """``0.456`` → ``46%``, ``0.045`` with one digit → ``4.5%`` / ``4,5%``; an empty figure (nothing to divide
+    by) → ``—``."""
+    if value is None:
+        return "—"
+    number = f"{float(value) * 100:.{int(digits)}f}".replace(".", get_format("DECIMAL_SEPARATOR"))
+    return gettext("%(number)s%%") % {"number": number}
 
 
 def money(value, currency: str | None = None) -> str:

@@ -4,13 +4,12 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import get_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 
 from bookings.dates import hours_short, hours_text
 from bookings.models import TRANSITION_LABELS, BookingState, PaymentStatus, state_in_a_sentence
-from studio_crm.formatting import when
+from studio_crm.formatting import percent, when
 
 register = template.Library()
 
@@ -21,18 +20,7 @@ BADGE_LABELS = {
 }
 
 
-def _number(value: float, digits: int = 0) -> str:
-    """``4.5`` → ``4.5`` or ``4,5``: the active language's decimal separator."""
-    return f"{value:.{int(digits)}f}".replace(".", get_format("DECIMAL_SEPARATOR"))
-
-
-@register.filter
-def percent(value, digits: int = 0) -> str:
-    """``0.456`` → ``46%``, ``0.045`` with one digit → ``4.5%`` / ``4,5%``; an empty figure (nothing to divide
-    by) → ``—``."""
-    if value is None:
-        return "—"
-    return gettext("%(number)s%%") % {"number": _number(float(value) * 100, digits)}
+register.filter("percent", percent)
 
 
 @register.filter

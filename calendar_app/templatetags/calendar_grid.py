@@ -2,7 +2,7 @@
 thousands of them, and the template language costs many times more per element than the few joins each needs.
 Every value from the database is escaped here, as the template would."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 from html import escape
 
 from django import template
@@ -29,17 +29,53 @@ def _lane_classes(lane: Lane) -> str:
     return (" day-start" if lane.first_of_day else "") + (" today" if lane.is_today else "")
 
 
-def _cell(cell: Cell, lane: Lane, classes: str, start: tuple[str, str], words: dict[str, str]) -> str:
+class _HourNames:
+    """The moments of a grid as its markup writes them (an hour's start in an address and read aloud, a clock
+    time), each worked out once and only where shown. A week's cells and bookings share seven days and a dozen
+    clock times, and formatting a date costs more than the rest of a cell's markup."""
+
+    def __init__(self):
+        self._local: dict[datetime, datetime] = {}
+        self._iso: dict[datetime, str] = {}
+        self._days: dict[date, str] = {}
+        self._clocks: dict[time, str] = {}
+
+    def local(self, start: datetime) -> datetime:
+        if start not in self._local:
+            self._local[start] = timezone.localtime(start)
+        return self._local[start]
+
+    def iso(self, start: datetime) -> str:
+        if start not in self._iso:
+            self._iso[start] = escape(self.local(start).isoformat())
+        return self._iso[start]
+
+    def spoken(self, start: datetime) -> str:
+        """``Tue 1 Dec, 10:00``: the day's name depends only on the date, the time's only on the clock."""
+        local = self.local(start)
+        day = local.date()
+        if day not in self._days:
+            self._days[day] = when(day, "day")
+        return f"{self._days[day]}, {self.clock(local)}"
+
+    def clock(self, local: datetime) -> str:
+        """``10:00`` of a moment on the studio's clock."""
+        clock = local.time()
+        if clock not in self._clocks:
+            self._clocks[clock] = when(local, "time")
+        return self._clocks[clock]
+
+
+def _cell(cell: Cell, lane: Lane, classes: str, names: _HourNames, words: dict[str, str]) -> str:
     place = f'style="grid-row: {cell.line}; grid-column: {lane.column}"'
-    iso, label = start
     if cell.status == "free":
-        book = escape(words["book"] % {"space": lane.space.name, "start": label})
+        book = escape(words["book"] % {"space": lane.space.name, "start": names.spoken(cell.start)})
         return (f'<a class="cal-cell free{classes}" {place} href="{escape(cell.book_url)}" '
-                f'data-space="{escape(lane.space.slug)}" data-start="{iso}" aria-label="{book}">'
+                f'data-space="{escape(lane.space.slug)}" data-start="{names.iso(cell.start)}" aria-label="{book}">'
                 '<span aria-hidden="true">+</span></a>')
     marks = ""
     if cell.status in ("taken", "buffer"):
-        marks = f' data-space="{escape(lane.space.slug)}" data-start="{iso}"'
+        marks = f' data-space="{escape(lane.space.slug)}" data-start="{names.iso(cell.start)}"'
     if cell.note:
         marks += f' title="{escape(cell.note)}"'
     note = f'<span class="cal-cell-note">{words["cleanup"]}</span>' if cell.status == "buffer" else ""
@@ -49,16 +85,12 @@ def _cell(cell: Cell, lane: Lane, classes: str, start: tuple[str, str], words: d
 @register.simple_tag
 def grid_cells(grid: Grid) -> SafeString:
     """Every lane's hour cells: a link to book a free hour, a box for any other."""
-    starts: dict[datetime, tuple[str, str]] = {}
+    names = _HourNames()
     words = {"book": _("Book %(space)s, %(start)s"), "cleanup": escape(_("Cleanup"))}
     parts = []
     for lane in grid.lanes:
         classes = _lane_classes(lane)
-        for cell in lane.cells:
-            if cell.start not in starts:
-                local = cell.local_start
-                starts[cell.start] = (escape(local.isoformat()), f"{when(local, 'day')}, {when(local, 'time')}")
-            parts.append(_cell(cell, lane, classes, starts[cell.start], words))
+        parts.extend(_cell(cell, lane, classes, names, words) for cell in lane.cells)
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
 
 
@@ -95,12 +127,6 @@ def grid_bookings(grid: Grid) -> SafeString:
     """The bookings drawn on the lanes, each a link to its summary (and draggable while it may still move)."""
     summary, move = _url_pattern("calendar_booking"), _url_pattern("calendar_booking_move")
     states = {value: escape(str(label)) for value, label in BookingState.choices}
-    times: dict[datetime, str] = {}
-
-    def clock(moment: datetime) -> str:  # bookings of a week share few hours: each is written once
-        if moment not in times:
-            times[moment] = when(moment, "time")
-        return times[moment]
-
+    clock = _HourNames().clock  # bookings of a week share few clock times: each is written once
     parts = [_booking(item, summary, move, states, clock) for item in grid.items if item.kind == "booking"]
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped

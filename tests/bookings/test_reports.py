@@ -7,11 +7,13 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bookings import reports
 from bookings.access import visible_bookings, visible_spaces
+from bookings.hours import OpeningHours
 from bookings.models import Booking, BookingState, Client
+from studio_crm.formatting import money, when
 from tests.bulk import bulk_bookings
 from tests.factories import BookingFactory, ClientFactory, studio_time
 
@@ -83,12 +85,12 @@ class TestRevenueBreakdown:
         today = timezone.localdate()
         current, previous = reports.days_period(today, today), reports.days_period(today - timedelta(days=40),
                                                                                   today - timedelta(days=40))
-        by_space = reports.revenue_by_space(Booking.objects.all(), visible_spaces_all(), current, previous)
+        by_space, by_source = reports.revenue_by_space_and_source(Booking.objects.all(), visible_spaces_all(),
+                                                                  current, previous)
         assert [(line.label, line.revenue, line.previous_revenue, line.bookings) for line in by_space] == [
             ("White Hall", Decimal("4000"), Decimal("2000"), 1), ("Loft", Decimal("1000"), Decimal("0"), 2),
             ("Cyclorama", Decimal("0"), Decimal("0"), 0)]
         assert [line.share for line in by_space] == [pytest.approx(0.8), pytest.approx(0.2), 0.0]
-        by_source = reports.revenue_by_source(Booking.objects.all(), current, previous)
         assert [(line.key, line.revenue, line.previous_revenue) for line in by_source] == [
             ("website", Decimal("4000"), Decimal("0")), ("phone", Decimal("0"), Decimal("2000")),
             ("walk_in", Decimal("1000"), Decimal("0"))]
@@ -98,7 +100,8 @@ class TestRevenueBreakdown:
         studio["cyclorama"].save()
         today = timezone.localdate()
         period = reports.days_period(today, today)
-        lines = reports.revenue_by_space(Booking.objects.all(), visible_spaces_all(), period, period)
+        lines, _by_source = reports.revenue_by_space_and_source(Booking.objects.all(), visible_spaces_all(),
+                                                                period, period)
         assert [line.label for line in lines] == ["Loft", "White Hall"]
 
 
@@ -129,6 +132,27 @@ class TestOccupancyHeatMap:
         assert cells[(0, 10)].occupancy == pytest.approx(2 / 24)
         assert cells[(0, 10)].level == 1 and cells[(0, 9)].level == 0
         assert heat_map.label == "18 Nov – 12 Jan"
+
+    def test_each_cell_says_its_figure_in_words_in_the_reader_s_language(self, studio, studio_hours):
+        studio_hours(9, 21)
+        OpeningHours.objects.filter(weekday=6).delete()  # closed on Sundays
+        zone = timezone.get_current_timezone()
+        monday = datetime(2027, 1, 11, 10, tzinfo=zone)
+        BookingFactory(space=studio["white"], start=monday, end=monday + timedelta(hours=1),
+                       state=BookingState.COMPLETED)
+
+        def cells() -> dict:
+            heat_map = reports.occupancy_by_hour(Booking.objects.all(), visible_spaces_all(), last_day=date(2027, 1, 12))
+            return {(cell.weekday, cell.hour): cell for row in heat_map.rows for cell in row.cells}
+
+        english = cells()
+        assert english[(0, 10)].figure == "4%"
+        assert english[(0, 10)].title == "Monday, 10:00: 4% (1 of 24 hall-hours booked)"
+        assert english[(6, 9)].level is None and english[(6, 9)].title == "Sunday, 09:00: closed"
+        with translation.override("ru"):
+            russian = cells()
+            assert russian[(0, 10)].title.endswith(", 10:00: 4% (занято 1 из 24 ч)")
+            assert russian[(6, 9)].title.endswith(", 09:00: закрыто")
 
     def test_closed_hours_have_no_figure(self, studio, studio_hours):
         studio_hours(10, 20)
@@ -181,6 +205,26 @@ class TestPeriodFigures:
         figures = reports.period_figures(visible_bookings(manager), visible_spaces(manager), period)
         assert (figures.revenue, figures.open_hours, figures.utilisation) == (Decimal("8000"), 12, pytest.approx(4 / 12))
 
+    def test_several_periods_at_once_each_have_their_own_figures_from_one_query(self, studio, studio_hours):
+        studio_hours(9, 21)
+        book(studio["white"], 1, 10, hours=2, total="3000")
+        book(studio["loft"], 1, 13, state=BookingState.NO_SHOW, total="9000")
+        book(studio["white"], 2, 10, hours=3, state=BookingState.COMPLETED, total="2000")
+        book(studio["loft"], 2, 15, state=BookingState.CANCELLED)
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        after = tomorrow + timedelta(days=1)
+        # Overlapping, as this week and this month overlap.
+        periods = [reports.day_period(tomorrow), reports.day_period(after), reports.days_period(tomorrow, after)]
+        halls = list(visible_spaces_all())
+        with CaptureQueriesContext(connection) as context:
+            together = reports.figures_by_period(Booking.objects.all(), halls, periods)
+        assert len(context) == 3  # the bookings' totals, and the opening hours' two
+        assert together == [reports.period_figures(Booking.objects.all(), halls, period) for period in periods]
+        both = together[2]
+        assert (both.revenue, both.bookings, both.booked_hours, both.open_hours) == (
+            Decimal("5000"), 2, Decimal("5.0"), 3 * 12 * 2)
+        assert (both.no_shows, both.due, both.cancellations, both.made) == (1, 2, 1, 4)
+
     def test_no_spaces_means_no_utilisation_rather_than_an_error(self, db):
         period = reports.week_period(timezone.localdate())
         figures = reports.period_figures(Booking.objects.none(), visible_spaces_all(), period)
@@ -203,6 +247,7 @@ def test_daily_activity_has_every_day_in_the_studio_zone(studio):
     assert (yesterday.bookings, yesterday.revenue) == (2, Decimal("2000"))
     assert series[-4].bookings == 0
     assert sum(day.bookings for day in series) == 2
+    assert yesterday.title == f"{when(yesterday.day, 'day')}: 2 bookings, {money(2000)}"  # a bar's title
 
 
 def test_lists_for_the_dashboard(studio):

@@ -101,6 +101,14 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_1000_bookings(staff_clie
     assert queries_for(client, "/dashboard/") == few_manager
 
 
+def test_the_dashboard_reads_each_figure_once(staff_client, owner, manager, studio):
+    """The four periods' figures from one query, both revenue breakdowns from another, the halls read once:
+    fifteen queries in all, the session's and the employee's included."""
+    bulk_bookings(studio["white"], 10)
+    for employee in (owner, manager):
+        assert queries_for(staff_client(employee), "/dashboard/") <= 15
+
+
 def test_the_next_days_link_opens_the_list_from_the_same_day(staff_client, admin, studio):
     tomorrow = BookingFactory(space=studio["white"], start=studio_time(1, 10), state=BookingState.CONFIRMED)
     BookingFactory(space=studio["white"], start=studio_time(0, 20), end=studio_time(0, 21),
