@@ -59,9 +59,14 @@ def manage(name: str, *args: str, capture: bool = False) -> str:
     return done.stdout if capture else ""
 
 
-def exists(name: str) -> bool:
+def built(name: str) -> bool:
+    """The database exists and holds the whole history (a build stopped half-way is built again)."""
     with admin_connection() as connection:
-        return connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            return False
+    with psycopg.connect(database_url(name)) as connection:
+        found = connection.execute("SELECT count(*) FROM bookings_booking WHERE reference LIKE 'REF-S%%'").fetchone()
+    return found[0] >= BOOKINGS
 
 
 def create(name: str) -> None:
@@ -282,7 +287,7 @@ def main() -> None:
         return
     print(f"Building the demo database{' and the scale database' if options.rebuild else ''}…", flush=True)
     create("studio_bench_demo")
-    if options.rebuild or not exists("studio_bench_scale"):
+    if options.rebuild or not built("studio_bench_scale"):
         create("studio_bench_scale")
         seconds = build_history("studio_bench_scale")
         print(f"{BOOKINGS:,} bookings, {HALLS} halls, {CLIENTS:,} clients built with SQL in {seconds:.0f} s")

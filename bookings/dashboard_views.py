@@ -26,6 +26,7 @@ def dashboard(request):
     month, last_month = reports.month_to_date(today), reports.same_days_last_month(today)
     pending, pending_total = reports.pending_bookings(bookings)
     upcoming_from, upcoming_to = reports.upcoming_days()
+    today_by_space, today_more = reports.bookings_on_day(bookings, today)
     week, last_week, month_figures, last_month_figures = reports.figures_by_period(
         bookings, spaces, [reports.week_to_date(today), reports.same_days_last_week(today), month, last_month])
     by_space, by_source = reports.revenue_by_space_and_source(bookings, spaces, month, last_month)
@@ -33,7 +34,8 @@ def dashboard(request):
         "today": today,
         "upcoming_from": upcoming_from,
         "upcoming_to": upcoming_to,
-        "today_by_space": reports.bookings_on_day(bookings, today),
+        "today_by_space": today_by_space,
+        "today_more": today_more,
         "pending": pending,
         "pending_total": pending_total,
         "upcoming": reports.upcoming_bookings(bookings),

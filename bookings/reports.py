@@ -137,17 +137,20 @@ def same_days_last_month(day: date) -> Period:
 # --- Lists ------------------------------------------------------------------------------------------
 
 
-def bookings_on_day(bookings, day: date) -> list[tuple]:
-    """``[(space, [booking, ...]), ...]`` for the bookings starting on ``day``, cancelled ones left out."""
+def bookings_on_day(bookings, day: date, *, limit: int = 24) -> tuple[list[tuple], int]:
+    """``([(space, [booking, ...], count), ...], more)`` for the bookings starting on ``day``, cancelled ones left
+    out: the first ``limit`` of them by hall and time, each hall's count of the day, and how many more there are.
+    A chain's day runs to hundreds; the dashboard shows a screenful and links to the list."""
     period = day_period(day)
-    rows = (
-        bookings.filter(start__gte=period.start, start__lt=period.end)
-        .exclude(state=BookingState.CANCELLED)
-        .select_related("space")
-        .only(*LINE_FIELDS)
-        .order_by("space__name", "space_id", "start")
-    )
-    return [(space, list(items)) for space, items in groupby(rows, key=lambda booking: booking.space)]
+    day_bookings = (bookings.filter(start__gte=period.start, start__lt=period.end)
+                    .exclude(state=BookingState.CANCELLED))
+    rows = (day_bookings.select_related("space").only(*LINE_FIELDS)
+            .order_by("space__name", "space_id", "start")[:limit])
+    counts = dict(day_bookings.order_by().values_list("space").annotate(count=Count("pk")))
+    groups = [(space, list(items), counts.get(space.pk, 0))
+              for space, items in groupby(rows, key=lambda booking: booking.space)]
+    shown = sum(len(items) for _space, items, _count in groups)
+    return groups, sum(counts.values()) - shown
 
 
 def pending_bookings(bookings, *, limit: int = 10) -> tuple[list, int]:

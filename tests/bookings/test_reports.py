@@ -257,12 +257,25 @@ def test_lists_for_the_dashboard(studio):
     soon = book(studio["cyclorama"], 3, 10)
     later = book(studio["cyclorama"], 9, 10)
     bookings = Booking.objects.all()
-    grouped = reports.bookings_on_day(bookings, timezone.localdate())
-    assert [(space.slug, [b.pk for b in items]) for space, items in grouped] == [("white", [today.pk])]
+    grouped, more = reports.bookings_on_day(bookings, timezone.localdate())
+    assert [(space.slug, [b.pk for b in items], count) for space, items, count in grouped] == [("white", [today.pk], 1)]
+    assert more == 0
     first_ten, total = reports.pending_bookings(bookings)
     assert [b.pk for b in first_ten] == [b.pk for b in pending[:10]] and total == 12
     upcoming = reports.upcoming_bookings(bookings)
     assert soon in upcoming and later not in upcoming and today not in upcoming
+
+
+def test_a_chain_s_day_on_the_dashboard_is_a_screenful_with_each_hall_s_count(studio):
+    """Hundreds of bookings a day across many halls: the first ones by hall and time, every hall's own count of
+    the day, and how many more there are."""
+    for hall, hours in (("cyclorama", range(9, 21)), ("loft", range(9, 21)), ("white", range(9, 21))):
+        for hour in hours:
+            book(studio[hall], 0, hour, hours=1, state=BookingState.CONFIRMED)
+    grouped, more = reports.bookings_on_day(Booking.objects.all(), timezone.localdate(), limit=20)
+    assert [(space.slug, len(items), count) for space, items, count in grouped] == [("cyclorama", 12, 12),
+                                                                                   ("loft", 8, 12)]
+    assert more == 16
 
 
 def test_client_figures(studio):

@@ -43,13 +43,23 @@ def test_today_pending_and_upcoming(staff_client, admin, studio):
     client = staff_client(admin)
     response = client.get("/dashboard/")
     html = response.content.decode()
-    assert [space.slug for space, _ in response.context["today_by_space"]] == ["white"]
+    assert [space.slug for space, _bookings, _count in response.context["today_by_space"]] == ["white"]
     assert "Today Guest" in html and "Waiting Guest" in html
     assert response.context["pending"] == [request]
     assert f'action="/bookings/{request.pk}/transition/"' in html
     assert today not in response.context["upcoming"]
     assert "Far Away" not in html
     assert "<svg" in html and "Bookings and revenue per day" in html
+
+
+def test_a_busy_day_shows_a_screenful_and_says_how_many_more(staff_client, admin, studio):
+    for space in studio.values():
+        for hour in range(9, 21):
+            BookingFactory(space=space, start=studio_time(0, hour), end=studio_time(0, hour + 1),
+                           state=BookingState.CONFIRMED)
+    html = staff_client(admin).get("/dashboard/").content.decode()
+    assert "And 12 more bookings today." in html  # 36 today, 24 shown
+    assert html.count("· 12 bookings</span></h3>") == 2  # each hall shown says its whole day
 
 
 def test_confirm_from_the_dashboard(staff_client, admin, space):
@@ -102,11 +112,11 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_1000_bookings(staff_clie
 
 
 def test_the_dashboard_reads_each_figure_once(staff_client, owner, manager, studio):
-    """The four periods' figures from one query, both revenue breakdowns from another, the halls read once:
-    fifteen queries in all, the session's and the employee's included."""
+    """The four periods' figures from one query, both revenue breakdowns from another, the halls read once, the
+    day's bookings by hall counted in one: sixteen queries in all, the session's and the employee's included."""
     bulk_bookings(studio["white"], 10)
     for employee in (owner, manager):
-        assert queries_for(staff_client(employee), "/dashboard/") <= 15
+        assert queries_for(staff_client(employee), "/dashboard/") <= 16
 
 
 def test_the_next_days_link_opens_the_list_from_the_same_day(staff_client, admin, studio):
