@@ -24,6 +24,7 @@ from datetime import datetime
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -127,7 +128,10 @@ def _clean_entries(entries, *, forget_actor: bool = False) -> int:
     names, named = _personal_names_by_type()
     if connection.vendor != "postgresql":
         return _clean_entries_one_by_one(entries, names, named, forget_actor=forget_actor)
-    ids, id_params = entries.values("pk").query.sql_with_params()
+    try:
+        ids, id_params = entries.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # e.g. the entries of no bookings: a person known only by a client card
+        return 0
     by_type = json.dumps({str(content_type): sorted(fields) for content_type, fields in names.items()})
     with connection.cursor() as cursor:
         cursor.execute(CLEAN_ENTRIES_SQL.format(ids=ids), [by_type, HIDDEN, sorted(named), forget_actor, *id_params])

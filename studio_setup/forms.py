@@ -112,6 +112,11 @@ class SpaceForm(forms.ModelForm):
             cleaned["photo"] = False  # what a cleared file input gives: the model's photo becomes empty
         return cleaned
 
+    @property
+    def photo_changed(self) -> bool:
+        """A new photo was uploaded or the photo removed (otherwise the stored one stays, see space_save)."""
+        return "photo" in self.changed_data or bool(self.cleaned_data.get("remove_photo"))
+
 
 class SpaceRateForm(forms.ModelForm):
     label = forms.CharField(label=pgettext_lazy("rate", "Name"), max_length=60, validators=[refuse_control_characters],

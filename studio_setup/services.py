@@ -103,20 +103,24 @@ def _check_hours(hours: Hours | None, field: str) -> None:
 
 
 def _drop_photo_file(name: str) -> None:
-    """Delete a hall's photo file that no row names any more, once the change that let it go has committed."""
+    """Delete a hall's photo file that no row names any more, once the change that let it go has committed (a
+    storage that fails then leaves a stray file, not a failed change)."""
     if name:
         storage = Space._meta.get_field("photo").storage
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
-def space_save(*, space: Space, by: "Employee | None") -> Space:
-    """Create or change a hall. Taking it out of service is refused while it has bookings ahead. A photo replaced
-    or removed is deleted from storage when the change commits."""
+def space_save(*, space: Space, by: "Employee | None", photo_changed: bool = False) -> Space:
+    """Create or change a hall. Taking it out of service is refused while it has bookings ahead. With
+    ``photo_changed`` (a new photo, or the photo removed) the one replaced is deleted from storage when the change
+    commits; without it the photo stored stays, whatever the caller read (another admin may have replaced it)."""
     _require_setup_staff(by)
     with transaction.atomic():
         if space.pk is not None:
             stored = Space.objects.select_for_update().get(pk=space.pk)
-            if stored.photo.name != space.photo.name:
+            if not photo_changed:
+                space.photo = stored.photo
+            elif stored.photo.name != space.photo.name:
                 _drop_photo_file(stored.photo.name)
             if stored.is_active and not space.is_active:
                 ahead = upcoming_bookings().filter(space=stored)

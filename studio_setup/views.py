@@ -118,7 +118,8 @@ def space_edit(request, pk):
         return _space_page(request, space)
     # The form changes its own copy: a refused change leaves the page's header and photo as they are.
     form = SpaceForm(request.POST, request.FILES, instance=copy(space))
-    status = _save(form, lambda: services.space_save(space=form.instance, by=request.user))
+    status = _save(form, lambda: services.space_save(space=form.instance, by=request.user,
+                                                     photo_changed=form.photo_changed))
     if status is not None:
         return _space_page(request, space, form=form, status=status)
     messages.success(request, _("%(space)s is saved.") % {"space": form.instance.name})

@@ -158,6 +158,15 @@ def test_an_entry_keeps_every_change_but_the_values_of_personal_fields(space, fo
     assert {entry.actor_email for entry in stored} == ({""} if forget_actor else {"olga.owner@studio.test"})
 
 
+def test_cleaning_the_entries_of_no_rows_changes_nothing(history):
+    """A person known only by a client card has no bookings: their bookings' entries are none (PostgreSQL's one
+    statement must not be built over an empty set)."""
+    before = list(LogEntry.objects.order_by("pk").values())
+    assert retention.clean_entries_of(Booking, Booking.objects.filter(pk__in=[])) == 0
+    assert retention.clean_entries_of(Client, []) == 0
+    assert list(LogEntry.objects.order_by("pk").values()) == before
+
+
 def test_an_interrupted_run_resumed_ends_as_one_that_ran_through(history, monkeypatch):
     monkeypatch.setattr(retention, "BATCH", 1)
     real = retention.bookings_anonymise

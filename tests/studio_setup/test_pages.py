@@ -141,6 +141,23 @@ def test_a_replaced_or_removed_photo_leaves_no_file_behind(admin, staff_client, 
     assert not Space.objects.filter(pk=hall.pk).exists() and list(tmp_path.rglob("*.gif")) == []
 
 
+def test_a_change_that_leaves_the_photo_alone_keeps_one_another_admin_put_up_meanwhile(
+        admin, space, staff_client, settings, tmp_path, django_capture_on_commit_callbacks):
+    from studio_setup import services
+
+    settings.MEDIA_ROOT = tmp_path
+    read_before = Space.objects.get(pk=space.pk)  # this admin's copy, read before the other's upload
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client(admin).post(f"/setup/halls/{space.pk}/",
+                                 {**space_data(name="White Hall", slug=space.slug), "photo": a_photo("new.gif")})
+    uploaded = Space.objects.get(pk=space.pk).photo.name
+    read_before.capacity = 20
+    with django_capture_on_commit_callbacks(execute=True):
+        services.space_save(space=read_before, by=admin)
+    space.refresh_from_db()
+    assert space.capacity == 20 and space.photo.name == uploaded and (tmp_path / uploaded).exists()
+
+
 def test_a_hall_with_no_bookings_can_be_deleted_and_one_with_bookings_cannot(admin, studio, booking_at,
                                                                              staff_client):
     browser = staff_client(admin)
