@@ -29,11 +29,19 @@ from studio_crm.asgi import application
 BIN = Path(sys.executable).parent
 
 
+class StudioSocket(WebsocketCommunicator):
+    """A test websocket whose handshake may take as long as a loaded machine needs (Channels waits one second):
+    the first one of a run opens the database connection, reads the session and the employee."""
+
+    async def connect(self, timeout=10):
+        return await super().connect(timeout)
+
+
 def _socket(path: str, cookie: str | None) -> WebsocketCommunicator:
     headers = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
     if cookie:
         headers.append((b"cookie", cookie.encode()))
-    return WebsocketCommunicator(application, path, headers=headers)
+    return StudioSocket(application, path, headers=headers)
 
 
 def board_socket(cookie: str | None = None) -> WebsocketCommunicator:
