@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
+from tests.live import asgi_server
 from tests.signing_in import signed_in_session
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -169,3 +170,41 @@ def axe_check(page, *, exclude=()) -> list[str]:
         f"{' …' if len(v['nodes']) > 5 else ''} ({v['nodes'][0]['summary']})"
         for v in results if v["impact"] in AXE_BLOCKING
     ]
+
+
+# --- The board, served by a real ASGI server with its live updates -----------------------------------------
+
+
+@pytest.fixture
+def board_server(transactional_db):
+    # One server per test: a flush between tests renumbers content types the server has cached.
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with asgi_server(static=True) as url:
+        yield url
+
+
+def in_language(user, language):
+    """``user``'s account in ``language``: the server process reads the language from the account."""
+    user.language = language
+    user.save(update_fields=["language"])
+
+
+@pytest.fixture
+def open_board(browser, board_server, ui_language):
+    contexts = []
+
+    def open_page(user, *, viewport=DESKTOP):
+        in_language(user, ui_language)
+        context = browser.new_context(viewport=viewport, base_url=board_server, locale=ui_language)
+        context.set_default_timeout(10_000)
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session(user), "url": board_server}])
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/kanban/")
+        page.wait_for_selector('[data-live-status][data-state="live"]')
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

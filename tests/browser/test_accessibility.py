@@ -15,10 +15,8 @@ from bookings.hours import SpecialDay
 from bookings.models import Booking, BookingState, SpaceRate
 from compliance.models import DataRequest, RequestKind, RequestSource
 from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, PromoCodeFactory, studio_time
-from tests.live import asgi_server
-from tests.signing_in import signed_in_session
 
-from .conftest import CHROMIUM, DESKTOP, PHONE, axe_check, screenshot
+from .conftest import DESKTOP, PHONE, axe_check, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -199,29 +197,6 @@ def test_a_slow_answer_shows_the_bar_and_the_old_slots_cannot_be_taken(new_page,
 
 # --- The board by keyboard ------------------------------------------------------------------------------------
 
-@pytest.fixture
-def board_page(browser, transactional_db, ui_language):
-    """``board_page(user)``: the board served by the ASGI server, with its live updates."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    contexts = []
-    with asgi_server(static=True) as url:
-        def open_board(user):
-            user.language = ui_language
-            user.save(update_fields=["language"])
-            context = browser.new_context(viewport=DESKTOP, base_url=url, locale=ui_language)
-            context.set_default_timeout(10_000)
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session(user), "url": url}])
-            contexts.append(context)
-            page = context.new_page()
-            page.goto("/kanban/")
-            page.wait_for_selector('[data-live-status][data-state="live"]')
-            return page
-
-        yield open_board
-        for context in contexts:
-            context.close()
-
 
 def focused(page) -> str:
     """What has the keyboard: the element's id, or its card's id and class."""
@@ -229,10 +204,10 @@ def focused(page) -> str:
         return el.id || (card ? card.id + ' ' + el.className : el.tagName); }""")
 
 
-def test_the_board_by_keyboard_alone(board_page, owner, studio):
+def test_the_board_by_keyboard_alone(open_board, owner, studio):
     first = BookingFactory(space=studio["white"], start=studio_time(1, 10), client_name="Irina Petrova")
     BookingFactory(space=studio["loft"], start=studio_time(2, 12), client_name="Pavel Smirnov")
-    page = board_page(owner)
+    page = open_board(owner)
 
     # The first stop of the page is the way past the menus and filters, straight to the columns.
     page.keyboard.press("Tab")
