@@ -1,5 +1,6 @@
 import json
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -112,7 +113,7 @@ def _shown_halls(view: str, spaces: list, space, halls) -> list:
 
 def _day_link_keep(keep: dict) -> str:
     """What a link from the grid to one of its days keeps of this address: the hall, or the page of halls."""
-    return "".join(f"&{key}={keep[key]}" for key in ("space", "halls") if keep[key])
+    return "".join(f"&{urlencode({key: keep[key]})}" for key in ("space", "halls") if keep[key])
 
 
 def _halls_param(number: int) -> int | str:
