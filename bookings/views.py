@@ -41,8 +41,10 @@ from .pii import HIDDEN
 PAGE_SIZE = PAGE_SIZES[0]
 # Session key: what a refused batch had ticked and chosen, shown once on the list it returns to.
 BATCH_KEPT = "booking_batch_kept"
-# The list counts this many bookings at most: years of history cost no more to list than one page.
-LIST_COUNT_CAP = 10_000
+# The list counts this many bookings at most (forty pages): years of history cost no more to list than one
+# page, and a search every booking matches stops counting after a thousand rows (3 ms on a million, 22 at
+# ten thousand).
+LIST_COUNT_CAP = 1_000
 
 
 class CappedPaginator(Paginator):
