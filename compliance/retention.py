@@ -72,13 +72,6 @@ def batch_transaction():
         yield
 
 
-def _without_compiling(cursor) -> None:
-    """For the rest of the transaction, PostgreSQL runs statements without compiling them first (JIT). A batch's
-    statements are estimated costly enough to be compiled, and the cleaning of audit entries, a long statement,
-    took seconds to compile and a tenth of that to run."""
-    cursor.execute("SET LOCAL jit = off")
-
-
 def batches(queryset) -> Iterator[QuerySet]:
     """``queryset`` in ascending slices of at most BATCH rows, each a primary-key range of it read afresh
     (keyset pagination): rows an earlier slice changed so that they no longer match are not seen again, and
@@ -124,11 +117,11 @@ WHERE entry.id IN ({ids})
 """
 _FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _KEPT_VALUES = "('null'::jsonb, '\"\"'::jsonb, '\"None\"'::jsonb)"
+_HIDDEN_JSON = "'" + json.dumps(HIDDEN).replace("'", "''") + "'::jsonb"
 
 
 def _hidden_value_sql(value: str) -> str:
-    hidden = json.dumps(HIDDEN).replace("'", "''")
-    return f"CASE WHEN {value} IN {_KEPT_VALUES} THEN {value} ELSE '{hidden}'::jsonb END"
+    return f"CASE WHEN {value} IN {_KEPT_VALUES} THEN {value} ELSE {_HIDDEN_JSON} END"
 
 
 def _hidden_change_sql(name: str) -> str:
@@ -148,7 +141,8 @@ def _clean_changes_sql(names: dict[int, set[str]]) -> str:
         fields = sorted(fields)
         if not fields:
             continue
-        assert all(_FIELD_NAME.match(name) for name in fields), fields
+        if not all(_FIELD_NAME.match(name) for name in fields):
+            raise ValueError(f"not a field name to write into SQL: {fields}")
         listed = ", ".join(f"'{name}'" for name in fields)
         hidden = " || ".join(f"CASE WHEN entry.changes ? '{name}' THEN jsonb_build_object('{name}', "
                              f"{_hidden_change_sql(name)}) ELSE '{{}}'::jsonb END" for name in fields)
@@ -157,6 +151,13 @@ def _clean_changes_sql(names: dict[int, set[str]]) -> str:
     if not by_type:
         return "entry.changes"
     return f"CASE entry.content_type_id {' '.join(by_type)} ELSE entry.changes END"
+
+
+def _without_compiling(cursor) -> None:
+    """For the rest of the transaction, PostgreSQL runs statements without compiling them first (JIT): the
+    cleaning statement is long enough to be estimated worth compiling, which took seconds a batch, and running
+    it a tenth of that."""
+    cursor.execute("SET LOCAL jit = off")
 
 
 def _clean_entries(entries, *, forget_actor: bool = False) -> int:
