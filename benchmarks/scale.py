@@ -104,7 +104,7 @@ FROM bookings_client WHERE name LIKE 'Client %%';
 -- Six two-hour bookings a day in every hall (9, 11, ..., 19 o'clock studio time): none overlaps.
 INSERT INTO bookings_booking (
     reference, space_id, client_id, start, "end", occupied_until, state, client_name, client_phone,
-    client_phone_index, client_email, special_requirements, base_price, equipment_price, discount, total_price,
+    client_phone_index, client_email, client_email_index, special_requirements, base_price, equipment_price, discount, total_price,
     payment_status, source, notes, internal_notes, consent_policy_version, created_at, updated_at, version,
     language)
 SELECT
@@ -112,7 +112,7 @@ SELECT
     slot_start + interval '2 hours',
     CASE WHEN slot_start > now() THEN (CASE WHEN n %% 3 = 0 THEN 'pending' ELSE 'confirmed' END)
          WHEN n %% 17 = 0 THEN 'cancelled' WHEN n %% 29 = 0 THEN 'no_show' ELSE 'completed' END,
-    guest.name, guest.phone, guest.phone_index, '', '', 4000, 0, 0, 4000,
+    guest.name, guest.phone, guest.phone_index, '', '', '', 4000, 0, 0, 4000,
     CASE WHEN slot_start > now() THEN 'pending' ELSE 'paid' END,
     (ARRAY['website', 'phone', 'walk_in'])[1 + n %% 3], '', '', '2026-01',
     slot_start - interval '3 days', slot_start - interval '3 days', 1, ''

@@ -29,6 +29,6 @@ class BookingsConfig(AppConfig):
         auditlog.register(
             models.Booking,
             mask_fields=personal,
-            exclude_fields=["client_phone_index", "occupied_until", "version", "updated_at"],
+            exclude_fields=["client_phone_index", "client_email_index", "occupied_until", "version", "updated_at"],
             m2m_fields={"equipment"},
         )

@@ -1,8 +1,7 @@
 """A data subject: everything the studio holds about one person, found by their phone or email.
 
-A phone is found through the bookings' blind index at once. Emails are stored encrypted without an index,
-so a search by email decrypts every stored email (seconds at a chain's scale); the register keeps only a
-keyed hash of it.
+Found through keyed indexes, never by decrypting what is stored: the phone's blind index on the bookings and
+client cards, the email's keyed index on both (the register keeps only these).
 """
 
 from dataclasses import dataclass, field
@@ -13,13 +12,6 @@ from django.db.models import Q, QuerySet
 
 from bookings.models import Booking, Client
 from notifications.models import Audience, Notification
-
-from .keys import email_key
-
-
-def _email_matches(model, column: str, email_hash: str) -> set[int]:
-    rows = model.objects.exclude(**{column: ""}).values_list("pk", column).iterator(chunk_size=2000)
-    return {pk for pk, value in rows if email_key(value) == email_hash}
 
 
 @dataclass
@@ -59,8 +51,8 @@ def person_find(*, phone_index: str = "", email_hash: str = "") -> Person:
         booking_ids |= set(Booking.objects.filter(client_phone_index=phone_index).values_list("pk", flat=True))
         client_ids |= set(Client.objects.filter(phone_index=phone_index).values_list("pk", flat=True))
     if email_hash:
-        booking_ids |= _email_matches(Booking, "client_email", email_hash)
-        client_ids |= _email_matches(Client, "email", email_hash)
+        booking_ids |= set(Booking.objects.filter(client_email_index=email_hash).values_list("pk", flat=True))
+        client_ids |= set(Client.objects.filter(email_index=email_hash).values_list("pk", flat=True))
     # A client card is one phone: every booking on a card found is the person's.
     booking_ids |= set(Booking.objects.filter(client_id__in=client_ids).values_list("pk", flat=True))
     return Person(phone_index=phone_index, email_hash=email_hash, booking_ids=sorted(booking_ids),

@@ -222,6 +222,7 @@ def bookings_anonymise(bookings: QuerySet, *, client: Client,
     clean_entries_of(Booking, bookings, since=entries_since)
     count = bookings.update(
         client=client, client_name=anonymised_label(), client_phone="", client_phone_index="", client_email="",
+        client_email_index="",
         special_requirements="", notes="", internal_notes="", consent_ip=None, version=F("version") + 1)
     return count, touched
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from bookings.search import email_index
 from tests.factories import studio_time
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,3 +82,28 @@ def test_audit_entries_written_with_half_masked_contact_details_keep_no_readable
     changes = apps.get_model("auditlog", "LogEntry").objects.get(pk=entry.pk).changes
     assert changes == {"client_phone": ["[hidden]", "[hidden]"], "client_email": ["", "[hidden]"],
                        "notes": ["", "Bring a ladder"]}
+
+
+def test_bookings_already_there_become_findable_by_their_email():
+    apps = migrate([("bookings", "0012_lean_indexes_for_history")])
+    Space, Client, Booking = (apps.get_model("bookings", name) for name in ("Space", "Client", "Booking"))
+    hall = Space.objects.create(name="Old Hall", slug="old-hall", hourly_rate=1000)
+    guest = Client.objects.create(phone="+79160000001", phone_index="index-1", name="Guest")
+
+    def booking(reference, email, hour):
+        start = studio_time(3, hour)
+        return Booking.objects.create(
+            reference=reference, space=hall, client=guest, start=start, end=start + timedelta(hours=1),
+            occupied_until=start + timedelta(hours=1), state="confirmed", client_name="Guest",
+            client_phone="+79160000001", client_phone_index="index-1", client_email=email)
+
+    with_email, without, unreadable = (booking("REF-20270101-0001", "Guest@Example.com", 10),
+                                       booking("REF-20270101-0002", "", 12), booking("REF-20270101-0003", "x@y.z", 14))
+    with connection.cursor() as cursor:  # an email written under a key this deployment no longer has
+        cursor.execute("UPDATE bookings_booking SET client_email = 'gAAAAA-under-a-retired-key' WHERE id = %s",
+                       [unreadable.pk])
+
+    apps = migrate([("bookings", "0013_booking_email_index")])
+    indexes = dict(apps.get_model("bookings", "Booking").objects.values_list("reference", "client_email_index"))
+    assert indexes == {with_email.reference: email_index("guest@example.com"), without.reference: "",
+                       unreadable.reference: ""}

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from bookings.models import Booking, Client
-from bookings.services import booking_create, phone_index
+from bookings.search import email_index
+from bookings.services import booking_create, booking_update, phone_index
 from tests.factories import studio_time
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,21 @@ def test_phone_and_email_are_not_readable_in_the_database(booking):
 def test_a_booking_is_found_by_its_phone_in_any_format(booking):
     for typed in ("+7 916 123 45 67", "89161234567", "+7(916)123-45-67"):
         assert list(Booking.objects.filter(client_phone_index=phone_index(typed))) == [booking]
+
+
+def test_a_booking_is_found_by_its_email_in_any_case_and_by_the_email_it_was_changed_to(booking, admin):
+    def found(email):
+        return list(Booking.objects.filter(client_email_index=email_index(email)))
+
+    assert found(" IRINA@Example.com") == [booking]
+    assert "irina" not in raw_row("bookings_booking", "client_email_index", booking.pk)[0]
+
+    changed = booking_update(booking=booking, version=booking.version, by=admin, client_email="irina.work@example.com")
+    assert found("irina@example.com") == [] and found("Irina.Work@example.com") == [changed]
+
+    booking_update(booking=changed, version=changed.version, by=admin, client_email="")
+    assert found("irina.work@example.com") == []
+    assert raw_row("bookings_booking", "client_email_index", booking.pk) == ("",)
 
 
 def test_rotating_keys_keeps_every_booking_readable_and_findable(booking, settings):
