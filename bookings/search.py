@@ -91,8 +91,8 @@ CLIENTS_IN_A_BOOKING_SEARCH = 200
 
 
 def booking_search_query(text: str) -> Q:
-    """What a booking search for ``text`` matches: its reference (whole or part, any case), the name or whole
-    phone written on it, or a client ``clients_matching`` finds."""
+    """What a booking search for ``text`` matches: its reference (whole or part, any case), the name, whole
+    phone or email written on it, or a client ``clients_matching`` finds."""
     from .models import Client  # the models use this module's keys
 
     text = (text or "").strip()
@@ -102,6 +102,8 @@ def booking_search_query(text: str) -> Q:
     index = full_phone_index(text) if searched_digits(text) else ""
     if index:
         query |= Q(client_phone_index=index)
+    if "@" in text:  # the email written on the booking, which may not be its card's
+        query |= Q(client_email_index=email_index(text))
     # The card without a phone holds the anonymised bookings: nobody's.
     clients = clients_matching(Client.objects.exclude(phone_index=""), text)
     # The matching cards as a short list of ids, not a subquery: PostgreSQL then ORs the trigram indexes and the

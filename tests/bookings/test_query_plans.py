@@ -108,3 +108,17 @@ def test_a_search_by_name_finds_rows_through_the_trigram_index(staff_client, own
     plan = plan_of(page_query(queries))
     assert "Seq Scan on bookings_booking" not in plan, plan
     assert "Bitmap Index Scan on booking_client_name_trgm" in plan, plan
+
+
+def test_a_person_s_bookings_are_found_by_their_email_through_its_index(history):
+    """A data-subject request by email reads the index of the emails on bookings, not every booking."""
+    from bookings.search import email_index
+    from compliance.people import person_find
+
+    history.client_email = "irina@example.com"
+    history.save()
+    queries = booking_queries(lambda: person_find(email_hash=email_index("Irina@Example.com")))
+    by_email = next(sql for sql in queries if "client_email_index" in sql)
+    plan = plan_of(by_email)
+    assert "Seq Scan on bookings_booking" not in plan, plan
+    assert "booking_email_index_idx" in plan, plan

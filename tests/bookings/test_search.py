@@ -135,6 +135,14 @@ def test_bookings_are_found_by_a_part_of_their_reference_in_any_case_or_by_their
     assert set(bookings_matching(bookings, "ПЕТРОВА анна")) == {first}
 
 
+def test_a_booking_is_found_by_the_email_written_on_it_though_its_card_has_another(studio, guests):
+    own = BookingFactory(space=studio["white"], client=guests["irina"], client_email="Irina.Work@Example.com")
+    BookingFactory(space=studio["loft"], client=guests["irina"], start=studio_time(2, 10))
+    bookings = BookingFactory._meta.model.objects.all()
+    assert set(bookings_matching(bookings, "irina.work@example.com")) == {own}
+    assert set(bookings_matching(bookings, "anna.petrova@example.com")) == set()
+
+
 # --- Pages ------------------------------------------------------------------------------------------------
 
 
