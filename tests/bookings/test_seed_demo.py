@@ -35,6 +35,8 @@ def test_the_demo_studio_is_alive_and_seeding_twice_adds_nothing():
     assert 200 <= bookings <= 600
     states = set(Booking.objects.values_list("state", flat=True))
     assert states == set(BookingState.values), "every state, a session in progress included"
+    with_email = Booking.objects.exclude(client_email="")
+    assert with_email.exists() and not with_email.filter(client_email_index="").exists(), "findable by email"
     owner = Employee.objects.get(username="owner")
     assert TOTPDevice.objects.get(user=owner).confirmed
     assert owner.check_password("studio-demo-2026")

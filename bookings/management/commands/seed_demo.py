@@ -255,6 +255,7 @@ class Command(BaseCommand):
                         start=start, end=end,
                         occupied_until=end + space.cleanup, state=state, client_name=client.name,
                         client_phone=client.phone, client_phone_index=client.phone_index, client_email=client.email,
+                        client_email_index=client.email_index,
                         special_requirements=rng.choice(REQUESTS[self.language]), base_price=price.base_price,
                         equipment_price=price.equipment_price, discount=price.discount,
                         total_price=price.total_price, payment_status=payment,
