@@ -187,10 +187,9 @@ def production_keys() -> dict[str, str]:
     """The secrets the databases were built with, for a server with DEBUG off (which takes them only from the
     environment): the environment's own, else those DEBUG generated once into var/."""
     names = ("SECRET_KEY", "PII_KEYS", "PII_INDEX_KEY")
-    if all(os.environ.get(name) for name in names):
-        return {name: os.environ[name] for name in names}
-    stored = json.loads((ROOT / "var" / "local_secrets.json").read_text())
-    return {name: stored[name] for name in names}
+    generated = ROOT / "var" / "local_secrets.json"
+    stored = json.loads(generated.read_text()) if generated.exists() else {}
+    return {name: os.environ.get(name) or stored[name] for name in names}
 
 
 def collect_static() -> None:

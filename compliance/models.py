@@ -92,7 +92,8 @@ class DataRequest(models.Model):
     """A person's request for a copy of their data or for its erasure: one row of the register.
 
     The person is known by ``phone_index`` (the blind index of the normalised phone, as bookings are) and
-    ``email_hash`` (a keyed hash of the lower-cased email); neither can be read back.
+    ``email_hash`` (the email's keyed index, case-folded, as bookings and client cards are); neither can be read
+    back.
     """
 
     kind = models.CharField(_("kind"), max_length=8, choices=RequestKind.choices)

@@ -115,7 +115,7 @@ UPDATE auditlog_logentry AS entry SET
     actor_email = CASE WHEN %s THEN '' ELSE entry.actor_email END
 WHERE entry.id IN ({ids})
 """
-_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _KEPT_VALUES = "('null'::jsonb, '\"\"'::jsonb, '\"None\"'::jsonb)"
 _HIDDEN_JSON = "'" + json.dumps(HIDDEN).replace("'", "''") + "'::jsonb"
 
@@ -141,7 +141,7 @@ def _clean_changes_sql(names: dict[int, set[str]]) -> str:
         fields = sorted(fields)
         if not fields:
             continue
-        if not all(_FIELD_NAME.match(name) for name in fields):
+        if not all(_FIELD_NAME.fullmatch(name) for name in fields):
             raise ValueError(f"not a field name to write into SQL: {fields}")
         listed = ", ".join(f"'{name}'" for name in fields)
         hidden = " || ".join(f"CASE WHEN entry.changes ? '{name}' THEN jsonb_build_object('{name}', "

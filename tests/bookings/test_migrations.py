@@ -103,7 +103,7 @@ def test_bookings_already_there_become_findable_by_their_email():
         cursor.execute("UPDATE bookings_booking SET client_email = 'gAAAAA-under-a-retired-key' WHERE id = %s",
                        [unreadable.pk])
 
-    apps = migrate([("bookings", "0013_booking_email_index")])
+    apps = migrate([("bookings", "0015_booking_email_index_idx")])
     indexes = dict(apps.get_model("bookings", "Booking").objects.values_list("reference", "client_email_index"))
     assert indexes == {with_email.reference: email_index("guest@example.com"), without.reference: "",
                        unreadable.reference: ""}
