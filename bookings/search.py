@@ -93,12 +93,13 @@ CLIENTS_IN_A_BOOKING_SEARCH = 200
 def booking_search_query(text: str) -> Q:
     """What a booking search for ``text`` matches: its reference (whole or part, any case), the name, whole
     phone or email written on it, or a client ``clients_matching`` finds."""
-    from .models import Client  # the models use this module's keys
+    from .models import NAMES_ITS_GUEST, Client  # the models use this module's keys
 
     text = (text or "").strip()
     if not text:
         return Q(pk__in=[])
-    query = Q(reference__icontains=text) | Q(client_name__icontains=text)
+    # An anonymised booking's label is nobody's name (and its name index leaves it out).
+    query = Q(reference__icontains=text) | (Q(client_name__icontains=text) & NAMES_ITS_GUEST)
     index = full_phone_index(text) if searched_digits(text) else ""
     if index:
         query |= Q(client_phone_index=index)

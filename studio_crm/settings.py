@@ -512,5 +512,7 @@ SIGN_IN_DEVICE_COOKIE_NAME = "studio_device" if DEBUG else "__Host-studio_device
 # Bookings that ended more than RETENTION_DAYS ago are anonymised daily (manage.py anonymize_expired), and
 # audit entries, messages and sign-in events older than that lose their personal data. 2555 days = 7 years.
 RETENTION_DAYS = env_int("RETENTION_DAYS", 2555)
+# On PostgreSQL a run's batches are shared by this many connections at once (a batch is the server's work).
+RETENTION_WORKERS = env_int("RETENTION_WORKERS", 2)
 # A guest's "send me my data" and "delete my data" on their booking's page, per address (bookings/public/).
 PUBLIC_RATE_LIMITS["data_request_ip"] = env_str("RATE_LIMIT_DATA_REQUEST_IP", "10/h")

@@ -122,3 +122,14 @@ def test_a_person_s_bookings_are_found_by_their_email_through_its_index(history)
     plan = plan_of(by_email)
     assert "Seq Scan on bookings_booking" not in plan, plan
     assert "booking_email_index_idx" in plan, plan
+
+
+def test_a_person_s_bookings_are_found_by_their_phone_through_its_index(history):
+    """The phone's index leaves the anonymised bookings out, and the look-up still reads it."""
+    from compliance.people import person_find
+
+    queries = booking_queries(lambda: person_find(phone_index=history.client_phone_index))
+    by_phone = next(sql for sql in queries if "client_phone_index" in sql)
+    plan = plan_of(by_phone)
+    assert "Seq Scan on bookings_booking" not in plan, plan
+    assert "booking_phone_index_idx" in plan, plan

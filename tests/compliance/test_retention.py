@@ -1,9 +1,11 @@
 import io
+import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -80,6 +82,16 @@ def test_a_card_made_only_of_expired_bookings_disappears_and_the_rest_stay(histo
     assert Client.objects.get(name="Roman Returning").bookings.count() == 1
     page = staff_client(owner).get("/clients/").content.decode()
     assert "Anonymised guest" not in page and "Roman Returning" in page
+
+
+def test_an_anonymised_booking_is_found_by_its_reference_not_by_its_label(history, owner, staff_client):
+    retention_run(days=DAYS, by=None)
+
+    client = staff_client(owner)
+    by_label = client.get("/bookings/", {"q": "Anonymised guest", "all": "1"}).content.decode()
+    by_reference = client.get("/bookings/", {"q": history[0].reference, "all": "1"}).content.decode()
+    assert history[0].reference not in by_label and history[0].reference in by_reference
+    assert "Anonymised guest" in by_reference
 
 
 def test_old_messages_and_audit_entries_lose_their_personal_data(history):
@@ -196,6 +208,59 @@ def test_an_interrupted_run_resumed_ends_as_one_that_ran_through(history, monkey
     assert set(Client.objects.values_list("name", flat=True)) >= {"Roman Returning", "Anonymised guest"}
     assert not Client.objects.filter(name="Olga Old").exists()
     assert (again.bookings, again.clients) == (0, 0)
+
+
+postgres_only = pytest.mark.skipif(not settings.IS_POSTGRES, reason="PostgreSQL runs the batches side by side")
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_share_the_batches_and_end_as_one_would(history, monkeypatch):
+    """Each batch commits on its own, so outside a transaction two connections take turns at them: both at
+    work at once (each waits for the other here), and the result is the run's."""
+    monkeypatch.setattr(retention, "BATCH", 1)
+    real, both_at_work = retention.bookings_anonymise, threading.Barrier(2, timeout=10)
+    backends = set()
+
+    def meets_the_other(batch, **options):
+        backend = connection.connection.info.backend_pid
+        if backend not in backends:  # each connection's first batch
+            backends.add(backend)
+            both_at_work.wait()
+        return real(batch, **options)
+
+    with mock.patch.object(retention, "bookings_anonymise", meets_the_other):
+        run = retention_run(days=DAYS, by=None)
+
+    assert len(backends) == 2
+    assert (run.bookings, run.clients, run.interrupted) == (3, 1, False)
+    assert set(Booking.objects.filter(client_phone_index="").values_list("pk", flat=True)) == {
+        booking.pk for booking in history[:3]}
+    assert not Client.objects.filter(name="Olga Old").exists()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_that_fails_stops_the_other_and_the_rerun_finishes(history, monkeypatch):
+    monkeypatch.setattr(retention, "BATCH", 1)
+    real, calls = retention.bookings_anonymise, []
+
+    def fails_on_the_first_batch(batch, **options):
+        calls.append(batch)
+        if len(calls) == 1:
+            raise RuntimeError("the connection dropped")
+        return real(batch, **options)
+
+    with mock.patch.object(retention, "bookings_anonymise", fails_on_the_first_batch), \
+            pytest.raises(RuntimeError, match="dropped"):
+        retention_run(days=DAYS, by=None)
+    assert RetentionRun.objects.get().interrupted
+    assert len(calls) <= 2  # the other worker finished the batch it had, and took no more
+
+    again = retention_run(days=DAYS, by=None)
+    assert Booking.objects.filter(client_phone_index="").count() == 3
+    assert again.bookings == 3 - (len(calls) - 1)
+    assert not Client.objects.filter(name="Olga Old").exists()
 
 
 def test_audit_entries_of_many_bookings_are_written_back_in_several_statements(history, monkeypatch):
