@@ -110,7 +110,8 @@ def each_batch(queryset, work: Callable[[QuerySet], int | tuple]) -> list:
     def worker() -> list:
         done = []
         try:
-            while not failed.is_set() and (batch := next_slice()) is not None:
+            # The process stopping (its main thread gone) stops the workers too, after their batch.
+            while not failed.is_set() and threading.main_thread().is_alive() and (batch := next_slice()) is not None:
                 done.append(_in_batch_transaction(work, batch))
         except BaseException:
             failed.set()
@@ -120,8 +121,8 @@ def each_batch(queryset, work: Callable[[QuerySet], int | tuple]) -> list:
         return done
 
     pool = ThreadPoolExecutor(workers, thread_name_prefix="retention")
-    futures = [pool.submit(worker) for _ in range(workers)]
     try:
+        futures = [pool.submit(worker) for _ in range(workers)]
         return [result for future in futures for result in future.result()]
     except BaseException:  # a worker's error, or the run stopped (Ctrl-C): the others finish their batch
         failed.set()

@@ -1,7 +1,9 @@
+from datetime import timedelta
+
 import pytest
 
 from bookings.models import BookingState, PaymentStatus
-from tests.factories import BookingFactory, EquipmentFactory, PromoCodeFactory
+from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, PromoCodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +73,14 @@ def test_the_admin_cannot_close_a_hall_over_active_bookings(staff_client, owner,
     response = client.post("/admin/bookings/calendarblock/add/", form)
     assert response.status_code == 302
     assert CalendarBlock.objects.get().created_by == owner
+
+
+def test_the_admin_searches_bookings_as_the_back_office_does(staff_client, owner, space):
+    irina = BookingFactory(space=space, client=ClientFactory(name="Irina Petrova", phone="+79165550137"))
+    other = BookingFactory(space=space, client_name="Oleg Sidorov", start=irina.start + timedelta(days=1),
+                           end=irina.end + timedelta(days=1))
+    client = staff_client(owner)
+
+    for term in ("petrova", "8 (916) 555-01-37", irina.reference.lower()):
+        page = client.get("/admin/bookings/booking/", {"q": term}).content.decode()
+        assert irina.reference in page and other.reference not in page, term

@@ -215,9 +215,10 @@ postgres_only = pytest.mark.skipif(not settings.IS_POSTGRES, reason="PostgreSQL 
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_two_connections_share_the_batches_and_end_as_one_would(history, monkeypatch):
+def test_two_connections_share_the_batches_and_end_as_one_would(history, monkeypatch, settings):
     """Each batch commits on its own, so outside a transaction two connections take turns at them: both at
     work at once (each waits for the other here), and the result is the run's."""
+    settings.RETENTION_WORKERS = 2
     monkeypatch.setattr(retention, "BATCH", 1)
     real, both_at_work = retention.bookings_anonymise, threading.Barrier(2, timeout=10)
     backends = set()
@@ -241,14 +242,19 @@ def test_two_connections_share_the_batches_and_end_as_one_would(history, monkeyp
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_connection_that_fails_stops_the_other_and_the_rerun_finishes(history, monkeypatch):
+def test_a_connection_that_fails_stops_the_other_and_the_rerun_finishes(history, monkeypatch, settings):
+    settings.RETENTION_WORKERS = 2
     monkeypatch.setattr(retention, "BATCH", 1)
-    real, calls = retention.bookings_anonymise, []
+    real, calls, counting, stopped = retention.bookings_anonymise, [], threading.Lock(), threading.Event()
 
     def fails_on_the_first_batch(batch, **options):
-        calls.append(batch)
-        if len(calls) == 1:
+        with counting:
+            calls.append(batch)
+            first = len(calls) == 1
+        if first:
+            stopped.set()
             raise RuntimeError("the connection dropped")
+        stopped.wait(10)  # the other worker's batch ends after the failure
         return real(batch, **options)
 
     with mock.patch.object(retention, "bookings_anonymise", fails_on_the_first_batch), \
