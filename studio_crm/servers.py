@@ -7,11 +7,20 @@ Daphne is built on Twisted, whose HTTP request parses multipart and url-encoded 
 application sees them (daphne never uses the result: it hands the raw body to Django). A body that does not
 parse is answered there with a bare 400, so the API's documented 415 or 400 in its JSON shape never comes.
 Turning that parsing off lets Django answer every body, as it does under uvicorn, and saves the memory.
+
+Django's ASGI handler runs each middleware in the mode it can, and crosses between the event loop and the
+request's thread wherever two neighbours differ: nine crossings a request here (the view, the view hooks of
+CSRF and Prometheus, Prometheus' async halves, back and forth around the synchronous middleware). Every page
+is synchronous and most middleware reads the database, so ``RequestInOneThread`` hands the whole middleware
+stack and the view to the request's thread in one call, as under WSGI: three crossings remain (the request
+signal, the call, the response's close).
 """
 
 import logging
 from contextlib import suppress
 
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 from django.db import OperationalError
 from psycopg_pool import PoolTimeout
 
@@ -67,3 +76,16 @@ class TryAgainWhenTheDatabaseIsBusy:
         except (OperationalError, PoolTimeout) as error:
             log.warning("websocket %s refused: no database connection (%s)", scope.get("path"), error)
             await send({"type": "websocket.close", "code": self.TRY_AGAIN_LATER})
+
+
+class RequestInOneThread(ASGIHandler):
+    """Django's ASGI handler with the middleware and the view run synchronously, in one call on the request's
+    own thread (Django's thread-sensitive executor, where every database access of the request happens). The
+    answer still streams from the event loop: an asynchronous stream (the CSV export) is iterated there."""
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
