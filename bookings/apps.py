@@ -29,6 +29,8 @@ class BookingsConfig(AppConfig):
         auditlog.register(
             models.Booking,
             mask_fields=personal,
-            exclude_fields=["client_phone_index", "client_email_index", "occupied_until", "version", "updated_at"],
+            # card_position: the board's order, not the booking's; auditlog would read it on every save.
+            exclude_fields=["client_phone_index", "client_email_index", "occupied_until", "version", "updated_at",
+                            "card_position"],
             m2m_fields={"equipment"},
         )

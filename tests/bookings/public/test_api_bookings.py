@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings.models import Booking, BookingEquipment, BookingState, PromoCode, SpaceRate
 from studio_crm.log_filters import HidePhones
+from tests.bulk import bulk_bookings
 from tests.factories import BookingFactory, ClientFactory, EquipmentFactory, PromoCodeFactory, studio_time
 from tests.live import asgi_server
 
@@ -100,6 +103,18 @@ class TestCreate:
         followed = client.get(response["Location"])
         assert followed.status_code == 200 and followed.json()["bookingReference"] == booking.reference
         assert booking.source == "website" and booking.consent_ip == "127.0.0.1" and booking.client_email == "irina@example.com"
+
+    def test_a_booking_runs_the_same_queries_however_busy_the_studio_and_none_of_the_board(self, client, space,
+                                                                                        django_assert_num_queries):
+        """What the booking reads and writes is its own: its day's bookings, not the history; the board's order
+        of cards is the board's (the audit trail does not look it up)."""
+        assert post(client, body()).status_code == 201  # the first of a process reads its caches in
+        with CaptureQueriesContext(connection) as second:
+            assert post(client, body(startTime="13:00", endTime="14:00", clientPhone="+7 916 111-22-33")).status_code == 201
+        assert not [query for query in second.captured_queries if "kanban_cardposition" in query["sql"]]
+        bulk_bookings(space, 360)  # a month of history before today
+        with django_assert_num_queries(len(second.captured_queries)):
+            assert post(client, body(startTime="15:00", endTime="16:00", clientPhone="+7 916 765-43-21")).status_code == 201
 
     def test_equipment_by_id_or_name_and_a_promo_code(self, client, space):
         softbox = EquipmentFactory(name="Softbox", price=Decimal("500.00"), stock=3)
