@@ -18,6 +18,7 @@ A period "to date" runs from its first day to today included, and is compared wi
 period before (the 1st to the 13th against the 1st to the 13th), never with a whole month.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -26,7 +27,7 @@ from itertools import groupby
 from operator import or_
 
 from django.db.models import Count, DecimalField, DurationField, ExpressionWrapper, F, Max, Q, Sum, Value
-from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext, ngettext
@@ -424,8 +425,10 @@ def occupancy_by_hour(bookings, spaces, *, last_day: date, weeks: int = 8) -> He
     with ``last_day``: one aggregate query over the bookings that start in those weeks (the start index
     bounds it), plus reading the halls and the opening hours of those days.
 
-    A booking fills every hour it covers: the query groups by weekday, starting hour and length, and each
-    group is spread over its hours here.
+    A booking fills every hour it covers: the query groups by start and length, and each group is spread over
+    its hours here. Bookings start on whole hours, so the groups are at most the weeks' hours (a few hundred for
+    a chain's fifty halls); reading each start's weekday and hour on the studio's clock here, not in the query,
+    spares the database a time-zone conversion per booking (half the query's time).
     """
     first_day = last_day - timedelta(days=7 * weeks - 1)
     zone = timezone.get_current_timezone()
@@ -433,17 +436,17 @@ def occupancy_by_hour(bookings, spaces, *, last_day: date, weeks: int = 8) -> He
     rows = (
         bookings.filter(start__gte=local_midnight(first_day), start__lt=local_midnight(last_day + timedelta(days=1)),
                         state__in=ACTIVE_STATES)
-        .annotate(weekday=ExtractIsoWeekDay("start", tzinfo=zone), hour=ExtractHour("start", tzinfo=zone),
-                  length=length)
-        .values("weekday", "hour", "length")
+        .annotate(length=length)
+        .values("start", "length")
         .annotate(count=Count("pk"))
         .order_by()
     )
     booked: dict[tuple[int, int], int] = {}
     for row in rows:
         hours = max(1, round(row["length"].total_seconds() / 3600)) if row["length"] else 1
+        start = timezone.localtime(row["start"], zone)
         for offset in range(hours):
-            moment = (row["weekday"] - 1) * DAY_HOURS + row["hour"] + offset
+            moment = start.weekday() * DAY_HOURS + start.hour + offset
             cell = (moment // DAY_HOURS % 7, moment % DAY_HOURS)
             booked[cell] = booked.get(cell, 0) + row["count"]
     halls = active_count(spaces)
@@ -488,28 +491,28 @@ class DayActivity:
 
 
 def daily_activity(bookings, *, last_day: date, days: int = 30) -> list[DayActivity]:
-    """Active bookings and revenue per day for the ``days`` days ending with ``last_day`` (one query)."""
+    """Active bookings and revenue per day for the ``days`` days ending with ``last_day`` (one query, grouped by
+    start: each start's day on the studio's clock is read here, as ``occupancy_by_hour`` does)."""
     first_day = last_day - timedelta(days=days - 1)
     zone = timezone.get_current_timezone()
     rows = (
         bookings.filter(start__gte=local_midnight(first_day), start__lt=local_midnight(last_day + timedelta(days=1)))
-        .annotate(day=TruncDate("start", tzinfo=zone))
-        .values("day")
+        .values("start")
         .annotate(
             count=Count("pk", filter=Q(state__in=ACTIVE_STATES)),
             revenue=Coalesce(
                 Sum("total_price", filter=Q(state__in=REVENUE_STATES)), Value(ZERO), output_field=DecimalField()
             ),
         )
-        .order_by("day")
+        .order_by()
     )
-    by_day = {row["day"]: row for row in rows}
-    series = []
-    for offset in range(days):
-        day = first_day + timedelta(days=offset)
-        row = by_day.get(day)
-        series.append(DayActivity(day, row["count"] if row else 0, row["revenue"] if row else ZERO))
-    return series
+    counts, revenue = defaultdict(int), defaultdict(lambda: ZERO)
+    for row in rows:
+        day = timezone.localtime(row["start"], zone).date()
+        counts[day] += row["count"]
+        revenue[day] += row["revenue"]
+    return [DayActivity(day, counts[day], revenue[day])
+            for day in (first_day + timedelta(days=offset) for offset in range(days))]
 
 
 # --- Clients ----------------------------------------------------------------------------------------
