@@ -1,9 +1,7 @@
 """The studio's clients: every guest by phone, with visits, spending, no-shows, notes and the flag."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,6 +15,7 @@ from .forms import (
     ClientForm,
     ClientSearchForm,
 )
+from .pagination import CappedPaginator
 from .search import clients_matching
 
 PAGE_SIZE = PAGE_SIZES[0]
@@ -42,28 +41,17 @@ def _searched(clients, form: ClientSearchForm):
     return clients
 
 
-class ClientPaginator(Paginator):
-    """Pages of clients sorted by a figure, counted without the figures (the count needs none of them)."""
-
-    def __init__(self, object_list, per_page, *, counted):
-        super().__init__(object_list, per_page)
-        self.counted = counted
-
-    @cached_property
-    def count(self) -> int:
-        return self.counted.count()
-
-
 def _client_page(user, clients, sort: str, number):
     """One page of ``clients``, each with its figures. By name, only the page's clients' bookings are read;
     sorting by a figure reads every client's."""
     spaces = _figure_spaces(user)
     if sort == "name":
-        page = Paginator(clients.order_by(*CLIENT_SORTS[sort]), PAGE_SIZE).get_page(number)
+        page = CappedPaginator(clients.order_by(*CLIENT_SORTS[sort]), PAGE_SIZE).get_page(number)
         page.object_list = reports.with_figures(list(page.object_list), spaces)
         return page
     ranked = reports.clients_with_figures(clients, spaces).order_by(*CLIENT_SORTS[sort])
-    return ClientPaginator(ranked, PAGE_SIZE, counted=clients).get_page(number)
+    # Counted without the figures: the count needs none of them.
+    return CappedPaginator(ranked, PAGE_SIZE, counted=clients).get_page(number)
 
 
 @staff_required

@@ -7,11 +7,9 @@ through bookings.services; refusals become form errors or messages, never a half
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -36,38 +34,12 @@ from .forms import (
     whole_number,
 )
 from .models import REASON_REQUIRED_STATES, Booking, payment_in_a_sentence, state_in_a_sentence
+from .pagination import CappedPaginator
 from .pii import HIDDEN
 
 PAGE_SIZE = PAGE_SIZES[0]
 # Session key: what a refused batch had ticked and chosen, shown once on the list it returns to.
 BATCH_KEPT = "booking_batch_kept"
-# The list counts this many bookings at most (forty pages): years of history cost no more to list than one
-# page, and a search every booking matches stops counting after a thousand rows (3 ms on a million, 22 at
-# ten thousand).
-LIST_COUNT_CAP = 1_000
-
-
-class CappedPaginator(Paginator):
-    """Counts at most ``cap`` rows. Past the cap the list says "more than" and pages as far as the cap;
-    filters narrow it from there."""
-
-    def __init__(self, object_list, per_page, *, cap: int):
-        super().__init__(object_list, per_page)
-        self.cap = cap
-
-    @cached_property
-    def _probe(self) -> int:
-        return self.object_list[: self.cap + 1].count()
-
-    @cached_property
-    def count(self) -> int:
-        return min(self._probe, self.cap)
-
-    @property
-    def is_capped(self) -> bool:
-        return self._probe > self.cap
-
-
 # --- Booking list, export and batch actions ---------------------------------------------------------
 
 
@@ -111,7 +83,7 @@ def booking_list(request):
     request.GET = BookingFilterForm.opening_query(asked)
     form, bookings = _filtered_bookings(request)
     opened, request.GET = request.GET, asked
-    page = CappedPaginator(bookings, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(request.GET.get("page"))
+    page = CappedPaginator(bookings, PAGE_SIZE).get_page(request.GET.get("page"))
     # What a refused batch had chosen comes back ticked (booking_batch keeps it for one showing).
     kept = request.session.pop(BATCH_KEPT, None) or {}
     ticked = set(kept.get("selected", [])) & {booking.pk for booking in page.object_list}

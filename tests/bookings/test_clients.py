@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from bookings import reports
+from bookings import pagination, reports
 from bookings.models import Booking, BookingState, Client
 from tests.bulk import bulk_bookings, queries_for
 from tests.factories import BookingFactory, ClientFactory, studio_time
@@ -167,3 +167,17 @@ def test_the_card_runs_the_same_queries_for_a_short_and_a_long_history(staff_cli
     bulk_bookings(space, 500, clients=20, prefix="H")
     Booking.objects.filter(client__name__startswith="Guest H").update(client=guest)
     assert queries_for(client, f"/clients/{guest.pk}/") == few
+
+
+@pytest.mark.parametrize("sort", ["name", "spent"])
+def test_past_the_count_cap_the_list_says_more_than_and_counts_no_further(staff_client, owner, space, sort,
+                                                                         monkeypatch):
+    monkeypatch.setattr(pagination, "LIST_COUNT_CAP", 30)
+    bulk_bookings(space, 40, clients=40)
+    ClientFactory(name="Irina Petrova"), ClientFactory(name="Pavel Petrov")
+    client = staff_client(owner)
+
+    html = client.get("/clients/", {"sort": sort}).content.decode()
+    assert "More than 30</strong> clients" in html and "Page 1 of 2+" in html
+    narrowed = client.get("/clients/", {"q": "petrov", "sort": sort}).content.decode()
+    assert "<strong>2</strong> clients" in narrowed and "More than 30" not in narrowed

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bookings import views
+from bookings import pagination
 from bookings.models import Booking, BookingSource, BookingState, BookingTransition, PaymentStatus
 from bookings.services import booking_create
 from tests.bulk import bulk_bookings, queries_for
@@ -292,7 +292,7 @@ def test_the_newest_first_list_runs_the_same_queries_for_few_and_many(staff_clie
 
 def test_past_the_count_cap_the_list_says_more_than_and_pages_as_far_as_the_cap(staff_client, owner, space,
                                                                                monkeypatch):
-    monkeypatch.setattr(views, "LIST_COUNT_CAP", 30)
+    monkeypatch.setattr(pagination, "LIST_COUNT_CAP", 30)
     bulk_bookings(space, 40)
     client = staff_client(owner)
     first = client.get("/bookings/?all=1")
