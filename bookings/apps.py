@@ -29,7 +29,7 @@ class BookingsConfig(AppConfig):
         auditlog.register(
             models.Booking,
             mask_fields=personal,
-            # card_position: the board's order, not the booking's; auditlog would read it on every save.
+            # card_position: the board's order, not the booking's; auditlog would read it for every booking made.
             exclude_fields=["client_phone_index", "client_email_index", "occupied_until", "version", "updated_at",
                             "card_position"],
             m2m_fields={"equipment"},

