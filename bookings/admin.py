@@ -144,6 +144,10 @@ class BookingAdmin(admin.ModelAdmin):
         (pgettext_lazy("admin section", "Record"), {
             "fields": ["created_by", "created_at", "updated_by", "updated_at", "version"], "classes": ["collapse"]}),
     ]
+    readonly_fields = [name for _title, section in fieldsets for name in section["fields"]
+                       if name not in ("notes", "internal_notes")]
+    inlines = [BookingEquipmentInline, BookingTransitionInline]
+    actions = ["confirm_selected", "mark_paid"]
 
     def get_search_results(self, request, queryset, search_term):
         """The back office's search (a reference, the name, phone or email on a booking, its client), which the
@@ -151,10 +155,6 @@ class BookingAdmin(admin.ModelAdmin):
         if not search_term.strip():
             return queryset, False
         return bookings_matching(queryset, search_term), False
-    readonly_fields = [name for _title, section in fieldsets for name in section["fields"]
-                       if name not in ("notes", "internal_notes")]
-    inlines = [BookingEquipmentInline, BookingTransitionInline]
-    actions = ["confirm_selected", "mark_paid"]
 
     @admin.display(description=_("booking number"), ordering="reference")
     def number(self, booking):

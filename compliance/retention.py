@@ -96,7 +96,8 @@ def each_batch(queryset, work: Callable[[QuerySet], int | tuple]) -> list:
     a connection of its own and taking the next slice as it finishes one: a batch's cost is the server's, so
     two of its cores do twice the work. The slices are disjoint rows, so the workers never wait on each
     other's row locks. A worker that fails, or the run stopped, stops the others after their current batch
-    (each batch done stays done, as in a run stopped half-way) and the error is raised. Elsewhere the slices go one after the other."""
+    (each batch done stays done, as in a run stopped half-way) and the error is raised. Elsewhere the slices
+    go one after the other."""
     slices = batches(queryset)
     workers = settings.RETENTION_WORKERS
     if workers < 2 or connection.vendor != "postgresql" or connection.in_atomic_block:
