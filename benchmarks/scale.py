@@ -2,9 +2,10 @@
 
 Builds two PostgreSQL databases on the server DATABASE_URL names: the demo studio (``seed_demo``) and the same
 studio with a chain's history added by SQL (50 halls, 1,000,000 bookings over about nine years, 100,000
-clients). Serves each with a real ASGI server (uvicorn, one process, production settings: DEBUG off, static
-files collected, the keys the databases were built with), and measures every page and API call with concurrent
-clients, each figure beside ``/healthz`` of the same server in the same run. Staff pages are asked for with the
+clients). Serves each with a real ASGI server (uvicorn, one process or ``--workers N``, production settings:
+DEBUG off, static files collected, the keys the databases were built with, Redis at REDIS_URL or the local
+one), and measures every page and API call with concurrent clients, each figure beside ``/healthz`` of the
+same server in the same run. Staff pages are asked for with the
 owner's session; ``/healthz`` and the guest API without one, as a probe and a guest ask. The scale database is
 kept between runs (it takes a while to build); ``--rebuild`` builds it again.
 """
@@ -200,17 +201,18 @@ def collect_static() -> None:
 
 
 @contextmanager
-def served(name: str, port: int):
+def served(name: str, port: int, workers: int):
     # Plain HTTP on the loopback: the redirect to HTTPS is the proxy's in production.
     env = {**os.environ, "DATABASE_URL": database_url(name), "DEBUG": "false", **production_keys(),
            "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false",
            "STUDIO_LOG_LEVEL": "WARNING", "ACCESS_LOG": "false", "PYTHONUNBUFFERED": "1",
            "RATE_LIMIT_BOOKING_IP": "100000/h", "RATE_LIMIT_BOOKING_PHONE": "100000/h",
            "RATE_LIMIT_AVAILABILITY_IP": "100000/h", "RATE_LIMIT_QUOTE_IP": "100000/h"}
-    env.pop("REDIS_URL", None) if os.environ.get("BENCH_WITHOUT_REDIS") else None
+    # Production's cache, rate limits and channel layer live in Redis.
+    env["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     process = subprocess.Popen(
         [PYTHON, "-m", "uvicorn", "studio_crm.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log", "--log-level", "warning"], cwd=ROOT, env=env)
+         "--no-access-log", "--log-level", "warning", "--workers", str(workers)], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -290,14 +292,14 @@ def scenario(base: str, facts: dict, offset_days: int) -> dict[str, list[tuple[s
     return plan
 
 
-def run_database(name: str, port: int, offset_days: int) -> dict[str, dict]:
+def run_database(name: str, port: int, offset_days: int, workers: int) -> dict[str, dict]:
     facts = json.loads(manage(name, "shell", "-c", SESSION_CODE, capture=True).strip().splitlines()[-1])
     staff = f"{SESSION_COOKIE}={facts['session']}"
 
     def cookie(label: str) -> str:
         return "" if label in WITHOUT_SESSION else staff
 
-    with served(name, port) as base:
+    with served(name, port, workers) as base:
         plan = scenario(base, facts, offset_days)
         measure(plan["/healthz"][:8], "")  # warm up the process
         loaded = {label: measure(urls, cookie(label)) for label, urls in plan.items()}
@@ -314,6 +316,7 @@ def run_database(name: str, port: int, offset_days: int) -> dict[str, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rebuild", action="store_true", help="build the 1,000,000-booking database again")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn processes (default 1: one machine's one process)")
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("make bench-scale needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/any")
@@ -328,9 +331,10 @@ def main() -> None:
         manage("studio_bench_scale", "migrate", "--noinput")
     collect_static()
     offset = (int(time.time()) // 60) % 120  # guest bookings land on days no earlier run used
-    demo = run_database("studio_bench_demo", 8101, offset)
-    scale = run_database("studio_bench_scale", 8102, offset)
-    print(f"\nuvicorn, one process, DEBUG off, {CONCURRENCY} concurrent clients, {REQUESTS} requests per line; "
+    demo = run_database("studio_bench_demo", 8101, offset, options.workers)
+    scale = run_database("studio_bench_scale", 8102, offset, options.workers)
+    processes = "one process" if options.workers == 1 else f"{options.workers} processes"
+    print(f"\nuvicorn, {processes}, DEBUG off, PostgreSQL + Redis, {CONCURRENCY} concurrent clients, {REQUESTS} requests per line; "
           "p50 (p95) in ms; × = p50 / the same server's /healthz p50; alone = p50 with one client at a time")
     print(f"{'what':<34} {'demo':>15} {'1M bookings':>15} {'1M / demo':>9} {'× healthz':>9} "
           f"{'alone demo':>10} {'alone 1M':>9}  answers at 1M")

@@ -9,7 +9,7 @@ class BookingsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import hours, models, receivers, signals
+        from . import free_hours_cache, hours, models, receivers, signals
 
         signals.booking_created.connect(receivers.booking_created, dispatch_uid="bookings.metrics.created")
         signals.booking_state_changed.connect(receivers.booking_state_changed,
@@ -24,6 +24,7 @@ class BookingsConfig(AppConfig):
         auditlog.register(models.OpeningHours)
         auditlog.register(models.SpecialDay)
         hours.connect_receivers()
+        free_hours_cache.connect_receivers()
         auditlog.register(models.Client, mask_fields=["phone", "email"],
                           exclude_fields=["phone_index", "search_name", "phone_tail_index", "email_index"])
         auditlog.register(

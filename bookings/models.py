@@ -52,6 +52,17 @@ def trigram_index(field: str, name: str, condition: Q | None = None) -> Postgres
     return PostgresGinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=name, condition=condition)
 
 
+class InAHall:
+    """A row of one hall (a booking, a block, a rate) that remembers the hall it was read with, so that a change
+    that moves it to another hall tells both halls (bookings.free_hours_cache)."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        row = super().from_db(db, field_names, values)
+        row.loaded_space_id = row.__dict__.get("space_id")
+        return row
+
+
 class Space(models.Model):
     """A hall of the studio, rented by the hour."""
 
@@ -96,7 +107,7 @@ class Space(models.Model):
         return self.colour if re.fullmatch(HEX_COLOUR, self.colour or "") else "#8a94a3"
 
 
-class SpaceRate(models.Model):
+class SpaceRate(InAHall, models.Model):
     """A different hourly rate for some hours of the week (evenings, weekends)."""
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="rates", verbose_name=_("hall"))
@@ -393,7 +404,7 @@ def has_started(booking) -> bool:
     return timezone.now() >= booking.start
 
 
-class Booking(models.Model):
+class Booking(InAHall, models.Model):
     # Unique through a constraint (Meta) rather than unique=True, which on PostgreSQL adds a second, pattern-ops
     # index that only LIKE 'prefix%' would use; references are looked up exactly or by the trigram index.
     reference = models.CharField(_("booking number"), max_length=20, editable=False)
@@ -668,7 +679,7 @@ BLOCK_KINDS_IN_A_SENTENCE = {
 }
 
 
-class CalendarBlock(models.Model):
+class CalendarBlock(InAHall, models.Model):
     """A space closed for a time range: nothing can be booked into it."""
 
     space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="blocks", verbose_name=_("hall"))

@@ -222,7 +222,10 @@ def deployment_channel_prefix(secret_key: str, database: dict) -> str:
 # beside production) hear each other's groups unless their channel names differ.
 CHANNEL_LAYER_PREFIX = env_str("CHANNEL_LAYER_PREFIX") or deployment_channel_prefix(SECRET_KEY, DATABASES["default"])
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The cache's keys start with the same prefix: deployments on one Redis database keep their own rate
+    # limits, idempotency answers and free hours.
+    CACHES = {"default": {"BACKEND": "studio_crm.cache.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": CHANNEL_LAYER_PREFIX}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

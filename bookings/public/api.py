@@ -30,6 +30,7 @@ from ninja.openapi.docs import DocsBase
 from ninja.openapi.schema import REF_TEMPLATE
 from pydantic.alias_generators import to_camel
 
+from .. import free_hours_cache
 from ..availability import free_slots, longest_stay, validate_booking_day
 from ..errors import BookingConflict, local_range, service_errors
 from ..hours import day_bounds, opening_hours, widest_hours
@@ -315,20 +316,30 @@ def availability(request, space: Annotated[str, Query(pattern=SLUG, description=
                  date: Annotated[Date, Query(description="YYYY-MM-DD, studio time")]):
     """Each slot is a free one-hour start; ``maxHours`` says how long a booking starting there can last."""
     check_rate(request, "availability_ip")
-    hall = Space.objects.filter(slug=space, is_active=True).first()
+    now = timezone.now()
+    return respond(Answer(200, free_hours_cache.kept(space, date, now, find_hall=lambda: _active_hall(space),
+                                                     answer=lambda hall: _free_hours(hall, date, now))))
+
+
+def _active_hall(slug: str) -> Space:
+    hall = Space.objects.filter(slug=slug, is_active=True).first()
     if hall is None:
         raise ApiError(404, "not_found", gettext("There is no hall with that slug."))
-    _check_day(date)
-    slots = free_slots(hall, date)
+    return hall
+
+
+def _free_hours(hall: Space, day: Date, now: datetime) -> dict:
+    _check_day(day)
+    slots = free_slots(hall, day, now=now)
     rates = list(hall.rates.all())
     slot_rates = [hourly_rate(hall, slot.start, rates) for slot in slots]
-    return respond(Answer(200, {
+    return {
         "space": {"slug": hall.slug, "name": hall.name},
-        "date": date.isoformat(),
+        "date": day.isoformat(),
         "timeZone": settings.TIME_ZONE,
-        "hourlyRate": str(min(slot_rates, default=hourly_rate(hall, _first_hour(date), rates))),
+        "hourlyRate": str(min(slot_rates, default=hourly_rate(hall, _first_hour(day), rates))),
         "slots": [{**_slot_json(slot, slots), "hourlyRate": str(rate)} for slot, rate in zip(slots, slot_rates, strict=True)],
-    }))
+    }
 
 
 # --- Bookings ---------------------------------------------------------------------------------------
