@@ -9,11 +9,11 @@ current again.
 
 A change gives its version a new token twice: at once, so the rest of its own transaction reads the change, and
 once it commits, so that an answer another process computed in between, from the database as it was before the
-commit, is not used either. Answers are read only after the tokens they are kept under, so an answer is never
-kept under a token newer than what it read.
+commit, is not used either. An answer is computed only after the tokens it is kept under were read, so it is
+never kept under a token newer than the rows it read.
 
-An answer is kept at most KEEP_SECONDS and never beyond the hour it was computed in (an hour that has begun is
-no longer free). A change no receiver sees, an ``update()`` of a booking's time or state or raw SQL, shows for at
+An answer is kept at most KEEP_SECONDS and never beyond the hour of the studio's clock it was computed in (an
+hour that has begun is no longer free). A change no receiver sees, an ``update()`` of a booking's time or state or raw SQL, shows for at
 most that long; the project makes none (retention's ``update()`` rewrites only a guest's details). A kept answer
 never lets a guest book a taken hour: a booking is checked again under the hall's lock. If the cache fails, the
 answer is computed as if nothing had been kept.
@@ -38,6 +38,7 @@ logger = logging.getLogger("studio.free_hours")
 KEEP_SECONDS = 60
 TOKEN_SECONDS = 24 * 3600  # a hall's token outlives every answer kept under it
 STUDIO_KEY = "free-hours:studio"
+ANSWER_SHAPE = "v1"  # a new shape of the API's answer takes a new name, so a release never reads the last one's
 HOUR_SECONDS = 3600
 # The hall each slug was last found as in this process: a guess that saves a round trip, checked by the answer.
 _hall_ids: dict[str, int] = {}
@@ -50,44 +51,54 @@ def hall_key(space_id: int) -> str:
 def kept(slug: str, day: date, now: datetime, *, find_hall: Callable[[], Space],
          answer: Callable[[Space], dict]) -> dict:
     """The answer about the hall ``slug`` on ``day`` at ``now``: kept from an earlier call in the same hour of
-    the same day while neither that hall nor the studio has changed since, else ``answer(find_hall())``.
+    the studio's clock while neither that hall nor the studio has changed since, else ``answer(find_hall())``.
 
     ``find_hall`` may raise (no such hall); a kept answer stands for a hall that was found, so a hit reads no
-    database at all.
+    database at all. An answer is kept only under tokens read before any row it was computed from, the hall's
+    own row included: so only for the hall this process found under ``slug`` before (``_hall_ids``).
     """
-    moment = now.timestamp()
-    # The day it is and the rules that shape an answer are part of its name: an answer kept on one day
-    # proves the date was bookable that day, and processes with other settings keep their own.
-    answer_key = (f"free-hours:answer:{slug}:{day.isoformat()}:{int(moment // HOUR_SECONDS)}:"
-                  f"{timezone.localdate(now).isoformat()}:{settings.BOOKING_MAX_HOURS}:{settings.BOOKING_HORIZON_DAYS}")
+    local = timezone.localtime(now)
+    answer_key = _answer_key(slug, day, local)
     guess = _hall_ids.get(slug)
-    try:  # one round trip when the hall is the one this process found under that slug before
+    try:
         found = cache.get_many([answer_key, STUDIO_KEY, *([hall_key(guess)] if guess else [])])
         studio = found.get(STUDIO_KEY) or _first_token(STUDIO_KEY)
-        if (kept_answer := found.get(answer_key)) is not None:
-            space_id, versions, body = kept_answer
-            hall = found.get(hall_key(space_id)) if space_id == guess else cache.get(hall_key(space_id))
-            if versions == (studio, hall):
-                return body
+        if (body := _current(found.get(answer_key), studio, found, guess)) is not None:
+            return body
+        guessed = (found.get(hall_key(guess)) or _first_token(hall_key(guess))) if guess else None
     except Exception:  # the cache is unreachable: answer from the database
         logger.warning("Free hours computed without the cache: it is unavailable.", exc_info=True)
         return answer(find_hall())
     hall = find_hall()
     _hall_ids[slug] = hall.pk
-    try:  # the hall's token is read before its bookings are
-        versions = (studio, cache.get(hall_key(hall.pk)) or _first_token(hall_key(hall.pk)))
-    except Exception:
-        logger.warning("Free hours computed without the cache: it is unavailable.", exc_info=True)
-        return answer(hall)
     body = answer(hall)
+    past_the_hour = local.minute * 60 + local.second
     # On the hour to the microsecond the hour just begun still counts as free: that answer is not kept.
-    if None not in versions and moment % HOUR_SECONDS:
+    if hall.pk == guess and None not in (studio, guessed) and (past_the_hour or local.microsecond):
         try:
-            cache.set(answer_key, (hall.pk, versions, body),
-                      min(KEEP_SECONDS, HOUR_SECONDS - int(moment % HOUR_SECONDS)))
+            cache.set(answer_key, (hall.pk, (studio, guessed), body), min(KEEP_SECONDS, HOUR_SECONDS - past_the_hour))
         except Exception:
             logger.warning("A free-hours answer could not be kept: the cache is unavailable.", exc_info=True)
     return body
+
+
+def _answer_key(slug: str, day: date, local: datetime) -> str:
+    """The hour it is on the studio's clock (its date with it: an answer kept on a day proves the date could be
+    booked that day) and the rules that shape an answer are part of its name: processes with other settings, or
+    of another release, keep their own."""
+    hour = local.replace(minute=0, second=0, microsecond=0).isoformat()
+    rules = (f"{settings.TIME_ZONE}:{settings.BOOKING_MAX_HOURS}:{settings.BOOKING_HORIZON_DAYS}:"
+             f"{settings.STUDIO_OPENS_AT}:{settings.STUDIO_CLOSES_AT}")
+    return f"free-hours:{ANSWER_SHAPE}:{slug}:{day.isoformat()}:{hour}:{rules}"
+
+
+def _current(kept_answer, studio: str | None, found: dict, guess: int | None) -> dict | None:
+    """The kept answer's body if both tokens it was kept under are still the current ones."""
+    if kept_answer is None or studio is None:
+        return None
+    space_id, versions, body = kept_answer
+    hall = found.get(hall_key(space_id)) if space_id == guess else cache.get(hall_key(space_id))
+    return body if versions == (studio, hall) else None
 
 
 def _first_token(key: str) -> str | None:
@@ -110,9 +121,10 @@ def _new_token(key: str) -> None:
 
 
 def hall_row_changed(sender, instance, **kwargs) -> None:
-    """A booking, block or rate was saved or deleted: its hall, and the hall it was read with if it moved."""
+    """A booking, block or rate was saved or deleted: its hall, and the hall it was in before if it moved."""
     for space_id in {instance.space_id, getattr(instance, "loaded_space_id", None)} - {None}:
         _renew(hall_key(space_id))
+    instance.loaded_space_id = instance.space_id  # the hall a later move of the same object moves it from
 
 
 def hall_changed(sender, instance, **kwargs) -> None:

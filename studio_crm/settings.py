@@ -222,10 +222,7 @@ def deployment_channel_prefix(secret_key: str, database: dict) -> str:
 # beside production) hear each other's groups unless their channel names differ.
 CHANNEL_LAYER_PREFIX = env_str("CHANNEL_LAYER_PREFIX") or deployment_channel_prefix(SECRET_KEY, DATABASES["default"])
 if REDIS_URL:
-    # The cache's keys start with the same prefix: deployments on one Redis database keep their own rate
-    # limits, idempotency answers and free hours.
-    CACHES = {"default": {"BACKEND": "studio_crm.cache.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": CHANNEL_LAYER_PREFIX}}
+    CACHES = {"default": {"BACKEND": "studio_crm.cache.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -240,7 +237,10 @@ else:
 # each test its own).
 KANBAN_GROUP = "kanban"
 # Without Redis, background jobs run in-process right after the transaction commits.
-RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
+# With Redis the queue shares the cache's connections (studio_crm/cache.py); django-rq would open a new pool,
+# and so a new connection, for every job a request queues.
+RQ_QUEUES = {"default": {**({"USE_REDIS_CACHE": "default"} if REDIS_URL else {"URL": "redis://127.0.0.1:6379/0"}),
+                         "DEFAULT_TIMEOUT": 300}}
 RQ_ENABLED = bool(REDIS_URL)
 
 # --- Auth -----------------------------------------------------------------------------------------

@@ -1,10 +1,15 @@
-"""The cache on Redis counts in one round trip, as rate limits count every public request."""
+"""The cache on Redis: one set of connections for the process, and a count in one round trip, as rate limits
+count every public request."""
 
 import os
 
 import pytest
 import redis
-from django.core.cache import cache
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from django.core.cache import cache, caches
+
+from studio_crm.asgi import django_asgi_app
 
 pytestmark = [pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL)"),
               pytest.mark.usefixtures("fresh_limits")]
@@ -28,7 +33,7 @@ def test_incrementing_a_counter_is_one_command(commands):
     cache.set("hits", 1, 60)
     commands.clear()
     assert cache.incr("hits") == 2 and cache.incr("hits", 5) == 7
-    assert commands == ["EVAL", "EVAL"] and cache.get("hits") == 7
+    assert commands == ["EVALSHA", "EVALSHA"] and cache.get("hits") == 7
 
 
 def test_incrementing_a_missing_counter_fails_as_django_does_and_creates_nothing():
@@ -44,4 +49,49 @@ def test_a_rate_limited_request_counts_in_two_commands(db, client, commands, set
         commands.clear()
         statuses.append(client.get("/api/v1/availability?space=nowhere&date=2030-01-01").status_code)
     assert statuses == [404, 404, 429]
-    assert commands[:2] == ["SET", "EVAL"]  # add (the window's counter exists), then the increment
+    assert commands[:2] == ["SET", "EVALSHA"]  # add (the window's counter exists), then the increment
+
+
+def asked_under_asgi(path: str, query: str) -> int:
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+             "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
+
+    async def exchange():
+        communicator = ApplicationCommunicator(django_asgi_app, scope)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        start = await communicator.receive_output(10)
+        while (await communicator.receive_output(10)).get("more_body"):
+            pass
+        await communicator.wait(10)
+        return start["status"]
+
+    return async_to_sync(exchange)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_under_asgi_use_the_connections_the_process_already_has(monkeypatch):
+    """Each ASGI request has a cache backend of its own; they share one pool (Django's own opened a connection
+    to Redis for every request)."""
+    opened = []
+    connect = redis.connection.Connection._connect
+    monkeypatch.setattr(redis.connection.Connection, "_connect", lambda self: opened.append(self) or connect(self))
+    cache.get("warm")  # the process's first connection
+    statuses = [asked_under_asgi("/api/v1/availability", "space=nowhere&date=2030-01-01") for _ in range(10)]
+    assert statuses == [404] * 10
+    assert len(opened) <= 1
+
+
+def test_two_backends_of_one_process_share_a_pool():
+    first, second = caches.create_connection("default"), caches.create_connection("default")
+    assert first is not second
+    assert first._cache.get_client(write=True).connection_pool is second._cache.get_client(write=True).connection_pool
+
+
+def test_the_job_queue_uses_the_caches_connections(settings):
+    import django_rq
+
+    assert settings.RQ_QUEUES["default"]["USE_REDIS_CACHE"] == "default"
+    queue = django_rq.get_queue("default")
+    assert queue.connection is cache._cache.get_client(write=True)
+    assert queue.connection.ping()
