@@ -5,8 +5,9 @@ backend a connection pool of its own. Under ASGI every request therefore connect
 connections for 20 availability asks, measured; none now): a TCP handshake before its first rate-limit count,
 and a connection left for the garbage collector to close after it. Here the pools, and a ``redis.Redis`` client over each, belong to the process and are shared by
 every backend: a client is safe to share between threads, its pool hands each command a connection of its own.
-(Django's ticket for the same problem is open: django/django pull request 18459.) The job queue uses the same
-client (``get_master_client``).
+(Django's ticket for the same problem is open: django/django pull request 18459.) The job queue has a client of
+its own, also one per process (``get_master_client``): rq writes its worker's socket timeout into the pool it is
+given, which must not be the cache's.
 
 Django's backend also increments in two round trips (``EXISTS``, then ``INCRBY``), and every rate-limit check of
 the public API increments a counter (django-ratelimit: ``add``, then ``incr`` once the window's counter exists).
@@ -26,25 +27,37 @@ end
 return false
 """
 
-# (server URL, pool options) -> (pool, client, the increment script), for the life of the process. redis-py's pool notices a fork
-# and starts afresh in the child.
-_clients: dict[tuple[str, str], tuple] = {}
-_clients_lock = threading.Lock()
+# What the process keeps for its life, made once under the lock. redis-py's pool notices a fork and starts afresh
+# in the child.
+_per_process: dict[tuple, object] = {}
+_per_process_lock = threading.Lock()
+
+
+def _once(key: tuple, make):
+    found = _per_process.get(key)
+    if found is None:
+        with _per_process_lock:
+            found = _per_process.get(key)
+            if found is None:
+                found = _per_process[key] = make()
+    return found
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._options_key = (self._pool_class, repr(sorted(self._pool_options.items())))
+
     def _shared(self, write: bool) -> tuple:
+        """(pool, client, the increment script) of the server, shared by every backend with these options."""
         server = self._servers[self._get_connection_pool_index(write)]
-        key = (server, repr(sorted(self._pool_options.items())))
-        found = _clients.get(key)
-        if found is None:
-            with _clients_lock:
-                found = _clients.get(key)
-                if found is None:
-                    pool = self._pool_class.from_url(server, **self._pool_options)
-                    client = self._lib.Redis(connection_pool=pool)
-                    found = _clients[key] = (pool, client, client.register_script(INCREMENT_EXISTING))
-        return found
+
+        def make():
+            pool = self._pool_class.from_url(server, **self._pool_options)
+            client = self._lib.Redis(connection_pool=pool)
+            return pool, client, client.register_script(INCREMENT_EXISTING)
+
+        return _once(("cache", server, *self._options_key), make)
 
     def _get_connection_pool(self, write):
         return self._shared(write)[0]
@@ -65,6 +78,9 @@ class RedisCache(DjangoRedisCache):
         self._class = RedisCacheClient
 
     def get_master_client(self):
-        """The process's Redis client: django-rq asks for it under ``USE_REDIS_CACHE`` (settings.RQ_QUEUES), and
-        queues a job over the same connections instead of opening a pool of its own for every job it queues."""
-        return self._cache.get_client(write=True)
+        """The job queue's Redis client: django-rq asks for it under ``USE_REDIS_CACHE`` (settings.RQ_QUEUES), and
+        queues every job over it instead of opening a pool for each. One per process and server, with a pool of
+        its own: rq sets its worker's socket timeout on the pool it is given, and runs a worker in a new process
+        from the options of that pool (``SpawnWorker``), which takes plain ones."""
+        server = self._servers[0]
+        return _once(("queue", server), lambda: self._cache._lib.Redis.from_url(server))

@@ -30,7 +30,8 @@ def commands(monkeypatch):
 
 
 def test_incrementing_a_counter_is_one_command(commands):
-    cache.set("hits", 1, 60)
+    cache.set("hits", 0, 60)
+    cache.incr("hits")  # a Redis that has not seen the script yet is sent it once
     commands.clear()
     assert cache.incr("hits") == 2 and cache.incr("hits", 5) == 7
     assert commands == ["EVALSHA", "EVALSHA"] and cache.get("hits") == 7
@@ -88,10 +89,11 @@ def test_two_backends_of_one_process_share_a_pool():
     assert first._cache.get_client(write=True).connection_pool is second._cache.get_client(write=True).connection_pool
 
 
-def test_the_job_queue_uses_the_caches_connections(settings):
+def test_the_job_queue_keeps_one_client_for_the_process(settings):
     import django_rq
 
     assert settings.RQ_QUEUES["default"]["USE_REDIS_CACHE"] == "default"
-    queue = django_rq.get_queue("default")
-    assert queue.connection is cache._cache.get_client(write=True)
-    assert queue.connection.ping()
+    queue, again = django_rq.get_queue("default"), django_rq.get_queue("default")
+    assert queue.connection is again.connection and queue.connection.ping()
+    # Its own pool: a worker's socket timeout, which rq writes into the pool it is given, is not the cache's.
+    assert queue.connection.connection_pool is not cache._cache.get_client(write=True).connection_pool
