@@ -1,13 +1,13 @@
 """`make bench-scale`: the studio's pages and API at a chain's scale, beside the demo studio, in one run.
 
 Builds two PostgreSQL databases on the server DATABASE_URL names: the demo studio (``seed_demo``) and the same
-studio with a chain's history added by SQL (50 halls, 1,000,000 bookings over about nine years, 100,000
-clients). Serves each with a real ASGI server (uvicorn, one process or ``--workers N``, production settings:
-DEBUG off, static files collected, the keys the databases were built with, Redis at REDIS_URL or database 14
-of the local one), and measures every page and API call with concurrent clients, each figure beside ``/healthz`` of the
-same server in the same run. Staff pages are asked for with the
-owner's session; ``/healthz`` and the guest API without one, as a probe and a guest ask. The scale database is
-kept between runs (it takes a while to build); ``--rebuild`` builds it again.
+studio with a chain's history added by SQL (50 halls, 1,000,000 bookings over about nine years, 100,000 clients).
+Serves each with a real ASGI server (uvicorn, one process or ``--workers N``, production settings: DEBUG off,
+static files collected, the keys the databases were built with, Redis at REDIS_URL or database 14 of the local
+one), and measures every page and API call with concurrent clients, each figure beside ``/healthz`` of the same
+server in the same run. Staff pages are asked for with the owner's session; ``/healthz`` and the guest API without
+one, as a probe and a guest ask. The scale database is kept between runs (it takes a while to build);
+``--rebuild`` builds it again.
 """
 
 import argparse
@@ -322,7 +322,8 @@ def run_database(name: str, port: int, offset_days: int, workers: int) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rebuild", action="store_true", help="build the 1,000,000-booking database again")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn processes (default 1: one machine's one process)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="uvicorn processes (default 1: one machine's one process)")
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("make bench-scale needs PostgreSQL: set DATABASE_URL=postgres://user@host:5432/any")
@@ -340,8 +341,9 @@ def main() -> None:
     demo = run_database("studio_bench_demo", 8101, offset, options.workers)
     scale = run_database("studio_bench_scale", 8102, offset, options.workers)
     processes = "one process" if options.workers == 1 else f"{options.workers} processes"
-    print(f"\nuvicorn, {processes}, DEBUG off, PostgreSQL + Redis, {CONCURRENCY} concurrent clients, {REQUESTS} requests per line; "
-          "p50 (p95) in ms; × = p50 / the same server's /healthz p50; alone = p50 with one client at a time")
+    print(f"\nuvicorn, {processes}, DEBUG off, PostgreSQL + Redis, {CONCURRENCY} concurrent clients, "
+          f"{REQUESTS} requests per line; p50 (p95) in ms; × = p50 / the same server's /healthz p50; "
+          "alone = p50 with one client at a time")
     print(f"{'what':<34} {'demo':>15} {'1M bookings':>15} {'1M / demo':>9} {'× healthz':>9} "
           f"{'alone demo':>10} {'alone 1M':>9}  answers at 1M")
     for label in demo:

@@ -12,11 +12,11 @@ once it commits, so that an answer another process computed in between, from the
 commit, is not used either. An answer is computed only after the tokens it is kept under were read, so it is
 never kept under a token newer than the rows it read.
 
-An answer is kept at most KEEP_SECONDS and never beyond the hour of the studio's clock it was computed in (an
-hour that has begun is no longer free). A change no receiver sees, an ``update()`` of a booking's time or state or raw SQL, shows for at
-most that long; the project makes none (retention's ``update()`` rewrites only a guest's details). A kept answer
-never lets a guest book a taken hour: a booking is checked again under the hall's lock. If the cache fails, the
-answer is computed as if nothing had been kept.
+An answer is kept at most KEEP_SECONDS and never beyond the hour of the studio's clock it was computed in (an hour
+that has begun is no longer free). A change no receiver sees, an ``update()`` of a booking's time or state or raw
+SQL, shows for at most that long; the project makes none (retention's ``update()`` rewrites only a guest's
+details). A kept answer never lets a guest book a taken hour: a booking is checked again under the hall's lock. If
+the cache fails, the answer is computed as if nothing had been kept.
 """
 
 import logging

@@ -2,12 +2,12 @@
 
 Django keeps a cache backend per thread and, under ASGI, per request context, and its Redis backend gives each
 backend a connection pool of its own. Under ASGI every request therefore connected to Redis anew (20 new
-connections for 20 availability asks, measured; none now): a TCP handshake before its first rate-limit count,
-and a connection left for the garbage collector to close after it. Here the pools, and a ``redis.Redis`` client over each, belong to the process and are shared by
-every backend: a client is safe to share between threads, its pool hands each command a connection of its own.
-(Django's ticket for the same problem is open: django/django pull request 18459.) The job queue has a client of
-its own, also one per process (``get_master_client``): rq writes its worker's socket timeout into the pool it is
-given, which must not be the cache's.
+connections for 20 availability asks, measured; none now): a TCP handshake before its first rate-limit count, and
+a connection left for the garbage collector to close after it. Here the pools, and a ``redis.Redis`` client over
+each, belong to the process and are shared by every backend: a client is safe to share between threads, its pool
+hands each command a connection of its own. (Django's ticket for the same problem is open: django/django pull
+request 18459.) The job queue has a client of its own, also one per process (``get_master_client``): rq writes its
+worker's socket timeout into the pool it is given, which must not be the cache's.
 
 Django's backend also increments in two round trips (``EXISTS``, then ``INCRBY``), and every rate-limit check of
 the public API increments a counter (django-ratelimit: ``add``, then ``incr`` once the window's counter exists).

@@ -5,11 +5,9 @@ import os
 
 import pytest
 import redis
-from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 from django.core.cache import cache, caches
 
-from studio_crm.asgi import django_asgi_app
+from tests.asgi_requests import ask
 
 pytestmark = [pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL)"),
               pytest.mark.usefixtures("fresh_limits")]
@@ -53,23 +51,6 @@ def test_a_rate_limited_request_counts_in_two_commands(db, client, commands, set
     assert commands[:2] == ["SET", "EVALSHA"]  # add (the window's counter exists), then the increment
 
 
-def asked_under_asgi(path: str, query: str) -> int:
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 50000), "server": ("testserver", 80)}
-
-    async def exchange():
-        communicator = ApplicationCommunicator(django_asgi_app, scope)
-        await communicator.send_input({"type": "http.request", "body": b""})
-        start = await communicator.receive_output(10)
-        while (await communicator.receive_output(10)).get("more_body"):
-            pass
-        await communicator.wait(10)
-        return start["status"]
-
-    return async_to_sync(exchange)()
-
-
 @pytest.mark.django_db(transaction=True)
 def test_requests_under_asgi_use_the_connections_the_process_already_has(monkeypatch):
     """Each ASGI request has a cache backend of its own; they share one pool (Django's own opened a connection
@@ -78,7 +59,7 @@ def test_requests_under_asgi_use_the_connections_the_process_already_has(monkeyp
     connect = redis.connection.Connection._connect
     monkeypatch.setattr(redis.connection.Connection, "_connect", lambda self: opened.append(self) or connect(self))
     cache.get("warm")  # the process's first connection
-    statuses = [asked_under_asgi("/api/v1/availability", "space=nowhere&date=2030-01-01") for _ in range(10)]
+    statuses = [ask("/api/v1/availability", query="space=nowhere&date=2030-01-01")[0] for _ in range(10)]
     assert statuses == [404] * 10
     assert len(opened) <= 1
 
